@@ -1,0 +1,144 @@
+package v1alpha1
+
+import (
+	"reflect"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+)
+
+// A ClientType says whether the client can keep a secret.
+// +kubebuilder:validation:Enum=Confidential;Public
+type ClientType string
+
+// Client types.
+const (
+	ClientTypeConfidential ClientType = "Confidential"
+	ClientTypePublic       ClientType = "Public"
+)
+
+// OIDCClientParameters are the desired state of an OpenID Connect client.
+type OIDCClientParameters struct {
+	// ClientID to ask for; backends that assign IDs (rfc7591) ignore it.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="clientID is immutable"
+	ClientID string `json:"clientID,omitempty"`
+
+	// DisplayName shown to users on consent screens.
+	// +optional
+	DisplayName string `json:"displayName,omitempty"`
+
+	// RedirectURIs allowed after login.
+	// +kubebuilder:validation:MinItems=1
+	RedirectURIs []string `json:"redirectURIs"`
+
+	// PostLogoutRedirectURIs allowed after logout.
+	// +optional
+	PostLogoutRedirectURIs []string `json:"postLogoutRedirectURIs,omitempty"`
+
+	// GrantTypes the client may use.
+	// +kubebuilder:default={"authorization_code","refresh_token"}
+	// +optional
+	GrantTypes []string `json:"grantTypes,omitempty"`
+
+	// Scopes the client may request.
+	// +kubebuilder:default={"openid","profile","email"}
+	// +optional
+	Scopes []string `json:"scopes,omitempty"`
+
+	// ClientType Confidential gets a secret; Public does not.
+	// +kubebuilder:default=Confidential
+	// +optional
+	ClientType ClientType `json:"clientType,omitempty"`
+
+	// PKCE requires S256 code challenges where the backend can enforce it.
+	// +optional
+	PKCE bool `json:"pkce,omitempty"`
+
+	// Keycloak holds Keycloak-only settings.
+	// +optional
+	Keycloak *KeycloakParameters `json:"keycloak,omitempty"`
+
+	// Authentik holds authentik-only settings.
+	// +optional
+	Authentik *AuthentikParameters `json:"authentik,omitempty"`
+}
+
+// KeycloakParameters are Keycloak-only client settings.
+type KeycloakParameters struct {
+	// DefaultClientScopes replace the realm defaults when set.
+	// +optional
+	DefaultClientScopes []string `json:"defaultClientScopes,omitempty"`
+	// OptionalClientScopes replace the realm defaults when set.
+	// +optional
+	OptionalClientScopes []string `json:"optionalClientScopes,omitempty"`
+}
+
+// AuthentikParameters are authentik-only client settings.
+type AuthentikParameters struct {
+	// Slug of the application; defaults to the resource name.
+	// +optional
+	Slug string `json:"slug,omitempty"`
+}
+
+// OIDCClientObservation is what the backend reports.
+type OIDCClientObservation struct {
+	// ClientID assigned by the backend.
+	ClientID string `json:"clientID,omitempty"`
+	// IssuerURL of the OpenID provider.
+	IssuerURL string `json:"issuerURL,omitempty"`
+	// RegistrationClientURI is the RFC 7592 management URL (rfc7591 only).
+	RegistrationClientURI string `json:"registrationClientURI,omitempty"`
+}
+
+// An OIDCClientSpec defines the desired state of an OIDCClient.
+type OIDCClientSpec struct {
+	xpv2.ManagedResourceSpec `json:",inline"`
+	ForProvider              OIDCClientParameters `json:"forProvider"`
+}
+
+// An OIDCClientStatus represents the observed state of an OIDCClient.
+type OIDCClientStatus struct {
+	xpv2.ManagedResourceStatus `json:",inline"`
+	AtProvider                 OIDCClientObservation `json:"atProvider,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
+// +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="CLIENT-ID",type="string",JSONPath=".status.atProvider.clientID"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:resource:scope=Namespaced,categories={crossplane,managed,homeplane}
+
+// An OIDCClient is a client registered at an OpenID provider. Its connection
+// secret carries client_id, client_secret, issuer_url and discovery_url.
+type OIDCClient struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   OIDCClientSpec   `json:"spec"`
+	Status OIDCClientStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// OIDCClientList contains a list of OIDCClient.
+type OIDCClientList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []OIDCClient `json:"items"`
+}
+
+// OIDCClient type metadata.
+var (
+	OIDCClientKind             = reflect.TypeOf(OIDCClient{}).Name()
+	OIDCClientGroupKind        = schema.GroupKind{Group: Group, Kind: OIDCClientKind}.String()
+	OIDCClientGroupVersionKind = SchemeGroupVersion.WithKind(OIDCClientKind)
+)
+
+func init() {
+	SchemeBuilder.Register(&OIDCClient{}, &OIDCClientList{})
+}

@@ -1,0 +1,31 @@
+# Provider targets; included by the top-level Makefile.
+#
+#   provider-generate   deepcopy + CRDs (controller-gen) and method sets for apis/{v1alpha1,dns,oidc}
+#   provider-build      build the provider binary into bin/
+#   provider-test-deps  install BIND, Knot, PowerDNS (apt) and build Ory Hydra (tools cache)
+#   provider-test       unit tests + tests against real BIND/Knot/PowerDNS/Hydra
+#   provider-bench      500 RecordSets against BIND
+
+PROVIDER_API_DIRS := apis/v1alpha1 apis/dns/v1alpha1 apis/oidc/v1alpha1
+PROVIDER_CRD_DIR  := package/provider/crds
+
+.PHONY: provider-generate provider-build provider-test-deps provider-test provider-bench
+
+provider-generate:
+	@CG=$$(hack/tools.sh path controller-gen) && \
+	  $$CG object $(addprefix paths=./,$(PROVIDER_API_DIRS)) && \
+	  rm -rf $(PROVIDER_CRD_DIR) && \
+	  $$CG crd:crdVersions=v1 $(addprefix paths=./,$(PROVIDER_API_DIRS)) output:artifacts:config=$(PROVIDER_CRD_DIR)
+	go run ./hack/provider-methodsets $(PROVIDER_API_DIRS)
+
+provider-build:
+	CGO_ENABLED=0 go build -trimpath -o bin/provider ./provider
+
+provider-test-deps:
+	hack/provider-test-deps.sh
+
+provider-test:
+	go test -count=1 ./provider/... ./apis/v1alpha1/... ./apis/dns/... ./apis/oidc/... ./hack/provider-methodsets/...
+
+provider-bench:
+	go test -count=1 -run '^$$' -bench BenchmarkRecordSets500 -benchtime 1x ./test/provider/...
