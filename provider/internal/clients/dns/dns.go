@@ -1,0 +1,161 @@
+// Package dns holds what the DNS backends share: the record set model, the
+// parsing and normalisation of zone-file RDATA, and the ownership marker.
+package dns
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	mdns "github.com/miekg/dns"
+)
+
+// Errors the controller turns into conditions.
+var (
+	// ErrNotOwned means the set exists without our ownership marker.
+	ErrNotOwned = errors.New("record set exists and is not owned by this resource (set adopt: true to take it over)")
+	// ErrExists means a create found the set already there.
+	ErrExists = errors.New("record set already exists")
+	// ErrAuth means the server rejected our credentials.
+	ErrAuth = errors.New("server rejected the credentials (wrong TSIG key or API key?)")
+	// ErrRefused means the server refused the request: its policy or zone
+	// checks forbid it, or (PowerDNS) the TSIG key is wrong.
+	ErrRefused = errors.New("server refused the request (update policy, zone checks, or a wrong TSIG key)")
+)
+
+// MarkerPrefix starts the name of the TXT record that marks a set as ours,
+// in the style of external-dns's TXT registry.
+const MarkerPrefix = "_homeplane-"
+
+// A Set is one name+type record set.
+type Set struct {
+	// FQDN with trailing dot, lower case.
+	FQDN string
+	// Type is the RR type, e.g. mdns.TypeA.
+	Type uint16
+	// TTL in seconds.
+	TTL uint32
+	// RRs in the set.
+	RRs []mdns.RR
+}
+
+// Owner identifies who may change a set.
+type Owner struct {
+	// ID of the control plane (ProviderConfig ownerID).
+	ID string
+	// Resource is namespace/name of the managed resource.
+	Resource string
+}
+
+// MarkerText is the TXT string stored in the marker.
+func (o Owner) MarkerText() string {
+	return fmt.Sprintf("heritage=homeplane,homeplane/owner=%s,homeplane/resource=%s", o.ID, o.Resource)
+}
+
+// MarkerName is the owner name of the marker for a set.
+func MarkerName(fqdn string, rrtype uint16) string {
+	return MarkerPrefix + strings.ToLower(mdns.TypeToString[rrtype]) + "." + fqdn
+}
+
+// MarkerRR is the marker TXT record for a set.
+func MarkerRR(fqdn string, rrtype uint16, ttl uint32, o Owner) *mdns.TXT {
+	return &mdns.TXT{
+		Hdr: mdns.RR_Header{Name: MarkerName(fqdn, rrtype), Rrtype: mdns.TypeTXT, Class: mdns.ClassINET, Ttl: ttl},
+		Txt: []string{o.MarkerText()},
+	}
+}
+
+// A Client reads and writes record sets in one zone.
+type Client interface {
+	// Get returns the set, or nil when it does not exist.
+	Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*Set, error)
+	// Marker returns the TXT strings of the set's ownership marker.
+	Marker(ctx context.Context, zone, fqdn string, rrtype uint16) ([]string, error)
+	// Create writes a set that must not exist yet, with its marker.
+	Create(ctx context.Context, zone string, s Set, o Owner, adopt bool) error
+	// Replace swaps the whole set atomically if we own it (or adopt).
+	Replace(ctx context.Context, zone string, s Set, o Owner, adopt bool) error
+	// Delete removes the set and its marker if we own it (or force).
+	Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o Owner, force bool) error
+}
+
+// FQDN joins a relative name ("@" for the apex) and a zone.
+func FQDN(name, zone string) string {
+	zone = mdns.Fqdn(strings.ToLower(zone))
+	name = strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case name == "@" || name == "" || name == zone:
+		return zone
+	case strings.HasSuffix(name, "."):
+		return name
+	default:
+		return name + "." + zone
+	}
+}
+
+// ParseSet builds a set from zone-file RDATA strings; relative names inside
+// RDATA are relative to the zone, as in a zone file.
+func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error) {
+	rrtype, ok := mdns.StringToType[strings.ToUpper(typ)]
+	if !ok {
+		return nil, fmt.Errorf("unknown record type %q", typ)
+	}
+	fqdn := FQDN(name, zone)
+	if _, ok := mdns.IsDomainName(fqdn); !ok {
+		return nil, fmt.Errorf("invalid name %q", fqdn)
+	}
+	s := &Set{FQDN: fqdn, Type: rrtype, TTL: ttl}
+	for _, r := range records {
+		line := fmt.Sprintf("%s %d IN %s %s", fqdn, ttl, mdns.TypeToString[rrtype], r)
+		zp := mdns.NewZoneParser(strings.NewReader(line), mdns.Fqdn(zone), "")
+		rr, ok := zp.Next()
+		if err := zp.Err(); err != nil {
+			return nil, fmt.Errorf("invalid %s record %q: %w", typ, r, err)
+		}
+		if !ok || rr == nil {
+			return nil, fmt.Errorf("invalid %s record %q", typ, r)
+		}
+		if _, more := zp.Next(); more {
+			return nil, fmt.Errorf("record %q holds more than one record", r)
+		}
+		s.RRs = append(s.RRs, rr)
+	}
+	if rrtype == mdns.TypeCNAME && len(s.RRs) > 1 {
+		return nil, errors.New("a CNAME set holds exactly one record")
+	}
+	return s, nil
+}
+
+// RData is the normalised RDATA of rr: the text form without the header,
+// lower-cased except for types that carry free text.
+func RData(rr mdns.RR) string {
+	s := strings.TrimPrefix(rr.String(), rr.Header().String())
+	switch rr.Header().Rrtype {
+	case mdns.TypeTXT, mdns.TypeCAA:
+		return s
+	default:
+		return strings.ToLower(s)
+	}
+}
+
+// Records is the sorted normalised RDATA of the set.
+func (s *Set) Records() []string {
+	out := make([]string, 0, len(s.RRs))
+	for _, rr := range s.RRs {
+		out = append(out, RData(rr))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// Equal reports whether two sets hold the same TTL and records.
+func (s *Set) Equal(o *Set) bool {
+	return s.TTL == o.TTL && slices.Equal(s.Records(), o.Records())
+}
+
+// IsOurs reports whether marker strings name o as the owner.
+func IsOurs(marker []string, o Owner) bool {
+	return slices.Contains(marker, o.MarkerText())
+}

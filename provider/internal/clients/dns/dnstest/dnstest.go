@@ -1,0 +1,201 @@
+// Package dnstest is a conformance suite every DNS backend client runs
+// against a real server.
+package dnstest
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+
+	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
+	"github.com/homeplane/homeplane/provider/internal/testservers"
+)
+
+var (
+	me    = dnsc.Owner{ID: "homeplane", Resource: "apps/web"}
+	other = dnsc.Owner{ID: "other-cluster", Resource: "apps/web"}
+)
+
+func mustSet(t *testing.T, zone, name, typ string, ttl uint32, recs ...string) *dnsc.Set {
+	t.Helper()
+	s, err := dnsc.ParseSet(zone, name, typ, ttl, recs)
+	if err != nil {
+		t.Fatalf("ParseSet(%s %s %v): %v", name, typ, recs, err)
+	}
+	return s
+}
+
+func get(t *testing.T, c dnsc.Client, zone string, s *dnsc.Set) *dnsc.Set {
+	t.Helper()
+	got, err := c.Get(context.Background(), zone, s.FQDN, s.Type)
+	if err != nil {
+		t.Fatalf("Get %s: %v", s.FQDN, err)
+	}
+	return got
+}
+
+func assertSet(t *testing.T, c dnsc.Client, zone string, want *dnsc.Set) {
+	t.Helper()
+	got := get(t, c, zone, want)
+	if got == nil {
+		t.Fatalf("%s %s: absent, want %v", want.FQDN, mdns.TypeToString[want.Type], want.Records())
+	}
+	if !got.Equal(want) {
+		t.Fatalf("%s %s: got ttl %d %q, want ttl %d %q", want.FQDN, mdns.TypeToString[want.Type],
+			got.TTL, got.Records(), want.TTL, want.Records())
+	}
+}
+
+// OutOfBand changes a set behind the client's back with a TSIG-signed
+// UPDATE, the way another tool or a human with nsupdate would.
+func OutOfBand(t *testing.T, srv *testservers.DNS, s *dnsc.Set) {
+	t.Helper()
+	m := new(mdns.Msg)
+	m.SetUpdate(srv.Zone)
+	m.RemoveRRset([]mdns.RR{&mdns.ANY{Hdr: mdns.RR_Header{Name: s.FQDN, Rrtype: s.Type, Class: mdns.ClassINET}}})
+	m.Insert(s.RRs)
+	m.SetTsig(srv.KeyName, mdns.HmacSHA256, 300, time.Now().Unix())
+	c := &mdns.Client{Net: "tcp", TsigSecret: map[string]string{srv.KeyName: srv.Secret}}
+	r, _, err := c.Exchange(m, srv.Addr)
+	if err != nil || r.Rcode != mdns.RcodeSuccess {
+		t.Fatalf("out-of-band update: %v %v", err, r)
+	}
+}
+
+// Run exercises c against srv. newWithBadKey builds a client whose key is
+// wrong.
+func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) {
+	ctx := context.Background()
+	zone := srv.Zone
+
+	t.Run("LifecycleA", func(t *testing.T) {
+		s := mustSet(t, zone, "www", "A", 300, "192.0.2.1", "192.0.2.2")
+		if got := get(t, c, zone, s); got != nil {
+			t.Fatalf("set exists before create: %v", got.Records())
+		}
+		if err := c.Create(ctx, zone, *s, me, false); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		assertSet(t, c, zone, s)
+		marker, err := c.Marker(ctx, zone, s.FQDN, s.Type)
+		if err != nil || !dnsc.IsOurs(marker, me) {
+			t.Fatalf("marker = %q, %v; want ours", marker, err)
+		}
+		if err := c.Create(ctx, zone, *s, me, false); !errors.Is(err, dnsc.ErrExists) {
+			t.Fatalf("second Create: got %v, want ErrExists", err)
+		}
+
+		// Update in place, TTL change included.
+		s2 := mustSet(t, zone, "www", "A", 600, "192.0.2.3")
+		if err := c.Replace(ctx, zone, *s2, me, false); err != nil {
+			t.Fatalf("Replace: %v", err)
+		}
+		assertSet(t, c, zone, s2)
+
+		// Drift: someone edits the records; we put ours back.
+		drift := mustSet(t, zone, "www", "A", 600, "198.51.100.9")
+		OutOfBand(t, srv, drift)
+		if got := get(t, c, zone, s2); got == nil || got.Equal(s2) {
+			t.Fatalf("drift not visible: %v", got)
+		}
+		if err := c.Replace(ctx, zone, *s2, me, false); err != nil {
+			t.Fatalf("Replace after drift: %v", err)
+		}
+		assertSet(t, c, zone, s2)
+
+		// Another owner may neither replace nor delete it.
+		if err := c.Replace(ctx, zone, *s, other, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Replace by other owner: got %v, want ErrNotOwned", err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, other, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Delete by other owner: got %v, want ErrNotOwned", err)
+		}
+		assertSet(t, c, zone, s2)
+
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if got := get(t, c, zone, s); got != nil {
+			t.Fatalf("set still there after delete: %v", got.Records())
+		}
+		if marker, err := c.Marker(ctx, zone, s.FQDN, s.Type); err != nil || len(marker) != 0 {
+			t.Fatalf("marker after delete = %q, %v", marker, err)
+		}
+	})
+
+	t.Run("ForeignSetNeedsAdopt", func(t *testing.T) {
+		foreign := mustSet(t, zone, "legacy", "TXT", 300, `"made by hand"`)
+		OutOfBand(t, srv, foreign)
+		want := mustSet(t, zone, "legacy", "TXT", 300, `"managed now"`)
+		if err := c.Replace(ctx, zone, *want, me, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Replace of a foreign set: got %v, want ErrNotOwned", err)
+		}
+		if err := c.Delete(ctx, zone, want.FQDN, want.Type, me, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Delete of a foreign set: got %v, want ErrNotOwned", err)
+		}
+		assertSet(t, c, zone, foreign)
+		if err := c.Replace(ctx, zone, *want, me, true); err != nil {
+			t.Fatalf("Replace with adopt: %v", err)
+		}
+		assertSet(t, c, zone, want)
+		if err := c.Replace(ctx, zone, *want, me, false); err != nil {
+			t.Fatalf("Replace after adopt: %v", err)
+		}
+		if err := c.Delete(ctx, zone, want.FQDN, want.Type, me, false); err != nil {
+			t.Fatalf("Delete after adopt: %v", err)
+		}
+	})
+
+	t.Run("Types", func(t *testing.T) {
+		for _, s := range []*dnsc.Set{
+			mustSet(t, zone, "@", "TXT", 300, `"v=spf1 -all"`, `"two words" "and more"`),
+			mustSet(t, zone, "@", "MX", 300, "10 ns1", "20 mail2.example.net."),
+			mustSet(t, zone, "v6", "AAAA", 300, "2001:db8::1"),
+			mustSet(t, zone, "alias", "CNAME", 300, "www"),
+			mustSet(t, zone, "_imaps._tcp", "SRV", 300, "0 1 993 ns1"),
+			mustSet(t, zone, "sub", "NS", 300, "ns1.example.net."),
+			mustSet(t, zone, "1", "PTR", 300, "host.example.net."),
+			mustSet(t, zone, "@", "CAA", 300, `0 issue "letsencrypt.org"`),
+		} {
+			name := mdns.TypeToString[s.Type]
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create %s: %v", name, err)
+			}
+			assertSet(t, c, zone, s)
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete %s: %v", name, err)
+			}
+			if got := get(t, c, zone, s); got != nil {
+				t.Fatalf("%s still there: %v", name, got.Records())
+			}
+		}
+	})
+
+	t.Run("WrongKey", func(t *testing.T) {
+		s := mustSet(t, zone, "nokey", "A", 300, "192.0.2.7")
+		err := badKey.Create(ctx, zone, *s, me, false)
+		// BIND and Knot answer NOTAUTH, PowerDNS REFUSED.
+		if !errors.Is(err, dnsc.ErrAuth) && !errors.Is(err, dnsc.ErrRefused) {
+			t.Fatalf("Create with wrong key: got %v, want ErrAuth or ErrRefused", err)
+		}
+		if got := get(t, c, zone, s); got != nil {
+			t.Fatalf("write with wrong key landed: %v", got.Records())
+		}
+		// Observe reads with the same key, so a wrong key shows up there too.
+		if _, err := badKey.Get(ctx, zone, s.FQDN, s.Type); !errors.Is(err, dnsc.ErrAuth) && !errors.Is(err, dnsc.ErrRefused) {
+			t.Fatalf("Get with wrong key: got %v, want ErrAuth or ErrRefused", err)
+		}
+	})
+}
+
+// Same reports whether two string slices hold the same items.
+func Same(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}

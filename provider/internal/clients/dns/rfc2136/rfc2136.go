@@ -1,0 +1,224 @@
+// Package rfc2136 manages record sets with DNS UPDATE (RFC 2136) signed with
+// TSIG, over TCP to the zone's primary. Ownership checks are prerequisites
+// inside the same signed UPDATE, so they are atomic at the server.
+package rfc2136
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	mdns "github.com/miekg/dns"
+
+	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
+)
+
+const (
+	errQuery  = "cannot query %s/%s at %s"
+	errUpdate = "cannot send update for %s/%s to %s"
+	errRcode  = "server %s answered %s"
+	errAlgo   = "unsupported TSIG algorithm %q"
+
+	fudge = 300
+)
+
+// Config of a client.
+type Config struct {
+	// Server is host:port of the primary.
+	Server string
+	// KeyName, Algorithm ("hmac-sha256"|"hmac-sha512") and Secret (base64)
+	// of the TSIG key.
+	KeyName, Algorithm, Secret string
+	// Timeout per exchange; 10s when zero.
+	Timeout time.Duration
+}
+
+// Client talks to one server. Safe for concurrent use.
+type Client struct {
+	cfg     Config
+	algo    string
+	key     string
+	c       *mdns.Client
+	queries atomic.Int64
+	updates atomic.Int64
+}
+
+var _ dnsc.Client = &Client{}
+
+// New validates cfg and returns a client.
+func New(cfg Config) (*Client, error) {
+	var algo string
+	switch strings.ToLower(cfg.Algorithm) {
+	case "", "hmac-sha256":
+		algo = mdns.HmacSHA256
+	case "hmac-sha512":
+		algo = mdns.HmacSHA512
+	default:
+		return nil, fmt.Errorf(errAlgo, cfg.Algorithm)
+	}
+	if cfg.Server == "" || cfg.KeyName == "" || cfg.Secret == "" {
+		return nil, errors.New("server, TSIG key name and secret are required")
+	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = 10 * time.Second
+	}
+	key := mdns.Fqdn(strings.ToLower(cfg.KeyName))
+	return &Client{
+		cfg: cfg, algo: algo, key: key,
+		c: &mdns.Client{Net: "tcp", Timeout: cfg.Timeout, TsigSecret: map[string]string{key: cfg.Secret}},
+	}, nil
+}
+
+// Queries is how many queries this client has sent (for measurements).
+func (c *Client) Queries() int64 { return c.queries.Load() }
+
+// Updates is how many UPDATE messages this client has sent.
+func (c *Client) Updates() int64 { return c.updates.Load() }
+
+func (c *Client) exchange(ctx context.Context, m *mdns.Msg) (*mdns.Msg, error) {
+	m.SetTsig(c.key, c.algo, fudge, time.Now().Unix())
+	r, _, err := c.c.ExchangeContext(ctx, m, c.cfg.Server)
+	if err != nil {
+		if errors.Is(err, mdns.ErrSig) || errors.Is(err, mdns.ErrSecret) || errors.Is(err, mdns.ErrKey) ||
+			errors.Is(err, mdns.ErrAuth) {
+			return nil, fmt.Errorf("%w: %w", dnsc.ErrAuth, err)
+		}
+		return nil, err
+	}
+	switch r.Rcode {
+	case mdns.RcodeNotAuth:
+		return r, fmt.Errorf("%w: "+errRcode, dnsc.ErrAuth, c.cfg.Server, "NOTAUTH")
+	case mdns.RcodeRefused:
+		// PowerDNS answers REFUSED to a bad key; BIND to an update that
+		// fails its checks or policy. The server log says which.
+		return r, fmt.Errorf("%w: "+errRcode, dnsc.ErrRefused, c.cfg.Server, "REFUSED")
+	}
+	return r, nil
+}
+
+func (c *Client) query(ctx context.Context, name string, rrtype uint16) ([]mdns.RR, error) {
+	m := new(mdns.Msg)
+	m.SetQuestion(name, rrtype)
+	m.RecursionDesired = false
+	c.queries.Add(1)
+	r, err := c.exchange(ctx, m)
+	if err != nil {
+		return nil, fmt.Errorf(errQuery+": %w", name, mdns.TypeToString[rrtype], c.cfg.Server, err)
+	}
+	switch r.Rcode {
+	case mdns.RcodeSuccess, mdns.RcodeNameError:
+	default:
+		return nil, fmt.Errorf(errQuery+": "+errRcode, name, mdns.TypeToString[rrtype], c.cfg.Server,
+			c.cfg.Server, mdns.RcodeToString[r.Rcode])
+	}
+	var out []mdns.RR
+	section := r.Answer
+	if rrtype == mdns.TypeNS && len(r.Answer) == 0 {
+		// A delegation's NS set comes back as a referral.
+		section = r.Ns
+	}
+	for _, rr := range section {
+		h := rr.Header()
+		// An answer for a CNAME'd name carries the CNAME; keep our type only.
+		if h.Rrtype == rrtype && strings.EqualFold(h.Name, name) {
+			out = append(out, rr)
+		}
+	}
+	return out, nil
+}
+
+// Get reads the set with one query.
+func (c *Client) Get(ctx context.Context, _ string, fqdn string, rrtype uint16) (*dnsc.Set, error) {
+	rrs, err := c.query(ctx, fqdn, rrtype)
+	if err != nil || len(rrs) == 0 {
+		return nil, err
+	}
+	return &dnsc.Set{FQDN: fqdn, Type: rrtype, TTL: rrs[0].Header().Ttl, RRs: rrs}, nil
+}
+
+// Marker reads the ownership marker of a set.
+func (c *Client) Marker(ctx context.Context, _ string, fqdn string, rrtype uint16) ([]string, error) {
+	rrs, err := c.query(ctx, dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, rr := range rrs {
+		out = append(out, strings.Join(rr.(*mdns.TXT).Txt, ""))
+	}
+	return out, nil
+}
+
+func (c *Client) update(ctx context.Context, fqdn string, rrtype uint16, m *mdns.Msg) error {
+	c.updates.Add(1)
+	r, err := c.exchange(ctx, m)
+	if err != nil {
+		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, err)
+	}
+	switch r.Rcode {
+	case mdns.RcodeSuccess:
+		return nil
+	case mdns.RcodeNXRrset:
+		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrNotOwned)
+	case mdns.RcodeYXRrset:
+		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrExists)
+	default:
+		return fmt.Errorf(errUpdate+": "+errRcode, fqdn, mdns.TypeToString[rrtype], c.cfg.Server,
+			c.cfg.Server, mdns.RcodeToString[r.Rcode])
+	}
+}
+
+func header(fqdn string, rrtype uint16) mdns.RR {
+	return &mdns.ANY{Hdr: mdns.RR_Header{Name: fqdn, Rrtype: rrtype, Class: mdns.ClassINET}}
+}
+
+// Create adds the set and its marker; unless adopting, the set must not exist.
+func (c *Client) Create(ctx context.Context, zone string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.Fqdn(zone))
+	if !adopt {
+		m.RRsetNotUsed([]mdns.RR{header(s.FQDN, s.Type)})
+	}
+	c.putSet(m, s, o)
+	return c.update(ctx, s.FQDN, s.Type, m)
+}
+
+// Replace deletes and re-adds the set in one message; unless adopting, the
+// marker must hold exactly our owner text.
+func (c *Client) Replace(ctx context.Context, zone string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.Fqdn(zone))
+	if !adopt {
+		m.Used([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, 0, o)})
+	}
+	c.putSet(m, s, o)
+	return c.update(ctx, s.FQDN, s.Type, m)
+}
+
+func (c *Client) putSet(m *mdns.Msg, s dnsc.Set, o dnsc.Owner) {
+	rrs := make([]mdns.RR, 0, len(s.RRs))
+	for _, rr := range s.RRs {
+		rr = mdns.Copy(rr)
+		rr.Header().Ttl = s.TTL
+		rrs = append(rrs, rr)
+	}
+	m.RemoveRRset([]mdns.RR{header(s.FQDN, s.Type)})
+	m.Insert(rrs)
+	m.RemoveRRset([]mdns.RR{header(dnsc.MarkerName(s.FQDN, s.Type), mdns.TypeTXT)})
+	m.Insert([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, s.TTL, o)})
+}
+
+// Delete removes the set and its marker; unless forced, only when ours.
+func (c *Client) Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o dnsc.Owner, force bool) error {
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.Fqdn(zone))
+	if !force {
+		m.Used([]mdns.RR{dnsc.MarkerRR(fqdn, rrtype, 0, o)})
+	}
+	m.RemoveRRset([]mdns.RR{header(fqdn, rrtype)})
+	m.RemoveRRset([]mdns.RR{header(dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)})
+	return c.update(ctx, fqdn, rrtype, m)
+}
