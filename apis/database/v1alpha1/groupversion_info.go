@@ -1,0 +1,26 @@
+// Package v1alpha1 holds the XPostgreSQL composite (claim PostgreSQL) of group database.homeplane.dev.
+// +kubebuilder:object:generate=true
+// +groupName=database.homeplane.dev
+package v1alpha1
+
+import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/scheme"
+)
+
+// Group and version of this package's kinds.
+const (
+	Group   = "database.homeplane.dev"
+	Version = "v1alpha1"
+)
+
+var (
+	// GroupVersion is the API group and version of this package.
+	GroupVersion = schema.GroupVersion{Group: Group, Version: Version}
+
+	// SchemeBuilder registers this package's kinds with a scheme.
+	SchemeBuilder = &scheme.Builder{GroupVersion: GroupVersion}
+
+	// AddToScheme adds this package's kinds to a scheme.
+	AddToScheme = SchemeBuilder.AddToScheme
+)

@@ -1,0 +1,153 @@
+package compose
+
+import (
+	"context"
+	"io"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	"github.com/crossplane/function-sdk-go/resource/composite"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+)
+
+// Labels Crossplane sets on a claim-backed composite.
+const (
+	LabelClaimName      = "crossplane.io/claim-name"
+	LabelClaimNamespace = "crossplane.io/claim-namespace"
+)
+
+func init() {
+	// Typed Kubernetes objects must be known to the SDK's scheme so that
+	// composed.From can set their apiVersion and kind.
+	utilruntime.Must(clientgoscheme.AddToScheme(composed.Scheme))
+}
+
+// A Composer turns one kind of composite into desired composed resources.
+type Composer interface {
+	Compose(ctx context.Context, req *Request) (*Result, error)
+}
+
+// ComposerFunc lets an ordinary function be a Composer.
+type ComposerFunc func(ctx context.Context, req *Request) (*Result, error)
+
+// Compose calls f.
+func (f ComposerFunc) Compose(ctx context.Context, req *Request) (*Result, error) {
+	return f(ctx, req)
+}
+
+// Request is what a composer works from.
+type Request struct {
+	// Composite is the observed composite resource.
+	Composite *composite.Unstructured
+
+	// ClaimName and Namespace identify the claim. Every namespaced object a
+	// composer returns goes into Namespace: Crossplane does not default it for
+	// the composed resources of a LegacyCluster composite.
+	ClaimName string
+	Namespace string
+
+	// Observed are the composed resources that exist, by composition resource name.
+	Observed map[resource.Name]resource.ObservedComposed
+
+	// Required are the resources Crossplane fetched because a previous call
+	// asked for them, by requirement name.
+	Required map[string][]resource.Required
+
+	// Rand is the source of generated secrets. Tests make it deterministic.
+	Rand io.Reader
+}
+
+// Result is what a composer wants.
+type Result struct {
+	// Resources are the desired composed resources, by composition resource name.
+	Resources map[resource.Name]Desired
+
+	// ConnectionDetails are published as the composite's (and claim's)
+	// connection secret.
+	ConnectionDetails map[string][]byte
+
+	// Status is written to the composite's status. It must marshal to a JSON
+	// object (usually the app's typed status struct).
+	Status any
+
+	// Conditions are set on the composite and its claim, in order.
+	Conditions []Condition
+
+	// Requirements ask Crossplane to fetch resources and call again.
+	Requirements map[string]Requirement
+
+	// Events are reported as results of the function run, in order.
+	Events []Event
+}
+
+// Desired is one desired composed resource.
+type Desired struct {
+	// Object is a typed Kubernetes object with its TypeMeta set, or an
+	// *unstructured.Unstructured.
+	Object runtime.Object
+
+	// Ready says whether the resource is ready. Crossplane detects nothing by
+	// itself for function-composed resources: unspecified counts as not ready.
+	Ready resource.Ready
+}
+
+// Condition is a condition on the composite and its claim.
+type Condition struct {
+	Type    string
+	Status  metav1.ConditionStatus
+	Reason  string
+	Message string
+}
+
+// Requirement asks Crossplane for one resource by name.
+type Requirement struct {
+	APIVersion string
+	Kind       string
+	// Namespace is empty for cluster scoped resources.
+	Namespace string
+	Name      string
+}
+
+// Severity of an Event.
+type Severity string
+
+// Event severities.
+const (
+	SeverityNormal  Severity = "Normal"
+	SeverityWarning Severity = "Warning"
+)
+
+// Event is a message about this run, shown as a composite (and claim) event.
+type Event struct {
+	Severity Severity
+	Reason   string
+	Message  string
+}
+
+// NewResult returns an empty Result ready to be filled.
+func NewResult() *Result {
+	return &Result{
+		Resources:         map[resource.Name]Desired{},
+		ConnectionDetails: map[string][]byte{},
+		Requirements:      map[string]Requirement{},
+	}
+}
+
+// Add adds a desired resource.
+func (r *Result) Add(name resource.Name, o runtime.Object, ready resource.Ready) {
+	r.Resources[name] = Desired{Object: o, Ready: ready}
+}
+
+// SetCondition appends a condition, replacing an earlier one of the same type.
+func (r *Result) SetCondition(c Condition) {
+	for i := range r.Conditions {
+		if r.Conditions[i].Type == c.Type {
+			r.Conditions[i] = c
+			return
+		}
+	}
+	r.Conditions = append(r.Conditions, c)
+}

@@ -1,0 +1,276 @@
+// Package function implements Crossplane's RunFunction API for Homeplane. It
+// dispatches each request to the composer of the composite's kind and turns
+// the composer's typed result into a RunFunctionResponse.
+package function
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	"github.com/crossplane/function-sdk-go/response"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+// Error strings.
+const (
+	errObservedXR   = "cannot get observed composite resource"
+	errObservedRes  = "cannot get observed composed resources"
+	errRequiredRes  = "cannot get required resources"
+	errDesiredXR    = "cannot get desired composite resource"
+	errDesiredRes   = "cannot get desired composed resources"
+	errUnknownKind  = "unsupported composite kind %s: Homeplane composes %s"
+	errUnknownVer   = "unsupported version %s of %s: Homeplane serves %s"
+	errNoClaim      = "%s %q has no claim: Homeplane composites are created through a claim (label %s is missing)"
+	errCompose      = "cannot compose %s %q"
+	errConvert      = "cannot convert desired resource %q"
+	errStatus       = "cannot set status of %s %q"
+	errSetDesired   = "cannot set desired resources"
+	errSetDesiredXR = "cannot set desired composite resource"
+)
+
+// Function composes Homeplane composites.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log       logging.Logger
+	composers map[schema.GroupKind]Registration
+	rand      io.Reader
+}
+
+// Registration ties a composite kind and version to its composer.
+type Registration struct {
+	Version  string
+	Composer compose.Composer
+}
+
+// Option configures a Function.
+type Option func(*Function)
+
+// WithComposer registers (or replaces) the composer for a kind.
+func WithComposer(gvk schema.GroupVersionKind, c compose.Composer) Option {
+	return func(f *Function) {
+		f.composers[gvk.GroupKind()] = Registration{Version: gvk.Version, Composer: c}
+	}
+}
+
+// WithRand sets the source of generated secrets. Tests use a fixed one.
+func WithRand(r io.Reader) Option {
+	return func(f *Function) { f.rand = r }
+}
+
+// WithoutComposers drops every registered composer, for tests.
+func WithoutComposers() Option {
+	return func(f *Function) { f.composers = map[schema.GroupKind]Registration{} }
+}
+
+// New returns a Function with Homeplane's composers registered.
+func New(log logging.Logger, o ...Option) *Function {
+	f := &Function{log: log, composers: map[schema.GroupKind]Registration{}, rand: rand.Reader}
+	for gvk, c := range Composers() {
+		WithComposer(gvk, c)(f)
+	}
+	for _, fn := range o {
+		fn(f)
+	}
+	return f
+}
+
+// RunFunction runs the Function.
+func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := response.To(req, response.DefaultTTL)
+
+	oxr, err := request.GetObservedCompositeResource(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errObservedXR))
+		return rsp, nil
+	}
+	gvk := oxr.Resource.GroupVersionKind()
+	name := oxr.Resource.GetName()
+	log := f.log.WithValues("kind", gvk.Kind, "name", name)
+
+	reg, ok := f.composers[gvk.GroupKind()]
+	if !ok {
+		response.Fatal(rsp, errors.Errorf(errUnknownKind, gvk.GroupKind(), f.kinds()))
+		return rsp, nil
+	}
+	if gvk.Version != reg.Version {
+		response.Fatal(rsp, errors.Errorf(errUnknownVer, gvk.Version, gvk.GroupKind(), reg.Version))
+		return rsp, nil
+	}
+
+	labels := oxr.Resource.GetLabels()
+	ns := labels[compose.LabelClaimNamespace]
+	if ns == "" {
+		response.Fatal(rsp, errors.Errorf(errNoClaim, gvk.Kind, name, compose.LabelClaimNamespace))
+		return rsp, nil
+	}
+	claim := labels[compose.LabelClaimName]
+	if claim == "" {
+		claim = name
+	}
+
+	observed, err := request.GetObservedComposedResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errObservedRes))
+		return rsp, nil
+	}
+	required, err := request.GetRequiredResources(req)
+	if err != nil {
+		response.Fatal(rsp, errors.Wrap(err, errRequiredRes))
+		return rsp, nil
+	}
+
+	res, err := reg.Composer.Compose(ctx, &compose.Request{
+		Composite: oxr.Resource,
+		ClaimName: claim,
+		Namespace: ns,
+		Observed:  observed,
+		Required:  required,
+		Rand:      f.rand,
+	})
+	if err != nil {
+		// Only the error is logged: composers never put secret values in errors.
+		log.Info("Cannot compose", "error", err)
+		response.Fatal(rsp, errors.Wrapf(err, errCompose, gvk.Kind, name))
+		return rsp, nil
+	}
+
+	if err := f.apply(req, rsp, res); err != nil {
+		response.Fatal(rsp, errors.Wrapf(err, errCompose, gvk.Kind, name))
+		return rsp, nil
+	}
+	log.Debug("Composed", "resources", len(res.Resources), "requirements", len(res.Requirements))
+	return rsp, nil
+}
+
+// apply writes a composer's result into the response.
+func (f *Function) apply(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, res *compose.Result) error {
+	desired, err := request.GetDesiredComposedResources(req)
+	if err != nil {
+		return errors.Wrap(err, errDesiredRes)
+	}
+	for n, d := range res.Resources {
+		cd, err := composed.From(d.Object)
+		if err != nil {
+			return errors.Wrapf(err, errConvert, n)
+		}
+		ready := d.Ready
+		if ready == "" {
+			ready = resource.ReadyUnspecified
+		}
+		desired[n] = &resource.DesiredComposed{Resource: cd, Ready: ready}
+	}
+	if err := response.SetDesiredComposedResources(rsp, desired); err != nil {
+		return errors.Wrap(err, errSetDesired)
+	}
+
+	dxr, err := request.GetDesiredCompositeResource(req)
+	if err != nil {
+		return errors.Wrap(err, errDesiredXR)
+	}
+	if res.Status != nil {
+		st, err := toMap(res.Status)
+		if err != nil {
+			return errors.Wrapf(err, errStatus, dxr.Resource.GetKind(), dxr.Resource.GetName())
+		}
+		for k, v := range st {
+			if err := dxr.Resource.SetValue("status."+k, v); err != nil {
+				return errors.Wrapf(err, errStatus, dxr.Resource.GetKind(), dxr.Resource.GetName())
+			}
+		}
+	}
+	if dxr.ConnectionDetails == nil {
+		dxr.ConnectionDetails = resource.ConnectionDetails{}
+	}
+	for k, v := range res.ConnectionDetails {
+		dxr.ConnectionDetails[k] = v
+	}
+	if err := response.SetDesiredCompositeResource(rsp, dxr); err != nil {
+		return errors.Wrap(err, errSetDesiredXR)
+	}
+
+	for _, c := range res.Conditions {
+		var co *response.ConditionOption
+		switch c.Status {
+		case "True":
+			co = response.ConditionTrue(rsp, c.Type, c.Reason)
+		case "False":
+			co = response.ConditionFalse(rsp, c.Type, c.Reason)
+		default:
+			co = response.ConditionUnknown(rsp, c.Type, c.Reason)
+		}
+		co.TargetCompositeAndClaim()
+		if c.Message != "" {
+			co.WithMessage(c.Message)
+		}
+	}
+	for _, e := range res.Events {
+		var ro *response.ResultOption
+		if e.Severity == compose.SeverityWarning {
+			ro = response.Warning(rsp, errors.New(e.Message))
+		} else {
+			ro = response.Normal(rsp, e.Message)
+		}
+		ro.TargetCompositeAndClaim()
+		if e.Reason != "" {
+			ro.WithReason(e.Reason)
+		}
+	}
+	for n, r := range res.Requirements {
+		if rsp.Requirements == nil {
+			rsp.Requirements = &fnv1.Requirements{}
+		}
+		if rsp.Requirements.Resources == nil {
+			rsp.Requirements.Resources = map[string]*fnv1.ResourceSelector{}
+		}
+		sel := &fnv1.ResourceSelector{
+			ApiVersion: r.APIVersion,
+			Kind:       r.Kind,
+			Match:      &fnv1.ResourceSelector_MatchName{MatchName: r.Name},
+		}
+		if r.Namespace != "" {
+			ns := r.Namespace
+			sel.Namespace = &ns
+		}
+		rsp.Requirements.Resources[n] = sel
+	}
+	return nil
+}
+
+func toMap(v any) (map[string]any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("status must be a JSON object: %w", err)
+	}
+	return m, nil
+}
+
+// kinds lists the registered kinds for error messages, sorted.
+func (f *Function) kinds() string {
+	ks := make([]string, 0, len(f.composers))
+	for gk := range f.composers {
+		ks = append(ks, gk.String())
+	}
+	sort.Strings(ks)
+	if len(ks) == 0 {
+		return "no kinds"
+	}
+	return strings.Join(ks, ", ")
+}

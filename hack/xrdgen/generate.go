@@ -1,0 +1,254 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"golang.org/x/tools/go/packages"
+	"sigs.k8s.io/controller-tools/pkg/crd"
+	crdmarkers "sigs.k8s.io/controller-tools/pkg/crd/markers"
+	"sigs.k8s.io/controller-tools/pkg/loader"
+	"sigs.k8s.io/controller-tools/pkg/markers"
+	"sigs.k8s.io/yaml"
+)
+
+// Packages are the API packages that hold composite kinds.
+var Packages = []string{
+	"./apis/database/...",
+	"./apis/matrix/...",
+	"./apis/office/...",
+}
+
+// FunctionName is the name of the Function package every Composition calls.
+const FunctionName = "homeplane"
+
+// ConnectionSecretNamespace is where Crossplane writes the composite's own
+// connection secret for legacy (claim-backed) XRs.
+const ConnectionSecretNamespace = "crossplane-system"
+
+// XRDMarkerName is the marker that turns a kind into a composite with a claim.
+const XRDMarkerName = "homeplane:xrd"
+
+// XRD is the argument of the +homeplane:xrd marker.
+type XRD struct {
+	// ClaimKind is the kind of the claim, e.g. PostgreSQL.
+	ClaimKind string
+	// ClaimPlural is the plural of the claim, e.g. postgresqls.
+	ClaimPlural string
+	// Composition is the base name of the Composition file, e.g. postgresql.
+	Composition string
+	// ConnectionSecretKeys lists the connection details the XR publishes.
+	ConnectionSecretKeys []string `marker:",optional"`
+}
+
+var xrdMarker = markers.Must(markers.MakeDefinition(XRDMarkerName, markers.DescribesType, XRD{}))
+
+// Generate returns the generated files, keyed by path relative to the output
+// directory (xrds/<kind>.yaml, compositions/<name>.yaml).
+func Generate(root string, patterns ...string) (map[string][]byte, error) {
+	roots, err := loader.LoadRootsWithConfig(&packages.Config{Dir: root}, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load packages: %w", err)
+	}
+	reg := &markers.Registry{}
+	if err := crdmarkers.Register(reg); err != nil {
+		return nil, fmt.Errorf("cannot register CRD markers: %w", err)
+	}
+	if err := reg.Register(xrdMarker); err != nil {
+		return nil, fmt.Errorf("cannot register %s marker: %w", XRDMarkerName, err)
+	}
+	parser := &crd.Parser{Collector: &markers.Collector{Registry: reg}, Checker: &loader.TypeChecker{NodeFilters: []loader.NodeFilter{crd.Generator{}.CheckFilter()}}}
+	crd.AddKnownTypes(parser)
+	for _, r := range roots {
+		parser.NeedPackage(r)
+	}
+	if err := firstError(roots); err != nil {
+		return nil, err
+	}
+
+	metav1Pkg := crd.FindMetav1(roots)
+	if metav1Pkg == nil {
+		return nil, fmt.Errorf("no kinds found in %v", patterns)
+	}
+	files := map[string][]byte{}
+	for _, gk := range crd.FindKubeKinds(parser, metav1Pkg) {
+		m, ok := xrdMarkerFor(parser, gk)
+		if !ok {
+			continue // A kind without the marker is not a composite (e.g. a List).
+		}
+		parser.NeedCRDFor(gk, nil)
+		c, ok := parser.CustomResourceDefinitions[gk]
+		if !ok {
+			return nil, fmt.Errorf("no CRD generated for %s", gk)
+		}
+		if err := firstError(roots); err != nil {
+			return nil, fmt.Errorf("cannot generate schema for %s: %w", gk, err)
+		}
+		x, err := XRDFor(c, m)
+		if err != nil {
+			return nil, fmt.Errorf("cannot build XRD for %s: %w", gk, err)
+		}
+		xy, err := marshal(x)
+		if err != nil {
+			return nil, err
+		}
+		files["xrds/"+strings.ToLower(gk.Kind)+".yaml"] = xy
+
+		cy, err := marshal(CompositionFor(x))
+		if err != nil {
+			return nil, err
+		}
+		files["compositions/"+m.Composition+".yaml"] = cy
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no kind in %v carries a +%s marker", patterns, XRDMarkerName)
+	}
+	return files, nil
+}
+
+// firstError returns the first marker or parse error of the roots. Type errors
+// are ignored as controller-gen does: only declarations are type-checked, so
+// imports used in function bodies and var blocks look undefined.
+func firstError(roots []*loader.Package) error {
+	var err error
+	for _, r := range roots {
+		for _, e := range r.Errors {
+			if e.Kind == packages.TypeError {
+				continue
+			}
+			if err == nil {
+				err = fmt.Errorf("%s: %s", r.PkgPath, e.Msg)
+			}
+		}
+	}
+	return err
+}
+
+func xrdMarkerFor(p *crd.Parser, gk schema.GroupKind) (XRD, bool) {
+	for id, info := range p.Types {
+		if id.Name != gk.Kind || p.GroupVersions[id.Package].Group != gk.Group {
+			continue
+		}
+		if v := info.Markers.Get(XRDMarkerName); v != nil {
+			return v.(XRD), true
+		}
+	}
+	return XRD{}, false
+}
+
+// XRDFor wraps a controller-tools CRD into a LegacyCluster XRD with claims.
+func XRDFor(c extv1.CustomResourceDefinition, m XRD) (*xpv1.CompositeResourceDefinition, error) {
+	scope := xpv1.CompositeResourceScopeLegacyCluster
+	x := &xpv1.CompositeResourceDefinition{
+		TypeMeta:   metav1.TypeMeta{APIVersion: xpv1.SchemeGroupVersion.String(), Kind: xpv1.CompositeResourceDefinitionKind},
+		ObjectMeta: metav1.ObjectMeta{Name: c.Spec.Names.Plural + "." + c.Spec.Group},
+		Spec: xpv1.CompositeResourceDefinitionSpec{
+			Group: c.Spec.Group,
+			Names: extv1.CustomResourceDefinitionNames{
+				Kind:       c.Spec.Names.Kind,
+				ListKind:   c.Spec.Names.ListKind,
+				Plural:     c.Spec.Names.Plural,
+				Singular:   c.Spec.Names.Singular,
+				Categories: c.Spec.Names.Categories,
+			},
+			ClaimNames: &extv1.CustomResourceDefinitionNames{
+				Kind:       m.ClaimKind,
+				ListKind:   m.ClaimKind + "List",
+				Plural:     m.ClaimPlural,
+				Singular:   strings.ToLower(m.ClaimKind),
+				Categories: c.Spec.Names.Categories,
+			},
+			Scope:                 &scope,
+			ConnectionSecretKeys:  m.ConnectionSecretKeys,
+			DefaultCompositionRef: &xpv1.CompositionReference{Name: CompositionName(c.Spec.Names.Plural, c.Spec.Group)},
+		},
+	}
+	for _, v := range c.Spec.Versions {
+		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			return nil, fmt.Errorf("version %s has no schema", v.Name)
+		}
+		s := v.Schema.OpenAPIV3Schema.DeepCopy()
+		// Crossplane owns apiVersion, kind and metadata; an XRD schema may only
+		// describe spec and status.
+		for _, k := range []string{"apiVersion", "kind", "metadata"} {
+			delete(s.Properties, k)
+		}
+		raw, err := yaml.Marshal(s)
+		if err != nil {
+			return nil, fmt.Errorf("cannot marshal schema of %s: %w", v.Name, err)
+		}
+		rawJSON, err := yaml.YAMLToJSON(raw)
+		if err != nil {
+			return nil, fmt.Errorf("cannot convert schema of %s: %w", v.Name, err)
+		}
+		x.Spec.Versions = append(x.Spec.Versions, xpv1.CompositeResourceDefinitionVersion{
+			Name:                     v.Name,
+			Served:                   v.Served,
+			Referenceable:            v.Storage,
+			Schema:                   &xpv1.CompositeResourceValidation{OpenAPIV3Schema: runtime.RawExtension{Raw: rawJSON}},
+			AdditionalPrinterColumns: v.AdditionalPrinterColumns,
+		})
+	}
+	sort.Slice(x.Spec.Versions, func(i, j int) bool { return x.Spec.Versions[i].Name < x.Spec.Versions[j].Name })
+	return x, nil
+}
+
+// CompositionName is the name of the default Composition of an XRD.
+func CompositionName(plural, group string) string { return plural + "." + group }
+
+// CompositionFor returns the Pipeline Composition that calls the function for
+// every reconcile of the XRD's composites.
+func CompositionFor(x *xpv1.CompositeResourceDefinition) *xpv1.Composition {
+	var version string
+	for _, v := range x.Spec.Versions {
+		if v.Referenceable {
+			version = v.Name
+		}
+	}
+	ns := ConnectionSecretNamespace
+	return &xpv1.Composition{
+		TypeMeta: metav1.TypeMeta{APIVersion: xpv1.SchemeGroupVersion.String(), Kind: xpv1.CompositionKind},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   x.Spec.DefaultCompositionRef.Name,
+			Labels: map[string]string{"homeplane.dev/composite": x.Spec.Names.Kind},
+		},
+		Spec: xpv1.CompositionSpec{
+			CompositeTypeRef:                  xpv1.TypeReference{APIVersion: x.Spec.Group + "/" + version, Kind: x.Spec.Names.Kind},
+			Mode:                              xpv1.CompositionModePipeline,
+			WriteConnectionSecretsToNamespace: &ns,
+			Pipeline: []xpv1.PipelineStep{{
+				Step:        "compose",
+				FunctionRef: xpv1.FunctionReference{Name: FunctionName},
+			}},
+		},
+	}
+}
+
+const header = "# Code generated by hack/xrdgen from the Go types in apis/. DO NOT EDIT.\n"
+
+func marshal(o any) ([]byte, error) {
+	b, err := yaml.Marshal(o)
+	if err != nil {
+		return nil, fmt.Errorf("cannot marshal %T: %w", o, err)
+	}
+	// Drop the empty creationTimestamp and status that the typed structs emit.
+	m := map[string]any{}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	b, err = yaml.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	return append([]byte(header), b...), nil
+}
