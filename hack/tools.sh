@@ -28,7 +28,6 @@ wrapper() {
   local out="$TOOLS_DIR/$name-$version"
   if [[ -x "$out" ]]; then echo "$out"; return; fi
   local src; src=$(mktemp -d)
-  trap 'rm -rf "$src"' RETURN
   log "building $name $version (first build can take several minutes)"
   local start=$SECONDS
   cat >"$src/go.mod" <<MOD
@@ -40,6 +39,7 @@ MOD
   printf 'package tools\n\nimport _ "%s"\n' "$pkg" >"$src/tools.go"
   (cd "$src" && GOFLAGS=-mod=mod go get "$@" >&2 && go mod download >&2 \
     && CGO_ENABLED=0 go build -trimpath -ldflags "${LDFLAGS:-}" -o "$out.tmp" "$pkg" >&2)
+  rm -rf "$src"
   mv "$out.tmp" "$out"
   log "built $name $version in $((SECONDS - start))s"
   echo "$out"

@@ -37,7 +37,6 @@ type testSpec struct {
 	} `json:"spec"`
 }
 
-
 func newRequest(xr string) *fnv1.RunFunctionRequest {
 	return &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: "hello"},

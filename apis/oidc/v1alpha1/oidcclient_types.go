@@ -91,6 +91,9 @@ type OIDCClientObservation struct {
 	IssuerURL string `json:"issuerURL,omitempty"`
 	// RegistrationClientURI is the RFC 7592 management URL (rfc7591 only).
 	RegistrationClientURI string `json:"registrationClientURI,omitempty"`
+	// SecretRotation is the value of the rotate-client-secret annotation
+	// last acted on.
+	SecretRotation string `json:"secretRotation,omitempty"`
 }
 
 // An OIDCClientSpec defines the desired state of an OIDCClient.
@@ -131,6 +134,11 @@ type OIDCClientList struct {
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []OIDCClient `json:"items"`
 }
+
+// AnnotationRotateSecret asks for a new client secret whenever its value
+// changes (backends that can rotate: keycloak, authentik). The provider never
+// rotates on its own, so a secret the backend cannot return is not lost.
+const AnnotationRotateSecret = "oidc.homeplane.dev/rotate-client-secret"
 
 // OIDCClient type metadata.
 var (

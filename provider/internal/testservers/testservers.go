@@ -349,6 +349,8 @@ func StartHydra(t testing.TB) *Hydra {
 		"SERVE_PUBLIC_PORT="+strconv.Itoa(pub), "SERVE_PUBLIC_HOST=127.0.0.1",
 		"SERVE_ADMIN_PORT="+strconv.Itoa(adm), "SERVE_ADMIN_HOST=127.0.0.1",
 		"OIDC_DYNAMIC_CLIENT_REGISTRATION_ENABLED=true",
+		// Hydra announces registration_endpoint in discovery only when told.
+		"WEBFINGER_OIDC_DISCOVERY_CLIENT_REGISTRATION_URL="+h.PublicURL+"/oauth2/register",
 		"LOG_LEVEL=warn",
 	)
 	start(t, t.TempDir(), "hydra", cmd)
