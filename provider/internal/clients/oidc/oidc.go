@@ -1,0 +1,122 @@
+// Package oidc holds what the OpenID Connect client backends share.
+package oidc
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+)
+
+// Errors the controller turns into conditions.
+var (
+	// ErrNotFound means the backend has no such client.
+	ErrNotFound = errors.New("client not found")
+	// ErrAuth means the backend rejected our credentials.
+	ErrAuth = errors.New("backend rejected the credentials")
+	// ErrRotateUnsupported means the backend cannot issue a new secret
+	// for an existing client.
+	ErrRotateUnsupported = errors.New("backend cannot rotate the secret of an existing client")
+)
+
+// Spec is the desired client, backend-neutral.
+type Spec struct {
+	ClientID               string
+	DisplayName            string
+	RedirectURIs           []string
+	PostLogoutRedirectURIs []string
+	GrantTypes             []string
+	Scopes                 []string
+	Public                 bool
+	PKCE                   bool
+
+	// Backend extras.
+	DefaultClientScopes  []string // keycloak
+	OptionalClientScopes []string // keycloak
+	Slug                 string   // authentik
+}
+
+// State is what the provider must remember about a client between
+// reconciles. It lives in the connection secret, because some of it (the
+// secret, RFC 7592 tokens) cannot be read back from the backend.
+type State struct {
+	// ClientID as issued or chosen.
+	ClientID string
+	// ID is the backend's internal id (Keycloak UUID, authentik pk).
+	ID string
+	// ClientSecret, empty for public clients.
+	ClientSecret string
+	// RegistrationAccessToken and RegistrationClientURI (RFC 7592).
+	RegistrationAccessToken string
+	RegistrationClientURI   string
+}
+
+// Observed is a client as the backend reports it.
+type Observed struct {
+	Spec Spec
+	// ClientSecret when the backend returns it on read; empty otherwise.
+	ClientSecret string
+	// ID is the backend's internal id.
+	ID string
+}
+
+// A Client manages OIDC clients at one backend.
+type Client interface {
+	// Issuer is the OpenID provider's issuer URL.
+	Issuer(ctx context.Context) (string, error)
+	// Get reads the client; ErrNotFound when it is gone.
+	Get(ctx context.Context, st State) (*Observed, error)
+	// Create registers a client.
+	Create(ctx context.Context, s Spec) (State, error)
+	// Update makes the client match s and returns the (possibly new) state.
+	Update(ctx context.Context, s Spec, st State) (State, error)
+	// RotateSecret issues a new client secret.
+	RotateSecret(ctx context.Context, st State) (State, error)
+	// Delete removes the client; a missing client is not an error.
+	Delete(ctx context.Context, st State) error
+	// UpToDate compares in the fields this backend manages.
+	UpToDate(want Spec, got *Observed) bool
+}
+
+// Connection detail keys.
+const (
+	KeyClientID                = "client_id"
+	KeyClientSecret            = "client_secret"
+	KeyIssuerURL               = "issuer_url"
+	KeyDiscoveryURL            = "discovery_url"
+	KeyRegistrationAccessToken = "registration_access_token"
+	KeyRegistrationClientURI   = "registration_client_uri"
+	KeyID                      = "backend_id"
+)
+
+// DiscoveryURL is the OpenID discovery document of issuer.
+func DiscoveryURL(issuer string) string {
+	return strings.TrimSuffix(issuer, "/") + "/.well-known/openid-configuration"
+}
+
+// SameSet compares as sets, ignoring order and duplicates.
+func SameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(slices.Compact(a), slices.Compact(b))
+}
+
+// UpToDate reports whether the observed client matches the desired one in
+// the fields every backend reports.
+func UpToDate(want, got Spec) bool {
+	return (want.DisplayName == "" || want.DisplayName == got.DisplayName) &&
+		SameSet(want.RedirectURIs, got.RedirectURIs) &&
+		SameSet(want.PostLogoutRedirectURIs, got.PostLogoutRedirectURIs) &&
+		SameSet(want.GrantTypes, got.GrantTypes) &&
+		SameSet(want.Scopes, got.Scopes) &&
+		want.Public == got.Public
+}
+
+// ResponseTypes derives response types from grant types.
+func ResponseTypes(grants []string) []string {
+	if slices.Contains(grants, "authorization_code") || slices.Contains(grants, "implicit") {
+		return []string{"code"}
+	}
+	return nil
+}

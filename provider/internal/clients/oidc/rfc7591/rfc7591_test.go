@@ -1,0 +1,124 @@
+package rfc7591
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
+	"github.com/homeplane/homeplane/provider/internal/testservers"
+)
+
+// tokenWorks asks Hydra for a client_credentials token with the secret.
+func tokenWorks(t *testing.T, h *testservers.Hydra, id, secret string) bool {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.PublicURL+"/oauth2/token",
+		strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "scope": {"profile"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+func TestHydra(t *testing.T) {
+	h := testservers.StartHydra(t)
+	ctx := context.Background()
+	c, err := New(Config{IssuerURL: h.Issuer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss, err := c.Issuer(ctx)
+	if err != nil || iss != h.Issuer {
+		t.Fatalf("Issuer = %q, %v; want %q", iss, err, h.Issuer)
+	}
+
+	spec := oidc.Spec{
+		DisplayName:            "Web app",
+		RedirectURIs:           []string{"https://app.example.org/callback"},
+		PostLogoutRedirectURIs: []string{"https://app.example.org/"},
+		GrantTypes:             []string{"authorization_code", "refresh_token", "client_credentials"},
+		Scopes:                 []string{"openid", "profile", "email"},
+	}
+	st, err := c.Create(ctx, spec)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if st.ClientID == "" || st.ClientSecret == "" || st.RegistrationAccessToken == "" {
+		t.Fatalf("Create returned incomplete state (id %q, secret set %v, token set %v)",
+			st.ClientID, st.ClientSecret != "", st.RegistrationAccessToken != "")
+	}
+	if !tokenWorks(t, h, st.ClientID, st.ClientSecret) {
+		t.Fatal("issued secret does not get a client_credentials token")
+	}
+
+	obs, err := c.Get(ctx, st)
+	if err != nil {
+		t.Fatalf("Get: %v", err)
+	}
+	if !oidc.UpToDate(spec, obs.Spec) {
+		t.Fatalf("read back %+v, want %+v", obs.Spec, spec)
+	}
+	if obs.ClientSecret != "" {
+		t.Fatal("Hydra returned the secret on read; the keep-the-stored-secret path is untested")
+	}
+
+	// Update: new redirect URI; Hydra rotates the registration token.
+	spec.RedirectURIs = append(spec.RedirectURIs, "https://app.example.org/callback2")
+	spec.DisplayName = "Web app 2"
+	st2, err := c.Update(ctx, spec, st)
+	if err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if st2.RegistrationAccessToken == st.RegistrationAccessToken {
+		t.Fatal("registration access token not rotated by Update")
+	}
+	if st2.ClientSecret != st.ClientSecret {
+		t.Fatal("Update lost or changed the stored secret")
+	}
+	if _, err := c.Get(ctx, st); !errors.Is(err, oidc.ErrNotFound) {
+		t.Fatalf("Get with the rotated-away token: got %v, want 401/ErrNotFound", err)
+	}
+	obs, err = c.Get(ctx, st2)
+	if err != nil || !oidc.UpToDate(spec, obs.Spec) {
+		t.Fatalf("after Update: %+v, %v", obs, err)
+	}
+	if !tokenWorks(t, h, st2.ClientID, st2.ClientSecret) {
+		t.Fatal("secret stopped working after Update")
+	}
+	if _, err := c.RotateSecret(ctx, st2); !errors.Is(err, oidc.ErrRotateUnsupported) {
+		t.Fatalf("RotateSecret: %v", err)
+	}
+
+	// Public client: no secret.
+	pub, err := c.Create(ctx, oidc.Spec{RedirectURIs: []string{"https://spa.example.org/cb"},
+		GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid"}, Public: true})
+	if err != nil {
+		t.Fatalf("Create public: %v", err)
+	}
+	if pub.ClientSecret != "" {
+		t.Fatal("public client got a secret")
+	}
+	if obs, err := c.Get(ctx, pub); err != nil || !obs.Spec.Public {
+		t.Fatalf("public client read back: %+v %v", obs, err)
+	}
+
+	if err := c.Delete(ctx, st2); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if _, err := c.Get(ctx, st2); !errors.Is(err, oidc.ErrNotFound) {
+		t.Fatalf("Get after Delete: %v", err)
+	}
+	if tokenWorks(t, h, st2.ClientID, st2.ClientSecret) {
+		t.Fatal("deleted client still gets tokens")
+	}
+	if err := c.Delete(ctx, st2); err != nil {
+		t.Fatalf("second Delete: %v", err)
+	}
+}

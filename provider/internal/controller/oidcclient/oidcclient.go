@@ -1,0 +1,337 @@
+// Package oidcclient reconciles OIDCClient managed resources.
+package oidcclient
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	corev1 "k8s.io/api/core/v1"
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/homeplane/homeplane/apis/oidc/v1alpha1"
+	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
+	"github.com/homeplane/homeplane/provider/internal/clients/oidc/authentik"
+	"github.com/homeplane/homeplane/provider/internal/clients/oidc/keycloak"
+	"github.com/homeplane/homeplane/provider/internal/clients/oidc/rfc7591"
+	"github.com/homeplane/homeplane/provider/internal/controller/pcfg"
+)
+
+const (
+	errConnect    = "cannot connect to %s backend"
+	errNoBlock    = "%s %s has type %s but no %s block"
+	errGetSecret  = "cannot read connection secret %s/%s"
+	errNeedSecret = "the rfc7591 backend needs writeConnectionSecretToRef: the registration access token lives there"
+	errIssuer     = "cannot read issuer"
+	errObserve    = "cannot observe OIDC client"
+	errCreate     = "cannot create OIDC client"
+	errUpdate     = "cannot update OIDC client"
+	errRotate     = "cannot rotate client secret"
+	errDelete     = "cannot delete OIDC client"
+	msgSecretLost = "the backend cannot return the client secret and none is stored; set the " + v1alpha1.AnnotationRotateSecret + " annotation to issue a new one"
+)
+
+// SetupGated registers Setup to run once the OIDCClient CRD exists.
+func SetupGated(mgr ctrl.Manager, o controller.Options) error {
+	o.Gate.Register(func() {
+		if err := Setup(mgr, o); err != nil {
+			panic(fmt.Errorf("cannot set up OIDCClient controller: %w", err))
+		}
+	}, v1alpha1.OIDCClientGroupVersionKind)
+	return nil
+}
+
+// Setup adds a controller that reconciles OIDCClients.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	name := managed.ControllerName(v1alpha1.OIDCClientGroupKind)
+	opts := []managed.ReconcilerOption{
+		managed.WithTypedExternalConnector[*v1alpha1.OIDCClient](&Connector{
+			Resolver: pcfg.NewResolver(mgr.GetClient()),
+			Kube:     mgr.GetClient(),
+			HTTP:     &http.Client{Timeout: 30 * time.Second},
+		}),
+		// The backend issues the client id; the external name is set on
+		// Create, or by hand to adopt an existing client.
+		managed.WithInitializers(),
+		managed.WithLogger(o.Logger.WithValues("controller", name)),
+		managed.WithPollInterval(o.PollInterval),
+		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // as provider-template
+	}
+	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {
+		opts = append(opts, managed.WithManagementPolicies())
+	}
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+		if o.MetricOptions.MRStateMetrics != nil {
+			sm := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
+				&v1alpha1.OIDCClientList{}, o.MetricOptions.PollStateMetricInterval)
+			if err := mgr.Add(sm); err != nil {
+				return fmt.Errorf("cannot register OIDCClient state metrics: %w", err)
+			}
+		}
+	}
+	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.OIDCClientGroupVersionKind), opts...)
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		WithEventFilter(resource.DesiredStateChanged()).
+		For(&v1alpha1.OIDCClient{}).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+// Connector builds an OIDC backend client from the provider config.
+type Connector struct {
+	Resolver *pcfg.Resolver
+	Kube     client.Client
+	HTTP     *http.Client
+}
+
+// Connect resolves the provider config and returns an external client.
+func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.TypedExternalClient[*v1alpha1.OIDCClient], error) {
+	cfg, err := c.Resolver.Resolve(ctx, cr, apisv1alpha1.BackendRFC7591, apisv1alpha1.BackendKeycloak, apisv1alpha1.BackendAuthentik)
+	if err != nil {
+		return nil, err
+	}
+	cred := strings.TrimSpace(string(cfg.Credentials))
+	var cl oidc.Client
+	switch cfg.Spec.Type {
+	case apisv1alpha1.BackendRFC7591:
+		b := cfg.Spec.RFC7591
+		if b == nil {
+			return nil, fmt.Errorf(errNoBlock, cfg.Kind, cfg.Name, cfg.Spec.Type, "rfc7591")
+		}
+		if cr.Spec.WriteConnectionSecretToReference == nil {
+			return nil, errors.New(errNeedSecret)
+		}
+		cl, err = rfc7591.New(rfc7591.Config{IssuerURL: b.IssuerURL, RegistrationEndpoint: b.RegistrationEndpoint,
+			InitialAccessToken: cred, HTTP: c.HTTP})
+	case apisv1alpha1.BackendKeycloak:
+		b := cfg.Spec.Keycloak
+		if b == nil {
+			return nil, fmt.Errorf(errNoBlock, cfg.Kind, cfg.Name, cfg.Spec.Type, "keycloak")
+		}
+		cl, err = keycloak.New(keycloak.Config{URL: b.URL, Realm: b.Realm, AuthRealm: b.AuthRealm,
+			ClientID: b.ClientID, Username: b.Username, Secret: cred, HTTP: c.HTTP})
+	case apisv1alpha1.BackendAuthentik:
+		b := cfg.Spec.Authentik
+		if b == nil {
+			return nil, fmt.Errorf(errNoBlock, cfg.Kind, cfg.Name, cfg.Spec.Type, "authentik")
+		}
+		cl, err = authentik.New(authentik.Config{URL: b.URL, Token: cred, AuthorizationFlow: b.AuthorizationFlow,
+			InvalidationFlow: b.InvalidationFlow, Slug: Spec(cr).Slug, HTTP: c.HTTP})
+	}
+	if err != nil {
+		return nil, fmt.Errorf(errConnect+": %w", cfg.Spec.Type, err)
+	}
+	return NewExternal(cl, c.Kube), nil
+}
+
+// External reconciles one OIDCClient.
+type External struct {
+	oidc oidc.Client
+	kube client.Reader
+}
+
+// NewExternal returns an external client; kube reads the connection secret.
+func NewExternal(c oidc.Client, kube client.Reader) *External {
+	return &External{oidc: c, kube: kube}
+}
+
+// Spec maps the resource to the backend-neutral spec.
+func Spec(cr *v1alpha1.OIDCClient) oidc.Spec {
+	p := cr.Spec.ForProvider
+	s := oidc.Spec{
+		ClientID: p.ClientID, DisplayName: p.DisplayName,
+		RedirectURIs: p.RedirectURIs, PostLogoutRedirectURIs: p.PostLogoutRedirectURIs,
+		GrantTypes: p.GrantTypes, Scopes: p.Scopes,
+		Public: p.ClientType == v1alpha1.ClientTypePublic, PKCE: p.PKCE,
+	}
+	if s.ClientID == "" {
+		s.ClientID = cr.GetNamespace() + "-" + cr.GetName()
+	}
+	if len(s.GrantTypes) == 0 {
+		s.GrantTypes = []string{"authorization_code", "refresh_token"}
+	}
+	if len(s.Scopes) == 0 {
+		s.Scopes = []string{"openid", "profile", "email"}
+	}
+	if k := p.Keycloak; k != nil {
+		s.DefaultClientScopes, s.OptionalClientScopes = k.DefaultClientScopes, k.OptionalClientScopes
+	}
+	s.Slug = cr.GetName()
+	if a := p.Authentik; a != nil && a.Slug != "" {
+		s.Slug = a.Slug
+	}
+	return s
+}
+
+// stored reads what earlier reconciles kept in the connection secret.
+func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.State, error) {
+	st := oidc.State{ClientID: meta.GetExternalName(cr)}
+	ref := cr.Spec.WriteConnectionSecretToReference
+	if ref == nil {
+		return st, nil
+	}
+	s := &corev1.Secret{}
+	err := e.kube.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: ref.Name}, s)
+	if kerrors.IsNotFound(err) {
+		return st, nil
+	}
+	if err != nil {
+		return st, fmt.Errorf(errGetSecret+": %w", cr.GetNamespace(), ref.Name, err)
+	}
+	// Only trust a secret this resource controls.
+	if c := metav1.GetControllerOf(s); c == nil || c.UID != cr.GetUID() {
+		return st, nil
+	}
+	d := s.Data
+	if id := string(d[oidc.KeyClientID]); id != "" && (st.ClientID == "" || st.ClientID == id) {
+		st.ClientID = id
+		st.ID = string(d[oidc.KeyID])
+		st.ClientSecret = string(d[oidc.KeyClientSecret])
+		st.RegistrationAccessToken = string(d[oidc.KeyRegistrationAccessToken])
+		st.RegistrationClientURI = string(d[oidc.KeyRegistrationClientURI])
+	}
+	return st, nil
+}
+
+func (e *External) details(ctx context.Context, st oidc.State) (managed.ConnectionDetails, string, error) {
+	iss, err := e.oidc.Issuer(ctx)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", errIssuer, err)
+	}
+	cd := managed.ConnectionDetails{
+		oidc.KeyClientID:     []byte(st.ClientID),
+		oidc.KeyIssuerURL:    []byte(iss),
+		oidc.KeyDiscoveryURL: []byte(oidc.DiscoveryURL(iss)),
+	}
+	for k, v := range map[string]string{
+		oidc.KeyClientSecret:            st.ClientSecret,
+		oidc.KeyID:                      st.ID,
+		oidc.KeyRegistrationAccessToken: st.RegistrationAccessToken,
+		oidc.KeyRegistrationClientURI:   st.RegistrationClientURI,
+	} {
+		if v != "" {
+			cd[k] = []byte(v)
+		}
+	}
+	return cd, iss, nil
+}
+
+// Observe reads the client and republishes the stored secret, which some
+// backends cannot return on read.
+func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalObservation, error) {
+	st, err := e.stored(ctx, cr)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	if st.ClientID == "" {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	obs, err := e.oidc.Get(ctx, st)
+	if errors.Is(err, oidc.ErrNotFound) {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	if err != nil {
+		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+	}
+	if obs.ClientSecret != "" {
+		st.ClientSecret = obs.ClientSecret
+	}
+	if obs.ID != "" {
+		st.ID = obs.ID
+	}
+	cd, iss, err := e.details(ctx, st)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	cr.Status.AtProvider.ClientID = st.ClientID
+	cr.Status.AtProvider.IssuerURL = iss
+	cr.Status.AtProvider.RegistrationClientURI = st.RegistrationClientURI
+	want := Spec(cr)
+	if st.ClientSecret == "" && !want.Public {
+		cr.SetConditions(xpv2.Available().WithMessage(msgSecretLost))
+	} else {
+		cr.SetConditions(xpv2.Available())
+	}
+	rotated := cr.GetAnnotations()[v1alpha1.AnnotationRotateSecret] == cr.Status.AtProvider.SecretRotation
+	return managed.ExternalObservation{
+		ResourceExists:    true,
+		ResourceUpToDate:  rotated && e.oidc.UpToDate(want, obs),
+		ConnectionDetails: cd,
+	}, nil
+}
+
+// Create registers the client and publishes its credentials.
+func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalCreation, error) {
+	cr.SetConditions(xpv2.Creating())
+	st, err := e.oidc.Create(ctx, Spec(cr))
+	if err != nil {
+		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
+	}
+	meta.SetExternalName(cr, st.ClientID)
+	cr.Status.AtProvider.ClientID = st.ClientID
+	// A new client has a new secret: any rotation request is satisfied.
+	cr.Status.AtProvider.SecretRotation = cr.GetAnnotations()[v1alpha1.AnnotationRotateSecret]
+	cd, _, err := e.details(ctx, st)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	return managed.ExternalCreation{ConnectionDetails: cd}, nil
+}
+
+// Update applies spec changes and, when asked through the annotation,
+// rotates the secret.
+func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalUpdate, error) {
+	st, err := e.stored(ctx, cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	if want := cr.GetAnnotations()[v1alpha1.AnnotationRotateSecret]; want != cr.Status.AtProvider.SecretRotation {
+		if st, err = e.oidc.RotateSecret(ctx, st); err != nil {
+			return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errRotate, err)
+		}
+		cr.Status.AtProvider.SecretRotation = want
+	}
+	if st, err = e.oidc.Update(ctx, Spec(cr), st); err != nil {
+		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
+	}
+	cd, _, err := e.details(ctx, st)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	return managed.ExternalUpdate{ConnectionDetails: cd}, nil
+}
+
+// Delete removes the client.
+func (e *External) Delete(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalDelete, error) {
+	cr.SetConditions(xpv2.Deleting())
+	st, err := e.stored(ctx, cr)
+	if err != nil {
+		return managed.ExternalDelete{}, err
+	}
+	if err := e.oidc.Delete(ctx, st); err != nil {
+		return managed.ExternalDelete{}, fmt.Errorf("%s: %w", errDelete, err)
+	}
+	return managed.ExternalDelete{}, nil
+}
+
+// Disconnect has nothing to release.
+func (e *External) Disconnect(context.Context) error { return nil }

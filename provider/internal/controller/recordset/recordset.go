@@ -1,0 +1,248 @@
+// Package recordset reconciles RecordSet managed resources.
+package recordset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/event"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/feature"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/ratelimiter"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/statemetrics"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	mdns "github.com/miekg/dns"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/homeplane/homeplane/apis/dns/v1alpha1"
+	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
+	"github.com/homeplane/homeplane/provider/internal/clients/dns/powerdns"
+	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
+	"github.com/homeplane/homeplane/provider/internal/controller/pcfg"
+)
+
+const (
+	errSpec         = "invalid spec.forProvider"
+	errExternalName = "external name %q does not match spec (%q); zone, name and type are immutable"
+	errConnect      = "cannot connect to %s backend"
+	errObserve      = "cannot observe record set"
+	errCreate       = "cannot create record set"
+	errUpdate       = "cannot update record set"
+	errDelete       = "cannot delete record set"
+	errNoBlock      = "%s %s has type %s but no %s block"
+
+	defaultTTL = 300
+)
+
+// SetupGated registers Setup to run once the RecordSet CRD exists (safe-start).
+func SetupGated(mgr ctrl.Manager, o controller.Options) error {
+	o.Gate.Register(func() {
+		if err := Setup(mgr, o); err != nil {
+			panic(fmt.Errorf("cannot set up RecordSet controller: %w", err))
+		}
+	}, v1alpha1.RecordSetGroupVersionKind)
+	return nil
+}
+
+// Setup adds a controller that reconciles RecordSets.
+func Setup(mgr ctrl.Manager, o controller.Options) error {
+	name := managed.ControllerName(v1alpha1.RecordSetGroupKind)
+	opts := []managed.ReconcilerOption{
+		managed.WithTypedExternalConnector[*v1alpha1.RecordSet](&Connector{
+			Resolver: pcfg.NewResolver(mgr.GetClient()),
+			HTTP:     &http.Client{Timeout: 30 * time.Second},
+		}),
+		managed.WithInitializers(managed.InitializerFn(InitExternalName)),
+		managed.WithDeterministicExternalName(true),
+		managed.WithLogger(o.Logger.WithValues("controller", name)),
+		managed.WithPollInterval(o.PollInterval),
+		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // as provider-template
+	}
+	if o.Features.Enabled(feature.EnableBetaManagementPolicies) {
+		opts = append(opts, managed.WithManagementPolicies())
+	}
+	if o.MetricOptions != nil {
+		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+		if o.MetricOptions.MRStateMetrics != nil {
+			sm := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics,
+				&v1alpha1.RecordSetList{}, o.MetricOptions.PollStateMetricInterval)
+			if err := mgr.Add(sm); err != nil {
+				return fmt.Errorf("cannot register RecordSet state metrics: %w", err)
+			}
+		}
+	}
+	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.RecordSetGroupVersionKind), opts...)
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		WithEventFilter(resource.DesiredStateChanged()).
+		For(&v1alpha1.RecordSet{}).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+// ExternalName is "<fqdn without trailing dot>/<type>".
+func ExternalName(cr *v1alpha1.RecordSet) string {
+	fqdn := dnsc.FQDN(cr.Spec.ForProvider.Name, cr.Spec.ForProvider.Zone)
+	return strings.TrimSuffix(fqdn, ".") + "/" + strings.ToUpper(string(cr.Spec.ForProvider.Type))
+}
+
+// InitExternalName derives the external name from the spec when unset, so
+// Observe-only resources find their set without a Create.
+func InitExternalName(_ context.Context, mg resource.Managed) error {
+	cr, ok := mg.(*v1alpha1.RecordSet)
+	if !ok {
+		return errors.New("not a RecordSet")
+	}
+	if meta.GetExternalName(cr) == "" {
+		meta.SetExternalName(cr, ExternalName(cr))
+	}
+	return nil
+}
+
+// Connector builds a DNS client from the resource's provider config.
+type Connector struct {
+	Resolver *pcfg.Resolver
+	HTTP     *http.Client
+}
+
+// Connect resolves the provider config and returns an external client.
+func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.RecordSet) (managed.TypedExternalClient[*v1alpha1.RecordSet], error) {
+	cfg, err := c.Resolver.Resolve(ctx, cr, apisv1alpha1.BackendRFC2136, apisv1alpha1.BackendPowerDNS)
+	if err != nil {
+		return nil, err
+	}
+	var cl dnsc.Client
+	switch cfg.Spec.Type {
+	case apisv1alpha1.BackendRFC2136:
+		b := cfg.Spec.RFC2136
+		if b == nil {
+			return nil, fmt.Errorf(errNoBlock, cfg.Kind, cfg.Name, cfg.Spec.Type, "rfc2136")
+		}
+		cl, err = rfc2136.New(rfc2136.Config{Server: b.Server, KeyName: b.TSIGKeyName, Algorithm: b.TSIGAlgorithm,
+			Secret: strings.TrimSpace(string(cfg.Credentials))})
+	case apisv1alpha1.BackendPowerDNS:
+		b := cfg.Spec.PowerDNS
+		if b == nil {
+			return nil, fmt.Errorf(errNoBlock, cfg.Kind, cfg.Name, cfg.Spec.Type, "powerdns")
+		}
+		cl, err = powerdns.New(powerdns.Config{URL: b.URL, ServerID: b.ServerID,
+			APIKey: strings.TrimSpace(string(cfg.Credentials)), HTTP: c.HTTP})
+	}
+	if err != nil {
+		return nil, fmt.Errorf(errConnect+": %w", cfg.Spec.Type, err)
+	}
+	return NewExternal(cl, dnsc.Owner{ID: cfg.OwnerID(), Resource: cr.GetNamespace() + "/" + cr.GetName()}), nil
+}
+
+// External reconciles one RecordSet against a DNS backend.
+type External struct {
+	dns   dnsc.Client
+	owner dnsc.Owner
+}
+
+// NewExternal returns an external client acting as owner.
+func NewExternal(c dnsc.Client, owner dnsc.Owner) *External {
+	return &External{dns: c, owner: owner}
+}
+
+func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
+	p := cr.Spec.ForProvider
+	ttl := int64(defaultTTL)
+	if p.TTL != nil {
+		ttl = *p.TTL
+	}
+	zone := mdns.Fqdn(strings.ToLower(p.Zone))
+	s, err := dnsc.ParseSet(zone, p.Name, string(p.Type), uint32(ttl), p.Records)
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: %w", errSpec, err)
+	}
+	if !mdns.IsSubDomain(zone, s.FQDN) {
+		return "", nil, fmt.Errorf("%s: %s is outside zone %s", errSpec, s.FQDN, zone)
+	}
+	if en := meta.GetExternalName(cr); en != "" && !strings.EqualFold(en, ExternalName(cr)) {
+		return "", nil, fmt.Errorf(errExternalName, en, ExternalName(cr))
+	}
+	return zone, s, nil
+}
+
+// Observe reads the set with one query; while deleting it also reads the
+// marker, so a set we do not own is left alone and reported gone.
+func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed.ExternalObservation, error) {
+	zone, want, err := desired(cr)
+	if err != nil {
+		return managed.ExternalObservation{}, err
+	}
+	got, err := e.dns.Get(ctx, zone, want.FQDN, want.Type)
+	if err != nil {
+		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+	}
+	cr.Status.AtProvider = v1alpha1.RecordSetObservation{FQDN: want.FQDN}
+	if got == nil {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	if meta.WasDeleted(cr) {
+		marker, err := e.dns.Marker(ctx, zone, want.FQDN, want.Type)
+		if err != nil {
+			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+		}
+		if !dnsc.IsOurs(marker, e.owner) {
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+	}
+	ttl := int64(got.TTL)
+	cr.Status.AtProvider.TTL = &ttl
+	cr.Status.AtProvider.Records = got.Records()
+	cr.SetConditions(xpv2.Available())
+	return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: got.Equal(want)}, nil
+}
+
+// Create writes the set and its ownership marker.
+func (e *External) Create(ctx context.Context, cr *v1alpha1.RecordSet) (managed.ExternalCreation, error) {
+	zone, want, err := desired(cr)
+	if err != nil {
+		return managed.ExternalCreation{}, err
+	}
+	cr.SetConditions(xpv2.Creating())
+	if err := e.dns.Create(ctx, zone, *want, e.owner, cr.Spec.ForProvider.Adopt); err != nil {
+		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
+	}
+	meta.SetExternalName(cr, ExternalName(cr))
+	return managed.ExternalCreation{}, nil
+}
+
+// Update replaces the whole set in one message, if we own it.
+func (e *External) Update(ctx context.Context, cr *v1alpha1.RecordSet) (managed.ExternalUpdate, error) {
+	zone, want, err := desired(cr)
+	if err != nil {
+		return managed.ExternalUpdate{}, err
+	}
+	if err := e.dns.Replace(ctx, zone, *want, e.owner, cr.Spec.ForProvider.Adopt); err != nil {
+		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
+	}
+	return managed.ExternalUpdate{}, nil
+}
+
+// Delete removes the set if we own it; a set someone else owns is left alone.
+func (e *External) Delete(ctx context.Context, cr *v1alpha1.RecordSet) (managed.ExternalDelete, error) {
+	zone, want, err := desired(cr)
+	if err != nil {
+		return managed.ExternalDelete{}, err
+	}
+	cr.SetConditions(xpv2.Deleting())
+	err = e.dns.Delete(ctx, zone, want.FQDN, want.Type, e.owner, false)
+	if err != nil && !errors.Is(err, dnsc.ErrNotOwned) {
+		return managed.ExternalDelete{}, fmt.Errorf("%s: %w", errDelete, err)
+	}
+	return managed.ExternalDelete{}, nil
+}
+
+// Disconnect has nothing to release: every exchange dials its own connection.
+func (e *External) Disconnect(context.Context) error { return nil }

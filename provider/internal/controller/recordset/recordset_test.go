@@ -1,0 +1,169 @@
+package recordset
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/homeplane/homeplane/apis/dns/v1alpha1"
+	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
+	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
+	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
+	"github.com/homeplane/homeplane/provider/internal/testservers"
+)
+
+func recordSet(zone, name string, typ v1alpha1.RecordType, ttl int64, recs ...string) *v1alpha1.RecordSet {
+	return &v1alpha1.RecordSet{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "rs-" + strings.ToLower(name)},
+		Spec: v1alpha1.RecordSetSpec{ForProvider: v1alpha1.RecordSetParameters{
+			Zone: zone, Name: name, Type: typ, TTL: &ttl, Records: recs,
+		}},
+	}
+}
+
+func TestExternalAgainstBIND(t *testing.T) {
+	srv := testservers.BIND(t, "ctl.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owner := dnsc.Owner{ID: "homeplane", Resource: "apps/rs-www"}
+	e := NewExternal(cl, owner)
+	ctx := context.Background()
+
+	cr := recordSet("ctl.test", "www", "A", 300, "192.0.2.10")
+	if err := InitExternalName(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	if got := meta.GetExternalName(cr); got != "www.ctl.test/A" {
+		t.Fatalf("external name %q", got)
+	}
+
+	obs, err := e.Observe(ctx, cr)
+	if err != nil || obs.ResourceExists {
+		t.Fatalf("Observe before create: %+v %v", obs, err)
+	}
+	if _, err := e.Create(ctx, cr); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	q := cl.Queries()
+	obs, err = e.Observe(ctx, cr)
+	if err != nil || !obs.ResourceExists || !obs.ResourceUpToDate {
+		t.Fatalf("Observe after create: %+v %v", obs, err)
+	}
+	if n := cl.Queries() - q; n != 1 {
+		t.Fatalf("Observe sent %d queries, want 1", n)
+	}
+
+	// Spec change: more records and a new TTL are applied in place.
+	cr.Spec.ForProvider.Records = []string{"192.0.2.10", "192.0.2.11"}
+	ttl := int64(120)
+	cr.Spec.ForProvider.TTL = &ttl
+	if obs, _ = e.Observe(ctx, cr); obs.ResourceUpToDate {
+		t.Fatal("spec change not detected")
+	}
+	if _, err := e.Update(ctx, cr); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if obs, err = e.Observe(ctx, cr); err != nil || !obs.ResourceUpToDate {
+		t.Fatalf("after Update: %+v %v", obs, err)
+	}
+	if got := cr.Status.AtProvider; *got.TTL != 120 || !slices.Equal(got.Records, []string{"192.0.2.10", "192.0.2.11"}) {
+		t.Fatalf("atProvider = %+v", got)
+	}
+
+	// Drift is detected and put back.
+	drift, _ := dnsc.ParseSet(srv.Zone, "www", "A", 120, []string{"203.0.113.1"})
+	dnstest.OutOfBand(t, srv, drift)
+	if obs, _ = e.Observe(ctx, cr); obs.ResourceUpToDate {
+		t.Fatal("drift not detected")
+	}
+	if _, err := e.Update(ctx, cr); err != nil {
+		t.Fatalf("Update after drift: %v", err)
+	}
+	if obs, _ = e.Observe(ctx, cr); !obs.ResourceUpToDate {
+		t.Fatal("drift not repaired")
+	}
+
+	// Delete.
+	now := metav1.Now()
+	cr.SetDeletionTimestamp(&now)
+	if _, err := e.Delete(ctx, cr); err != nil {
+		t.Fatalf("Delete: %v", err)
+	}
+	if obs, err = e.Observe(ctx, cr); err != nil || obs.ResourceExists {
+		t.Fatalf("after Delete: %+v %v", obs, err)
+	}
+}
+
+func TestForeignSetIsNeverTouched(t *testing.T) {
+	srv := testservers.BIND(t, "foreign.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e := NewExternal(cl, dnsc.Owner{ID: "homeplane", Resource: "apps/rs-mail"})
+	foreign, _ := dnsc.ParseSet(srv.Zone, "mail", "A", 300, []string{"192.0.2.25"})
+	dnstest.OutOfBand(t, srv, foreign)
+
+	// Observe-only adoption: the existing set is reported as is.
+	cr := recordSet("foreign.test", "mail", "A", 300, "192.0.2.99")
+	obs, err := e.Observe(ctx, cr)
+	if err != nil || !obs.ResourceExists || obs.ResourceUpToDate {
+		t.Fatalf("Observe foreign: %+v %v", obs, err)
+	}
+	if got := cr.Status.AtProvider.Records; !slices.Equal(got, []string{"192.0.2.25"}) {
+		t.Fatalf("atProvider.records = %v", got)
+	}
+	// Without adopt an update is refused with a clear error.
+	if _, err := e.Update(ctx, cr); !errors.Is(err, dnsc.ErrNotOwned) {
+		t.Fatalf("Update foreign: got %v, want ErrNotOwned", err)
+	}
+	// Deleting the resource leaves the foreign set and reports it gone.
+	now := metav1.Now()
+	cr.SetDeletionTimestamp(&now)
+	if obs, err = e.Observe(ctx, cr); err != nil || obs.ResourceExists {
+		t.Fatalf("Observe foreign while deleting: %+v %v", obs, err)
+	}
+	if _, err := e.Delete(ctx, cr); err != nil {
+		t.Fatalf("Delete foreign: %v", err)
+	}
+	if got, _ := cl.Get(ctx, srv.Zone, foreign.FQDN, foreign.Type); got == nil || !got.Equal(foreign) {
+		t.Fatalf("foreign set changed: %v", got)
+	}
+
+	// adopt: true takes it over.
+	cr.SetDeletionTimestamp(nil)
+	cr.Spec.ForProvider.Adopt = true
+	if _, err := e.Update(ctx, cr); err != nil {
+		t.Fatalf("Update with adopt: %v", err)
+	}
+	if obs, _ = e.Observe(ctx, cr); !obs.ResourceUpToDate {
+		t.Fatal("adopted set not up to date")
+	}
+}
+
+func TestInvalidSpec(t *testing.T) {
+	e := NewExternal(nil, dnsc.Owner{})
+	for _, cr := range []*v1alpha1.RecordSet{
+		recordSet("x.test", "www", "A", 300, "not-an-ip"),
+		recordSet("x.test", "www", "MX", 300, "mail"),
+		recordSet("x.test", "www", "CNAME", 300, "a", "b"),
+		recordSet("x.test", "www.other.test.", "A", 300, "192.0.2.1"),
+	} {
+		if _, err := e.Observe(context.Background(), cr); err == nil || !strings.Contains(err.Error(), errSpec) {
+			t.Errorf("%v: got %v, want %q", cr.Spec.ForProvider.Records, err, errSpec)
+		}
+	}
+	cr := recordSet("x.test", "www", "A", 300, "192.0.2.1")
+	meta.SetExternalName(cr, "other.x.test/A")
+	if _, err := e.Observe(context.Background(), cr); err == nil || !strings.Contains(err.Error(), "does not match") {
+		t.Errorf("mismatched external name: %v", err)
+	}
+}
