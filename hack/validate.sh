@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Validates rendered output, the example claims and XRs, and our Compositions
+# with `crossplane resource validate` (offline) against:
+#   - our XRDs (package/configuration/xrds) and provider CRDs (package/provider/crds),
+#   - the Zalando postgresql CRD and Gateway API CRDs from their Go modules
+#     (versions pinned by go.mod),
+#   - Crossplane's own CRDs (Usage, Composition) from the core module.
+# Core Kubernetes kinds are validated strictly by test/render.
+set -euo pipefail
+rendered=${1:?usage: $0 RENDERED_DIR}
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+
+CROSSPLANE=$(hack/tools.sh path crossplane)
+CORE_VERSION=$(sed -n 's/^CROSSPLANE_CORE_VERSION=//p' hack/tools.sh)
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+schemas=$work/schemas
+mkdir -p "$schemas"
+
+moddir() { go mod download -json "$1" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p'; }
+cp package/configuration/xrds/*.yaml "$schemas/"
+if compgen -G "package/provider/crds/*.yaml" >/dev/null; then cp package/provider/crds/*.yaml "$schemas/"; fi
+zalando=$(moddir "github.com/zalando/postgres-operator@$(go list -m -f '{{.Version}}' github.com/zalando/postgres-operator)")
+cp "$zalando/manifests/postgresql.crd.yaml" "$schemas/"
+gateway=$(moddir "sigs.k8s.io/gateway-api@$(go list -m -f '{{.Version}}' sigs.k8s.io/gateway-api)")
+cp "$gateway"/config/crd/standard/*.yaml "$schemas/"
+core=$(moddir "github.com/crossplane/crossplane/v2@$CORE_VERSION")
+cp "$core"/cluster/crds/{protection.crossplane.io_usages,protection.crossplane.io_clusterusages,apiextensions.crossplane.io_compositions}.yaml "$schemas/"
+chmod -R u+w "$schemas"
+
+resources=$work/resources
+mkdir -p "$resources"
+n=0
+for f in "$rendered"/*.yaml examples/*/claim.yaml examples/*/xr.yaml examples/*/*/xr.yaml package/configuration/compositions/*.yaml; do
+  [[ -f "$f" ]] || continue
+  n=$((n + 1))
+  cp "$f" "$resources/$n-$(basename "$f")"
+done
+echo "validate: $n files against $(ls "$schemas" | wc -l) schemas"
+"$CROSSPLANE" resource validate "$schemas" "$resources" --crossplane-image= --cache-dir="$work/cache"

@@ -1,0 +1,193 @@
+// Package render runs Homeplane's function on the examples through the real
+// Crossplane engine: `crossplane composition render` with a local Crossplane
+// core binary, against the function served in-process on loopback.
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"google.golang.org/grpc"
+	"sigs.k8s.io/yaml"
+
+	"github.com/homeplane/homeplane/fn/function"
+)
+
+// Files an example directory may hold.
+const (
+	fileXR       = "xr.yaml"
+	fileObserved = "observed.yaml"
+	fileRequired = "required.yaml"
+)
+
+// A Case is one render of one example.
+type Case struct {
+	// Name is <kind> for the base case, <kind>/<case> for a sub-case.
+	Name        string
+	XR          string
+	Composition string
+	XRD         string
+	Observed    string
+	Required    string
+}
+
+// GoldenName is the file name of the case's golden output.
+func (c Case) GoldenName() string { return strings.ReplaceAll(c.Name, "/", "_") + ".yaml" }
+
+// Cases finds every render case under root/examples: examples/<kind>/xr.yaml
+// is the base case, and each examples/<kind>/<case>/ directory another, with
+// its own xr.yaml (or the parent's), observed.yaml and required.yaml.
+func Cases(root string) ([]Case, error) {
+	kinds, err := os.ReadDir(filepath.Join(root, "examples"))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read examples: %w", err)
+	}
+	var cases []Case
+	for _, k := range kinds {
+		dir := filepath.Join(root, "examples", k.Name())
+		xr := filepath.Join(dir, fileXR)
+		if !k.IsDir() || !exists(xr) {
+			continue
+		}
+		comp := filepath.Join(root, "package", "configuration", "compositions", k.Name()+".yaml")
+		if !exists(comp) {
+			return nil, fmt.Errorf("example %s has no composition %s", k.Name(), comp)
+		}
+		xrd, err := xrdFor(root, xr)
+		if err != nil {
+			return nil, err
+		}
+		base := Case{Name: k.Name(), XR: xr, Composition: comp, XRD: xrd,
+			Observed: optional(filepath.Join(dir, fileObserved)), Required: optional(filepath.Join(dir, fileRequired))}
+		cases = append(cases, base)
+
+		subs, err := os.ReadDir(dir)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", dir, err)
+		}
+		for _, s := range subs {
+			if !s.IsDir() {
+				continue
+			}
+			sd := filepath.Join(dir, s.Name())
+			c := Case{Name: k.Name() + "/" + s.Name(), XR: xr, Composition: comp, XRD: xrd,
+				Observed: optional(filepath.Join(sd, fileObserved)), Required: optional(filepath.Join(sd, fileRequired))}
+			if x := filepath.Join(sd, fileXR); exists(x) {
+				c.XR = x
+			}
+			cases = append(cases, c)
+		}
+	}
+	sort.Slice(cases, func(i, j int) bool { return cases[i].Name < cases[j].Name })
+	return cases, nil
+}
+
+// xrdFor finds the generated XRD of the XR's kind.
+func xrdFor(root, xr string) (string, error) {
+	b, err := os.ReadFile(xr)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", xr, err)
+	}
+	var m struct {
+		Kind string `json:"kind"`
+	}
+	if err := yaml.Unmarshal(b, &m); err != nil {
+		return "", fmt.Errorf("cannot parse %s: %w", xr, err)
+	}
+	p := filepath.Join(root, "package", "configuration", "xrds", strings.ToLower(m.Kind)+".yaml")
+	if !exists(p) {
+		return "", fmt.Errorf("no XRD %s for %s", p, xr)
+	}
+	return p, nil
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func optional(p string) string {
+	if exists(p) {
+		return p
+	}
+	return ""
+}
+
+// Serve serves the function, insecure, on a free loopback port until stop is
+// called. It returns the gRPC target.
+func Serve() (target string, stop func(), err error) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, fmt.Errorf("cannot listen: %w", err)
+	}
+	srv := grpc.NewServer()
+	fnv1.RegisterFunctionRunnerServiceServer(srv, function.New(logging.NewNopLogger()))
+	go srv.Serve(lis) //nolint:errcheck // Serve returns when stopped.
+	return lis.Addr().String(), srv.Stop, nil
+}
+
+// Tools are the binaries a render needs.
+type Tools struct {
+	// CLI is the crossplane CLI.
+	CLI string
+	// Core is Crossplane core, run by the CLI as `core internal render`.
+	Core string
+}
+
+// FindTools returns the pinned tools, building them through hack/tools.sh
+// when needed.
+func FindTools(ctx context.Context, root string) (Tools, error) {
+	path := func(name string) (string, error) {
+		cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "tools.sh"), "path", name)
+		cmd.Stderr = os.Stderr
+		out, err := cmd.Output()
+		if err != nil {
+			return "", fmt.Errorf("cannot find tool %s: %w", name, err)
+		}
+		return strings.TrimSpace(string(out)), nil
+	}
+	cli, err := path("crossplane")
+	if err != nil {
+		return Tools{}, err
+	}
+	core, err := path("crossplane-core")
+	if err != nil {
+		return Tools{}, err
+	}
+	return Tools{CLI: cli, Core: core}, nil
+}
+
+// Run renders one case against the function at target.
+func Run(ctx context.Context, t Tools, functions, target string, c Case) ([]byte, error) {
+	args := []string{"composition", "render", c.XR, c.Composition, functions,
+		"--crossplane-binary=" + t.Core,
+		"--xrd=" + c.XRD,
+		"--include-function-results",
+		"--include-full-xr",
+		"--function-annotations=render.crossplane.io/runtime=Development",
+		"--function-annotations=render.crossplane.io/runtime-development-target=" + target,
+	}
+	if c.Observed != "" {
+		args = append(args, "--observed-resources="+c.Observed)
+	}
+	if c.Required != "" {
+		args = append(args, "--required-resources="+c.Required)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, t.CLI, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("cannot render %s: %w: %s", c.Name, err, strings.TrimSpace(stderr.String()))
+	}
+	if stdout.Len() == 0 {
+		return nil, errors.New("render printed nothing for " + c.Name)
+	}
+	return stdout.Bytes(), nil
+}
