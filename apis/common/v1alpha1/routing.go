@@ -1,8 +1,9 @@
 package v1alpha1
 
 // Route says how clients reach an app: through an Ingress or through a Gateway
-// API HTTPRoute, never both.
-// +kubebuilder:validation:XValidation:rule="has(self.ingress) != has(self.gateway)",message="set exactly one of route.ingress or route.gateway"
+// API HTTPRoute, never both. With neither, it is an Ingress with defaults.
+// +kubebuilder:validation:XValidation:rule="!(has(self.ingress) && has(self.gateway))",message="set at most one of route.ingress or route.gateway"
+// +kubebuilder:validation:XValidation:rule="!(has(self.gateway) && has(self.tls))",message="route.tls applies to an ingress only: with a gateway, the Gateway's listener terminates TLS"
 type Route struct {
 	// Ingress routes the app through a Kubernetes Ingress.
 	// +optional
