@@ -30,6 +30,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/homeplane/homeplane/apis/provider"
+	"github.com/homeplane/homeplane/internal/version"
 	hpcontroller "github.com/homeplane/homeplane/provider/internal/controller"
 )
 
@@ -62,9 +63,14 @@ func run() error {
 		mgmtPolicies   = fs.Bool("enable-management-policies", envBool("ENABLE_MANAGEMENT_POLICIES", true), "Enable management policies.")
 		metricsAddr    = fs.String("metrics-bind-address", ":8080", "Metrics address; 0 disables.")
 		probeAddr      = fs.String("health-probe-bind-address", "0", "Health probe address; 0 disables.")
+		printVersion   = fs.Bool("version", false, "Print the version and exit.")
 	)
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
+	}
+	if *printVersion {
+		fmt.Println(version.Version)
+		return nil
 	}
 
 	zl := zap.New(zap.UseDevMode(*debug))
