@@ -6,28 +6,74 @@ import (
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 )
 
+// DefaultImage is the Collabora Online Development Edition image, pinned so
+// that a reconcile never upgrades it behind the user's back.
+const DefaultImage = "collabora/code:25.04.9.4.1"
+
 // CollaboraParameters are what an app team asks for.
+// +kubebuilder:validation:XValidation:rule="!has(self.replicas) || self.replicas <= 1 || (has(self.route) && has(self.route.ingress) && (!has(self.route.ingress.controller) || self.route.ingress.controller in ['nginx', 'haproxy']))",message="replicas > 1 needs every request for a document routed to the same replica (hashing on the WOPISrc query parameter): only route.ingress with controller nginx or haproxy can, so use one of those or set replicas to 1"
 type CollaboraParameters struct {
 	// Host is where browsers reach Collabora Online, e.g. office.example.org.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Host string `json:"host"`
 
 	// WOPIHosts are the https URLs of the WOPI hosts (e.g. Nextcloud) allowed
-	// to use this server.
+	// to use this server, e.g. https://cloud.example.org. Each becomes one
+	// alias group: only scheme, host and port count.
 	// +kubebuilder:validation:MinItems=1
-	// +kubebuilder:validation:items:Pattern=`^https://[^/\s]+(/.*)?$`
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=2048
+	// +kubebuilder:validation:items:Pattern=`^https://[a-zA-Z0-9.-]+(:[0-9]{1,5})?(/[^\s]*)?$`
+	// +listType=set
 	WOPIHosts []string `json:"wopiHosts"`
 
-	// Replicas of the server. More than one needs WOPISrc-hash routing.
+	// Replicas of the server. More than one needs routing that hashes on the
+	// WOPISrc query parameter (route.ingress with controller nginx or
+	// haproxy). No autoscaler is composed: scaling moves documents between
+	// replicas and breaks collaborative editing.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=20
 	Replicas int32 `json:"replicas,omitempty"`
 
+	// AdminConsole configures the admin console and metrics.
+	// +kubebuilder:default={}
+	AdminConsole AdminConsole `json:"adminConsole,omitempty"`
+
+	// Dictionaries are the spelling languages offered, e.g. [de_DE, en_US].
+	// Defaults to the image's list.
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:Pattern=`^[a-zA-Z]{2,3}([_-][a-zA-Z0-9]{2,8})*$`
+	// +listType=set
+	Dictionaries []string `json:"dictionaries,omitempty"`
+
+	// Resources of the server container. Collabora documents about 1.8 CPU
+	// and 2 GiB of memory for a server; no CPU limit by default, because
+	// throttling makes typing lag.
+	// +kubebuilder:default={requests:{cpu:"1800m",memory:"2Gi"},limits:{memory:"2Gi"}}
+	Resources common.Resources `json:"resources,omitempty"`
+
+	// Image of Collabora Online.
+	// +kubebuilder:default="collabora/code:25.04.9.4.1"
+	// +kubebuilder:validation:MinLength=1
+	Image string `json:"image,omitempty"`
+
 	// Route says how browsers reach the server.
 	// +kubebuilder:default={ingress:{className:nginx}}
 	Route common.Route `json:"route,omitempty"`
+}
+
+// AdminConsole configures the admin console (/browser/dist/admin/admin.html,
+// /cool/adminws/) and the metrics endpoint (/cool/getMetrics).
+type AdminConsole struct {
+	// Public exposes the admin console and metrics on the public route. They
+	// need the admin credentials either way; when private, reach them with
+	// kubectl port-forward to the Service.
+	// +kubebuilder:default=false
+	Public bool `json:"public,omitempty"`
 }
 
 // XCollaboraSpec is the desired state of an XCollabora.
@@ -50,7 +96,7 @@ type XCollaboraStatus struct {
 // +kubebuilder:printcolumn:name="HOST",type=string,JSONPath=".spec.parameters.host"
 // +kubebuilder:printcolumn:name="REPLICAS",type=integer,JSONPath=".spec.parameters.replicas"
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=".status.url"
-// +homeplane:xrd:claimKind=Collabora,claimPlural=collaboras,composition=collabora
+// +homeplane:xrd:claimKind=Collabora,claimPlural=collaboras,composition=collabora,connectionSecretKeys={wopiUrl,discoveryUrl,adminUsername,adminPassword}
 type XCollabora struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
