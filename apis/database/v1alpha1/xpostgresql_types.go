@@ -4,6 +4,22 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// Defaults. The composer applies the same values when a field is empty (an XR
+// created before a default existed, or a unit test), so they must match the
+// +kubebuilder:default markers below.
+const (
+	DefaultVersion            = "17"
+	DefaultStorage            = "5Gi"
+	DefaultTopology           = TopologySingle
+	DefaultTeamID             = "homeplane"
+	DefaultHAInstances        = 3
+	DefaultPoolerMode         = PoolerModeTransaction
+	DefaultBackupSchedule     = "0 1 * * *"
+	DefaultBackupRetention    = 5
+	DefaultAccessKeyIDKey     = "AWS_ACCESS_KEY_ID"
+	DefaultSecretAccessKeyKey = "AWS_SECRET_ACCESS_KEY"
+)
+
 // Topology is how many PostgreSQL instances run and how they are spread.
 // +kubebuilder:validation:Enum=single;ha
 type Topology string
@@ -14,7 +30,166 @@ const (
 	TopologyHA     Topology = "ha"
 )
 
+// PoolerMode is the PgBouncer pool mode.
+// +kubebuilder:validation:Enum=session;transaction
+type PoolerMode string
+
+// Pooler modes.
+const (
+	PoolerModeSession     PoolerMode = "session"
+	PoolerModeTransaction PoolerMode = "transaction"
+)
+
+// UserFlag is a role attribute. superuser and replication are deliberately
+// not offered: the platform's operator owns those roles.
+// +kubebuilder:validation:Enum=login;nologin;createdb;createrole;inherit;noinherit;bypassrls
+type UserFlag string
+
+// Database is a database and its owner. The owner becomes a user.
+type Database struct {
+	// Name of the database.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z_][a-z0-9_]*$`
+	Name string `json:"name"`
+
+	// Owner of the database: a role created for it, whose credentials are
+	// published when this is the first database.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z_][a-z0-9_]*$`
+	// +kubebuilder:validation:XValidation:rule="!(self in ['postgres', 'standby', 'pooler', 'admin', 'cron_admin'])",message="owner may not be a role reserved by the operator (postgres, standby, pooler, admin, cron_admin)"
+	Owner string `json:"owner"`
+}
+
+// User is an additional role.
+type User struct {
+	// Name of the role.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z_][a-z0-9_]*$`
+	// +kubebuilder:validation:XValidation:rule="!(self in ['postgres', 'standby', 'pooler', 'admin', 'cron_admin'])",message="name may not be a role reserved by the operator (postgres, standby, pooler, admin, cron_admin)"
+	Name string `json:"name"`
+
+	// Flags of the role, e.g. createdb.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=8
+	Flags []UserFlag `json:"flags,omitempty"`
+}
+
+// ResourceList is CPU and memory.
+type ResourceList struct {
+	// CPU, e.g. 500m or 1.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$`
+	CPU string `json:"cpu,omitempty"`
+
+	// Memory, e.g. 512Mi or 1G.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?([EPTGM]i?|Ki)?$`
+	Memory string `json:"memory,omitempty"`
+}
+
+// Resources are the requests and limits of each PostgreSQL container. Unset
+// values take the topology's defaults.
+type Resources struct {
+	// Requests are what the scheduler reserves.
+	// +optional
+	Requests ResourceList `json:"requests,omitempty"`
+
+	// Limits cap what a container may use.
+	// +optional
+	Limits ResourceList `json:"limits,omitempty"`
+}
+
+// Pooler is a PgBouncer connection pooler in front of the primary.
+type Pooler struct {
+	// Enabled turns the pooler on. Defaults to on for ha and off for single.
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Mode is the pool mode.
+	// +kubebuilder:default=transaction
+	Mode PoolerMode `json:"mode,omitempty"`
+}
+
+// SecretKeyRef names a Secret in the claim's namespace.
+type SecretKeyRef struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// AccessKeyIDKey is the key of the access key ID.
+	// +kubebuilder:default=AWS_ACCESS_KEY_ID
+	AccessKeyIDKey string `json:"accessKeyIdKey,omitempty"`
+
+	// SecretAccessKeyKey is the key of the secret access key.
+	// +kubebuilder:default=AWS_SECRET_ACCESS_KEY
+	SecretAccessKeyKey string `json:"secretAccessKeyKey,omitempty"`
+}
+
+// Backup is continuous WAL archiving plus scheduled base backups (WAL-G) to
+// an S3-compatible object store.
+type Backup struct {
+	// Bucket to write to. Backups go under spilo/<cluster>/.
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
+	Bucket string `json:"bucket"`
+
+	// Endpoint of the store, e.g. http://minio.storage.svc:9000. Empty for AWS.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^https?://[^\s]+$`
+	Endpoint string `json:"endpoint,omitempty"`
+
+	// Region of the store.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// ForcePathStyle addresses the bucket in the path instead of the host
+	// name, as MinIO and Garage need.
+	// +optional
+	ForcePathStyle bool `json:"forcePathStyle,omitempty"`
+
+	// CredentialsSecretRef is the Secret in the claim's namespace holding the
+	// access keys.
+	CredentialsSecretRef SecretKeyRef `json:"credentialsSecretRef"`
+
+	// Schedule of base backups, in cron format (UTC).
+	// +kubebuilder:default="0 1 * * *"
+	// +kubebuilder:validation:Pattern=`^(\d+|\*)(/\d+)?(\s+(\d+|\*)(/\d+)?){4}$`
+	Schedule string `json:"schedule,omitempty"`
+
+	// Retention is how many base backups are kept.
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	Retention int32 `json:"retention,omitempty"`
+}
+
+// Restore creates the database as a copy of another claim's database.
+type Restore struct {
+	// FromClaim is the name of a PostgreSQL claim in the same namespace (and
+	// of the same teamId) to copy.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	FromClaim string `json:"fromClaim"`
+
+	// Timestamp to recover to, RFC 3339 with a zone offset, e.g.
+	// 2026-11-20T12:00:00+01:00. The copy is then made from the source's
+	// backups in the bucket of spec.parameters.backup. Without it, the running
+	// source cluster is copied directly.
+	// +optional
+	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?[+-]([01][0-9]|2[0-3]):[0-5][0-9]$`
+	Timestamp string `json:"timestamp,omitempty"`
+}
+
 // PostgreSQLParameters are what an app team asks for.
+// +kubebuilder:validation:XValidation:rule="!has(self.instances) || self.topology == 'ha'",message="instances can only be set with topology ha"
+// +kubebuilder:validation:XValidation:rule="!has(self.synchronous) || !self.synchronous || self.topology == 'ha'",message="synchronous replication needs topology ha"
+// +kubebuilder:validation:XValidation:rule="!has(self.restore) || !has(self.restore.timestamp) || has(self.backup)",message="restore to a timestamp reads the source's backups: set backup"
 type PostgreSQLParameters struct {
 	// Version is the PostgreSQL major version. It may only go up.
 	// +kubebuilder:default="17"
@@ -22,10 +197,10 @@ type PostgreSQLParameters struct {
 	// +kubebuilder:validation:XValidation:rule="int(self) >= int(oldSelf)",message="version may not be downgraded"
 	Version string `json:"version,omitempty"`
 
-	// Storage is the size of each instance's data volume, e.g. 5Gi. It may
-	// only grow.
+	// Storage is the size of each instance's data volume, e.g. 5Gi or 5G. It
+	// may only grow.
 	// +kubebuilder:default="5Gi"
-	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$`
+	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?([EPTGM]i?|Ki)?$`
 	// +kubebuilder:validation:XValidation:rule="quantity(self).compareTo(quantity(oldSelf)) >= 0",message="storage may only grow"
 	Storage string `json:"storage,omitempty"`
 
@@ -33,9 +208,75 @@ type PostgreSQLParameters struct {
 	// +optional
 	StorageClass string `json:"storageClass,omitempty"`
 
-	// Topology is single (one instance) or ha (replicated, spread across nodes).
+	// Topology is single (one instance) or ha (replicated, spread across
+	// nodes, with a connection pooler).
 	// +kubebuilder:default=single
 	Topology Topology `json:"topology,omitempty"`
+
+	// Instances is the number of instances with topology ha (default 3).
+	// +optional
+	// +kubebuilder:validation:Minimum=2
+	// +kubebuilder:validation:Maximum=7
+	Instances *int32 `json:"instances,omitempty"`
+
+	// Synchronous turns on synchronous replication (topology ha only): a
+	// commit returns once a replica has it too.
+	// +optional
+	Synchronous *bool `json:"synchronous,omitempty"`
+
+	// TeamID prefixes the cluster's name: <teamId>-<claim name>, at most 58
+	// characters.
+	// +kubebuilder:default=homeplane
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=40
+	// +kubebuilder:validation:Pattern=`^[a-z]([a-z0-9-]*[a-z0-9])?$`
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="teamId is immutable: it is part of the cluster's name"
+	TeamID string `json:"teamId,omitempty"`
+
+	// Databases to create, with their owners. Defaults to one database and
+	// owner named after the claim (dashes become underscores). The first is
+	// the one in the connection details.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	Databases []Database `json:"databases,omitempty"`
+
+	// Users are additional roles. A user that also owns a database gets the
+	// flags given here.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	Users []User `json:"users,omitempty"`
+
+	// Parameters are postgresql.conf settings.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=64
+	Parameters map[string]string `json:"parameters,omitempty"`
+
+	// Resources of each instance. Defaults depend on the topology.
+	// +optional
+	Resources *Resources `json:"resources,omitempty"`
+
+	// Pooler is the connection pooler.
+	// +optional
+	Pooler *Pooler `json:"pooler,omitempty"`
+
+	// Backup configures continuous backups to an S3-compatible store.
+	// +optional
+	Backup *Backup `json:"backup,omitempty"`
+
+	// Restore creates the database as a copy of another claim's. It only
+	// takes effect when the cluster is created.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="restore is immutable: it only applies when the cluster is created"
+	Restore *Restore `json:"restore,omitempty"`
+
+	// DeletionProtection keeps the database when the claim is deleted by
+	// making Kubernetes refuse the delete. Set it to false before deleting.
+	// +kubebuilder:default=true
+	DeletionProtection *bool `json:"deletionProtection,omitempty"`
 }
 
 // XPostgreSQLSpec is the desired state of an XPostgreSQL.
@@ -54,6 +295,14 @@ type XPostgreSQLStatus struct {
 	// Endpoint is the in-cluster host of the primary.
 	// +optional
 	Endpoint string `json:"endpoint,omitempty"`
+
+	// PoolerEndpoint is the in-cluster host of the connection pooler.
+	// +optional
+	PoolerEndpoint string `json:"poolerEndpoint,omitempty"`
+
+	// ClusterName is the name of the Zalando postgresql.
+	// +optional
+	ClusterName string `json:"clusterName,omitempty"`
 }
 
 // An XPostgreSQL is a PostgreSQL cluster run by the Zalando postgres-operator.
@@ -64,7 +313,7 @@ type XPostgreSQLStatus struct {
 // +kubebuilder:printcolumn:name="TOPOLOGY",type=string,JSONPath=".spec.parameters.topology"
 // +kubebuilder:printcolumn:name="PHASE",type=string,JSONPath=".status.phase"
 // +kubebuilder:printcolumn:name="ENDPOINT",type=string,JSONPath=".status.endpoint",priority=1
-// +homeplane:xrd:claimKind=PostgreSQL,claimPlural=postgresqls,composition=postgresql
+// +homeplane:xrd:claimKind=PostgreSQL,claimPlural=postgresqls,composition=postgresql,connectionSecretKeys={host,port,database,username,password,uri,jdbcUrl,poolerHost}
 type XPostgreSQL struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
