@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -38,6 +39,35 @@ type DNS struct {
 	Secret  string // base64
 	// PowerDNS only.
 	APIURL, APIKey string
+
+	t    testing.TB
+	dir  string
+	name string
+	cmd  func() *exec.Cmd
+	proc *exec.Cmd
+	stop func()
+}
+
+// Stop kills the server (to test outages).
+func (d *DNS) Stop() {
+	if d.stop != nil {
+		d.stop()
+		d.stop = nil
+	}
+}
+
+// Start (re)starts a stopped server with the same config, port and data.
+func (d *DNS) Start() {
+	d.t.Helper()
+	d.proc, d.stop = start(d.t, d.dir, d.name, d.cmd())
+	waitSOA(d.t, d, d.proc)
+}
+
+func (d *DNS) run(t testing.TB, dir, name string, cmd func() *exec.Cmd) *DNS {
+	t.Helper()
+	d.t, d.dir, d.name, d.cmd = t, dir, name, cmd
+	d.Start()
+	return d
 }
 
 func lookPath(t testing.TB, bin string) string {
@@ -97,11 +127,11 @@ ns1 IN A 127.0.0.1
 }
 
 // start runs cmd, logs its output to dir/NAME.log and kills it by PID on
-// cleanup; the log is shown when the test failed.
-func start(t testing.TB, dir, name string, cmd *exec.Cmd) *exec.Cmd {
+// cleanup (or when stop is called); the log is shown when the test failed.
+func start(t testing.TB, dir, name string, cmd *exec.Cmd) (*exec.Cmd, func()) {
 	t.Helper()
 	logPath := filepath.Join(dir, name+".log")
-	f, err := os.Create(logPath)
+	f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,21 +142,27 @@ func start(t testing.TB, dir, name string, cmd *exec.Cmd) *exec.Cmd {
 	}
 	done := make(chan struct{})
 	go func() { _ = cmd.Wait(); close(done) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+				_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
+				<-done
+			}
+			_ = f.Close()
+		})
+	}
 	t.Cleanup(func() {
-		_ = syscall.Kill(cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(cmd.Process.Pid, syscall.SIGKILL)
-			<-done
-		}
-		_ = f.Close()
+		stop()
 		if t.Failed() {
 			b, _ := os.ReadFile(logPath)
 			t.Logf("%s log:\n%s", name, tail(string(b), 4000))
 		}
 	})
-	return cmd
+	return cmd, stop
 }
 
 func tail(s string, n int) string {
@@ -194,8 +230,7 @@ zone "%[6]s" {
 	if os.Geteuid() == 0 {
 		args = append(args, "-u", "root")
 	}
-	waitSOA(t, d, start(t, dir, "named", exec.Command(named, args...)))
-	return d
+	return d.run(t, dir, "named", func() *exec.Cmd { return exec.Command(named, args...) })
 }
 
 // Knot starts knotd serving zone.
@@ -237,8 +272,7 @@ log:
   - target: stderr
     any: info
 `, dir, port, d.KeyName, d.Algo, d.Secret, d.Zone))
-	waitSOA(t, d, start(t, dir, "knotd", exec.Command(knotd, "-c", filepath.Join(dir, "knot.conf"))))
-	return d
+	return d.run(t, dir, "knotd", func() *exec.Cmd { return exec.Command(knotd, "-c", filepath.Join(dir, "knot.conf")) })
 }
 
 // PowerDNS starts pdns_server with the gsqlite3 backend, DNS UPDATE and the
@@ -300,8 +334,7 @@ zone-cache-refresh-interval=0
 	util("import-tsig-key", d.KeyName, d.Algo, d.Secret)
 	util("set-meta", d.Zone, "TSIG-ALLOW-DNSUPDATE", d.KeyName)
 	util("set-meta", d.Zone, "SOA-EDIT-DNSUPDATE", "INCREASE")
-	waitSOA(t, d, start(t, dir, "pdns_server", exec.Command(pdns, "--config-dir="+dir)))
-	return d
+	return d.run(t, dir, "pdns_server", func() *exec.Cmd { return exec.Command(pdns, "--config-dir="+dir) })
 }
 
 // Hydra is a running Ory Hydra.
@@ -353,7 +386,7 @@ func StartHydra(t testing.TB) *Hydra {
 		"WEBFINGER_OIDC_DISCOVERY_CLIENT_REGISTRATION_URL="+h.PublicURL+"/oauth2/register",
 		"LOG_LEVEL=warn",
 	)
-	start(t, t.TempDir(), "hydra", cmd)
+	_, _ = start(t, t.TempDir(), "hydra", cmd)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for ctx.Err() == nil {

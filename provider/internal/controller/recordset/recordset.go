@@ -62,6 +62,10 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		}),
 		managed.WithInitializers(managed.InitializerFn(InitExternalName)),
 		managed.WithDeterministicExternalName(true),
+		// The primary answers from what it committed, so a set that is not
+		// there after Create is really not there; a repeated Create is
+		// refused by its prerequisite anyway.
+		managed.WithCreationGracePeriod(0),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // as provider-template
@@ -111,6 +115,8 @@ func InitExternalName(_ context.Context, mg resource.Managed) error {
 type Connector struct {
 	Resolver *pcfg.Resolver
 	HTTP     *http.Client
+	// Wrap, when set, wraps every backend client (measurements in tests).
+	Wrap func(dnsc.Client) dnsc.Client
 }
 
 // Connect resolves the provider config and returns an external client.
@@ -138,6 +144,9 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.RecordSet) (manage
 	}
 	if err != nil {
 		return nil, fmt.Errorf(errConnect+": %w", cfg.Spec.Type, err)
+	}
+	if c.Wrap != nil {
+		cl = c.Wrap(cl)
 	}
 	return NewExternal(cl, dnsc.Owner{ID: cfg.OwnerID(), Resource: cr.GetNamespace() + "/" + cr.GetName()}), nil
 }
