@@ -1,16 +1,34 @@
-// Package matrix composes an XMatrixServer into a Matrix homeserver
-// (Conduit or a fork).
+// Package matrix composes an XMatrixServer into a Matrix homeserver (Conduit,
+// tuwunel or continuwuity): a data volume, a ConfigMap of its environment, a
+// generated registration token, a Deployment, a Service and its routes.
 package matrix
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
+
+// Error strings.
+const (
+	errDecode     = "cannot decode XMatrixServer"
+	errConfig     = "cannot render homeserver configuration"
+	errToken      = "cannot compose registration token"
+	errData       = "cannot compose data volume"
+	errRoute      = "cannot compose route"
+	errServerName = "is immutable: the homeserver's data belongs to %s, not %s (Matrix IDs are bound to the server name)"
+)
+
+// ConditionHomeserver says whether the homeserver is up, and what it waits
+// for when it is not.
+const ConditionHomeserver = "Homeserver"
 
 // Composer composes XMatrixServer.
 type Composer struct{}
@@ -18,17 +36,105 @@ type Composer struct{}
 // NewComposer returns a Composer.
 func NewComposer() *Composer { return &Composer{} }
 
-// Compose an XMatrixServer. TODO(#4): the homeserver itself.
+// Compose an XMatrixServer.
 func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Result, error) {
 	xr := &v1alpha1.XMatrixServer{}
 	if err := req.Decode(xr); err != nil {
 		return nil, err
 	}
-	res := compose.NewResult()
-	cm := &corev1.ConfigMap{
-		ObjectMeta: req.ObjectMeta(req.ClaimName+"-matrix", "matrix", "parameters"),
-		Data:       map[string]string{"serverName": xr.Spec.Parameters.ServerName},
+	p, err := resolve(req.ClaimName, xr.Spec.Parameters)
+	if err != nil {
+		return nil, err
 	}
-	res.Add("parameters", cm, resource.ReadyTrue)
+	res := compose.NewResult()
+
+	cm, err := ConfigMap(req, p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errConfig, err)
+	}
+	if err := checkServerName(req, p); err != nil {
+		return nil, err
+	}
+	t, err := RegistrationToken(req, p, res)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errToken, err)
+	}
+	pvc, err := PVC(req, p, res)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errData, err)
+	}
+	routes, err := Routes(req, p)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errRoute, err)
+	}
+
+	bound := pvcBound(req)
+	available := deploymentAvailable(req)
+	res.Add(ResourceData, pvc, ready(bound))
+	// Objects without a status of their own are ready once applied; the
+	// composite is ready when the volume is bound and the server available.
+	res.Add(ResourceEnv, cm, resource.ReadyTrue)
+	if t.Secret != nil {
+		res.Add(ResourceRegistration, t.Secret, resource.ReadyTrue)
+	}
+	res.Add(ResourceDeployment, Deployment(req, p, cm, t), ready(available))
+	res.Add(ResourceService, Service(req), resource.ReadyTrue)
+	for _, r := range routes {
+		res.Add(r.name, r.obj, resource.ReadyTrue)
+	}
+
+	url := "https://" + p.Host
+	res.Status = v1alpha1.XMatrixServerStatus{URL: url}
+	res.ConnectionDetails[KeyHomeserverURL] = []byte(url)
+	res.ConnectionDetails[KeyServerName] = []byte(p.ServerName)
+	if t.Value != nil {
+		res.ConnectionDetails[KeyRegistrationToken] = t.Value
+	}
+	res.SetCondition(condition(bound, available, t.Waiting))
 	return res, nil
+}
+
+// condition says in words what the homeserver waits for.
+func condition(bound, available bool, token string) compose.Condition {
+	var waiting []string
+	if !bound {
+		waiting = append(waiting, "the data volume to be bound")
+	}
+	if !available {
+		waiting = append(waiting, "the homeserver to answer "+ProbePath)
+	}
+	if token != "" {
+		waiting = append(waiting, token)
+	}
+	if len(waiting) == 0 {
+		return compose.Condition{Type: ConditionHomeserver, Status: metav1.ConditionTrue, Reason: "Available"}
+	}
+	return compose.Condition{
+		Type:    ConditionHomeserver,
+		Status:  metav1.ConditionFalse,
+		Reason:  "Waiting",
+		Message: "Waiting for " + strings.Join(waiting, ", "),
+	}
+}
+
+// checkServerName refuses to move an existing homeserver to another server
+// name, which the XRD also forbids: its database would not match.
+func checkServerName(req *compose.Request, p *params) error {
+	cm := &corev1.ConfigMap{}
+	ok, err := req.ObservedInto(ResourceEnv, cm)
+	if err != nil || !ok {
+		return err
+	}
+	was := cm.Data[p.impl().Env(keyServerName)]
+	if was != "" && was != p.ServerName {
+		return compose.InvalidField(fieldServerName, errServerName, was, p.ServerName)
+	}
+	return nil
+}
+
+func ready(b bool) resource.Ready {
+	if b {
+		return resource.ReadyTrue
+	}
+	return resource.ReadyFalse
 }

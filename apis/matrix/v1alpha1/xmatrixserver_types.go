@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
@@ -17,24 +19,144 @@ const (
 	ImplementationContinuwuity Implementation = "continuwuity"
 )
 
+// Database is the storage engine of the homeserver.
+// +kubebuilder:validation:Enum=rocksdb;sqlite
+type Database string
+
+// Databases.
+const (
+	DatabaseRocksDB Database = "rocksdb"
+	DatabaseSQLite  Database = "sqlite"
+)
+
+// Registration says who may create accounts.
+// +kubebuilder:validation:Enum=closed;token;open
+type Registration string
+
+// Registration modes.
+const (
+	// RegistrationClosed: nobody can register; accounts are created by an admin.
+	RegistrationClosed Registration = "closed"
+	// RegistrationToken: whoever knows the registration token can register.
+	RegistrationToken Registration = "token"
+	// RegistrationOpen: anyone can register. Prone to abuse.
+	RegistrationOpen Registration = "open"
+)
+
+// LogLevel of the homeserver.
+// +kubebuilder:validation:Enum=error;warn;info;debug;trace
+type LogLevel string
+
+// Federation with other Matrix servers.
+type Federation struct {
+	// Enabled lets users talk to users and rooms on other servers.
+	// +kubebuilder:default=true
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// TrustedServers are asked for the signing keys of other servers.
+	// +kubebuilder:default={"matrix.org"}
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=set
+	TrustedServers []string `json:"trustedServers,omitempty"`
+}
+
+// TURN configures the TURN server clients use for VoIP calls.
+type TURN struct {
+	// URIs of the TURN server, e.g. turn:turn.example.org?transport=udp.
+	// +kubebuilder:validation:MinItems=1
+	// +kubebuilder:validation:MaxItems=8
+	// +kubebuilder:validation:items:Pattern=`^turns?:[^\s]+$`
+	URIs []string `json:"uris"`
+
+	// SharedSecretRef selects the TURN server's shared secret
+	// (coturn's static-auth-secret).
+	SharedSecretRef common.SecretKeySelector `json:"sharedSecretRef"`
+}
+
 // MatrixServerParameters are what an app team asks for.
+// +kubebuilder:validation:XValidation:rule="!has(self.database) || self.database != 'sqlite' || !has(self.implementation) || self.implementation == 'conduit'",message="database sqlite is only supported by the conduit implementation"
+// +kubebuilder:validation:XValidation:rule="!has(self.registrationTokenSecretRef) || !has(self.registration) || self.registration == 'token'",message="registrationTokenSecretRef needs registration token"
 type MatrixServerParameters struct {
-	// ServerName is the Matrix domain in user IDs, e.g. example.org.
+	// ServerName is the Matrix domain in user IDs, e.g. example.org. It is
+	// bound into every user and room ID, so it cannot change.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="serverName is immutable: Matrix IDs are bound to it"
 	ServerName string `json:"serverName"`
 
 	// Host is where clients and servers reach the homeserver, e.g.
-	// matrix.example.org. Defaults to serverName.
+	// matrix.example.org. Defaults to serverName. When it differs,
+	// /.well-known/matrix/ on serverName delegates to it.
 	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`
 	Host string `json:"host,omitempty"`
 
-	// Implementation of the homeserver.
+	// Implementation of the homeserver. Only conduit to tuwunel is a
+	// supported change: tuwunel migrates a Conduit database in place.
 	// +kubebuilder:default=conduit
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf || (oldSelf == 'conduit' && self == 'tuwunel')",message="implementation can only change from conduit to tuwunel, which migrates the database in place"
 	Implementation Implementation `json:"implementation,omitempty"`
 
-	// Route says how clients reach the homeserver.
+	// Image overrides the implementation's default image, e.g. to pin a
+	// digest or use a mirror.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=512
+	Image string `json:"image,omitempty"`
+
+	// Storage is the size of the data volume (database and media). It can
+	// grow but never shrink.
+	// +kubebuilder:default="10Gi"
+	Storage *resource.Quantity `json:"storage,omitempty"`
+
+	// StorageClass of the data volume. Defaults to the cluster's default
+	// class. Cannot change once the volume exists.
+	// +optional
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="storageClass is immutable: the data volume already exists"
+	StorageClass string `json:"storageClass,omitempty"`
+
+	// Database engine. sqlite is only supported by conduit.
+	// +kubebuilder:default=rocksdb
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="database is immutable: the new engine would start empty"
+	Database Database `json:"database,omitempty"`
+
+	// Registration says who may create accounts. With token, a random
+	// registration token is generated once and published as the
+	// registrationToken connection detail, unless registrationTokenSecretRef
+	// names one.
+	// +kubebuilder:default=token
+	Registration Registration `json:"registration,omitempty"`
+
+	// RegistrationTokenSecretRef selects a registration token of your own
+	// instead of a generated one.
+	// +optional
+	RegistrationTokenSecretRef *common.SecretKeySelector `json:"registrationTokenSecretRef,omitempty"`
+
+	// Federation with other Matrix servers.
+	// +kubebuilder:default={}
+	Federation Federation `json:"federation,omitempty"`
+
+	// TURN server for VoIP calls.
+	// +optional
+	TURN *TURN `json:"turn,omitempty"`
+
+	// MaxUploadSize is the largest file (and request) users can upload.
+	// +kubebuilder:default="20Mi"
+	MaxUploadSize *resource.Quantity `json:"maxUploadSize,omitempty"`
+
+	// LogLevel of the homeserver. Defaults to the implementation's own.
+	// +optional
+	LogLevel LogLevel `json:"logLevel,omitempty"`
+
+	// Resources of the homeserver container. Defaults to requests of 100m
+	// CPU and 256Mi memory and a 1Gi memory limit.
+	// +optional
+	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	// Route says how clients and other servers reach the homeserver.
 	// +kubebuilder:default={ingress:{className:nginx}}
 	Route common.Route `json:"route,omitempty"`
 }
@@ -59,7 +181,7 @@ type XMatrixServerStatus struct {
 // +kubebuilder:printcolumn:name="SERVER",type=string,JSONPath=".spec.parameters.serverName"
 // +kubebuilder:printcolumn:name="IMPLEMENTATION",type=string,JSONPath=".spec.parameters.implementation"
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=".status.url"
-// +homeplane:xrd:claimKind=MatrixServer,claimPlural=matrixservers,composition=matrixserver
+// +homeplane:xrd:claimKind=MatrixServer,claimPlural=matrixservers,composition=matrixserver,connectionSecretKeys={homeserverUrl,serverName,registrationToken}
 type XMatrixServer struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`

@@ -1,0 +1,68 @@
+package matrix
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+// PVC returns the data volume. A volume can grow but not shrink, and its
+// class cannot change: when the parameters ask for either, the observed
+// size or class is kept, with a warning, rather than failing every apply.
+func PVC(req *compose.Request, p *params, res *compose.Result) (*corev1.PersistentVolumeClaim, error) {
+	size := p.Storage
+	class := p.StorageClass
+
+	observed := &corev1.PersistentVolumeClaim{}
+	ok, err := req.ObservedInto(ResourceData, observed)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		if cur, found := observed.Spec.Resources.Requests[corev1.ResourceStorage]; found && cur.Cmp(size) > 0 {
+			res.Events = append(res.Events, compose.Event{
+				Severity: compose.SeverityWarning,
+				Reason:   "StorageCannotShrink",
+				Message:  fmt.Sprintf("%s: the data volume cannot shrink from %s to %s; keeping %s", fieldStorage, cur.String(), size.String(), cur.String()),
+			})
+			size = cur
+		}
+		if cur := observed.Spec.StorageClassName; cur != nil && class != "" && *cur != class {
+			res.Events = append(res.Events, compose.Event{
+				Severity: compose.SeverityWarning,
+				Reason:   "StorageClassImmutable",
+				Message:  fmt.Sprintf("spec.parameters.storageClass: the data volume exists in class %s and cannot move to %s; keeping %s", *cur, class, *cur),
+			})
+			class = *cur
+		}
+	}
+
+	pvc := &corev1.PersistentVolumeClaim{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: req.ObjectMeta(namesFor(req.ClaimName).PVC(), App, ComponentData),
+		Spec: corev1.PersistentVolumeClaimSpec{
+			// One pod at a time: RocksDB holds a lock on the database.
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: canonical(size)}},
+		},
+	}
+	if class != "" {
+		pvc.Spec.StorageClassName = &class
+	}
+	return pvc, nil
+}
+
+// canonical returns q re-parsed from its string form, so that quantities
+// compare equal with go-cmp whichever way they were built.
+func canonical(q resource.Quantity) resource.Quantity { return resource.MustParse(q.String()) }
+
+// pvcBound reports whether the observed data volume is bound.
+func pvcBound(req *compose.Request) bool {
+	pvc := &corev1.PersistentVolumeClaim{}
+	ok, err := req.ObservedInto(ResourceData, pvc)
+	return ok && err == nil && pvc.Status.Phase == corev1.ClaimBound
+}
