@@ -1,34 +1,137 @@
-// Package collabora composes an XCollabora into Collabora Online
-// (CODE).
+// Package collabora composes an XCollabora into Collabora Online (CODE): an
+// admin Secret and a WOPI proof-key Secret generated once, a Deployment that
+// every WOPI host can reach through a Service and a route, and a
+// PodDisruptionBudget when there is more than one replica.
+//
+// Security mode: capabilities. The image runs as uid 1001 and isolates each
+// document in a chroot jail through file capabilities on coolforkit (CHOWN,
+// FOWNER, MKNOD, SYS_CHROOT) and coolmount (SYS_ADMIN). The container drops
+// every other capability and allows privilege escalation, without which the
+// kernel ignores file capabilities; the runtime's default seccomp profile
+// stays on.
 package collabora
 
 import (
 	"context"
+	"io"
 
 	"github.com/crossplane/function-sdk-go/resource"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/homeplane/homeplane/apis/office/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
+// App is the app.kubernetes.io/name of everything this package composes.
+const App = "collabora"
+
+// Composition resource names, one per composed piece.
+const (
+	ResourceAdminSecret    = "admin-secret"
+	ResourceProofKeySecret = "proof-key-secret"
+	ResourceDeployment     = "deployment"
+	ResourceService        = "service"
+	ResourceBlockedService = "blocked-service"
+	ResourcePDB            = "pdb"
+	// ResourceRoute is the base of the route's resource name: route-ingress
+	// or route-httproute.
+	ResourceRoute = "route"
+)
+
+// Connection details, as the XRD's connectionSecretKeys list them.
+const (
+	ConnectionWOPIURL       = "wopiUrl"
+	ConnectionDiscoveryURL  = "discoveryUrl"
+	ConnectionAdminUsername = "adminUsername"
+	ConnectionAdminPassword = "adminPassword"
+)
+
+// Error strings.
+const (
+	errAdminSecret = "cannot compose Collabora admin Secret"
+	errProofKey    = "cannot compose Collabora WOPI proof key Secret"
+	errObserved    = "cannot read observed Collabora deployment"
+	errRoute       = "cannot compose Collabora route"
+)
+
+// A KeyGenerator returns a new PEM encoded RSA private key. Tests inject a
+// fixed one: since Go 1.26 crypto/rsa ignores the random source it is given.
+type KeyGenerator func(rand io.Reader) ([]byte, error)
+
 // Composer composes XCollabora.
-type Composer struct{}
+type Composer struct {
+	newProofKey KeyGenerator
+}
+
+// An Option configures a Composer.
+type Option func(*Composer)
+
+// WithProofKeyGenerator replaces the generator of WOPI proof keys.
+func WithProofKeyGenerator(g KeyGenerator) Option {
+	return func(c *Composer) { c.newProofKey = g }
+}
 
 // NewComposer returns a Composer.
-func NewComposer() *Composer { return &Composer{} }
+func NewComposer(o ...Option) *Composer {
+	c := &Composer{newProofKey: GenerateProofKey}
+	for _, fn := range o {
+		fn(c)
+	}
+	return c
+}
 
-// Compose an XCollabora. TODO(#5): Collabora itself.
+// Compose an XCollabora.
 func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Result, error) {
 	xr := &v1alpha1.XCollabora{}
 	if err := req.Decode(xr); err != nil {
 		return nil, err
 	}
-	res := compose.NewResult()
-	cm := &corev1.ConfigMap{
-		ObjectMeta: req.ObjectMeta(req.ClaimName+"-collabora", "collabora", "parameters"),
-		Data:       map[string]string{"host": xr.Spec.Parameters.Host},
+	p, err := resolve(xr.Spec.Parameters)
+	if err != nil {
+		return nil, err
 	}
-	res.Add("parameters", cm, resource.ReadyTrue)
+	n, err := newNames(req.ClaimName)
+	if err != nil {
+		return nil, err
+	}
+
+	res := compose.NewResult()
+
+	admin, creds, err := adminSecret(req, n)
+	if err != nil {
+		return nil, wrap(err, errAdminSecret)
+	}
+	res.Add(ResourceAdminSecret, admin, resource.ReadyTrue)
+
+	proof, err := c.proofKeySecret(req, n)
+	if err != nil {
+		return nil, wrap(err, errProofKey)
+	}
+	res.Add(ResourceProofKeySecret, proof, resource.ReadyTrue)
+
+	ready, err := deploymentReady(req, p.Replicas)
+	if err != nil {
+		return nil, wrap(err, errObserved)
+	}
+	res.Add(ResourceDeployment, deployment(req, p, n), ready)
+	res.Add(ResourceService, service(req, n), resource.ReadyTrue)
+	if !p.AdminConsole.Public {
+		res.Add(ResourceBlockedService, blockedService(req, n), resource.ReadyTrue)
+	}
+	if pdb := podDisruptionBudget(req, p, n); pdb != nil {
+		res.Add(ResourcePDB, pdb, resource.ReadyTrue)
+	}
+
+	rn, rt, err := composeRoute(req, p, n)
+	if err != nil {
+		return nil, wrap(err, errRoute)
+	}
+	res.Add(rn, rt, resource.ReadyTrue)
+
+	url := "https://" + p.Host
+	res.ConnectionDetails[ConnectionWOPIURL] = []byte(url)
+	res.ConnectionDetails[ConnectionDiscoveryURL] = []byte(url + "/hosting/discovery")
+	res.ConnectionDetails[ConnectionAdminUsername] = creds.username
+	res.ConnectionDetails[ConnectionAdminPassword] = creds.password
+	res.Status = v1alpha1.XCollaboraStatus{URL: url}
 	return res, nil
 }

@@ -1,0 +1,476 @@
+package collabora
+
+import (
+	"context"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apiresource "k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
+
+	"github.com/homeplane/homeplane/apis/office/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+const minimal = `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"]}`
+
+func labels(component string) map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/name":       "collabora",
+		"app.kubernetes.io/instance":   "office",
+		"app.kubernetes.io/managed-by": "homeplane",
+		"app.kubernetes.io/component":  component,
+	}
+}
+
+func meta(name, component string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{Name: name, Namespace: "office", Labels: labels(component)}
+}
+
+func selector() map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/name":      "collabora",
+		"app.kubernetes.io/instance":  "office",
+		"app.kubernetes.io/component": "server",
+	}
+}
+
+func wantAdminSecret(password string) *corev1.Secret {
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: meta("office-collabora-admin", "admin"),
+		Type:       corev1.SecretTypeOpaque,
+		Data:       map[string][]byte{"username": []byte("admin"), "password": []byte(password)},
+	}
+}
+
+func wantProofKeySecret(key string) *corev1.Secret {
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: meta("office-collabora-proof-key", "proof-key"),
+		Type:       corev1.SecretTypeOpaque,
+		Data:       map[string][]byte{"proof_key": []byte(key)},
+	}
+}
+
+func probe(period, timeout, failures int32) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: "/", Port: intstr.FromString("http")}},
+		PeriodSeconds:    period,
+		TimeoutSeconds:   timeout,
+		FailureThreshold: failures,
+	}
+}
+
+func adminEnv(name, key string) corev1.EnvVar {
+	return corev1.EnvVar{Name: name, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+		LocalObjectReference: corev1.LocalObjectReference{Name: "office-collabora-admin"}, Key: key,
+	}}}
+}
+
+// wantDeployment is the Deployment of the minimal claim.
+func wantDeployment() *appsv1.Deployment {
+	return &appsv1.Deployment{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
+		ObjectMeta: meta("office-collabora", "server"),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: ptr.To[int32](1),
+			Selector: &metav1.LabelSelector{MatchLabels: selector()},
+			Strategy: appsv1.DeploymentStrategy{
+				Type: appsv1.RollingUpdateDeploymentStrategyType,
+				RollingUpdate: &appsv1.RollingUpdateDeployment{
+					MaxUnavailable: ptr.To(intstr.FromInt32(0)),
+					MaxSurge:       ptr.To(intstr.FromInt32(1)),
+				},
+			},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: labels("server")},
+				Spec: corev1.PodSpec{
+					AutomountServiceAccountToken:  ptr.To(false),
+					TerminationGracePeriodSeconds: ptr.To[int64](60),
+					SecurityContext: &corev1.PodSecurityContext{
+						RunAsNonRoot:   ptr.To(true),
+						RunAsUser:      ptr.To[int64](1001),
+						RunAsGroup:     ptr.To[int64](1001),
+						FSGroup:        ptr.To[int64](1001),
+						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					},
+					Containers: []corev1.Container{{
+						Name:  "collabora",
+						Image: "collabora/code:25.04.9.4.1",
+						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 9980, Protocol: corev1.ProtocolTCP}},
+						Env: []corev1.EnvVar{
+							{Name: "aliasgroup1", Value: "https://cloud.example.org:443"},
+							{Name: "extra_params", Value: "--o:ssl.enable=false --o:ssl.termination=true"},
+							{Name: "server_name", Value: "office.example.org"},
+							{Name: "DONT_GEN_SSL_CERT", Value: "true"},
+							adminEnv("username", "username"),
+							adminEnv("password", "password"),
+						},
+						StartupProbe:   probe(5, 5, 60),
+						ReadinessProbe: probe(10, 5, 3),
+						LivenessProbe:  probe(30, 10, 4),
+						Resources: corev1.ResourceRequirements{
+							Requests: corev1.ResourceList{corev1.ResourceCPU: apiresource.MustParse("1800m"), corev1.ResourceMemory: apiresource.MustParse("2Gi")},
+							Limits:   corev1.ResourceList{corev1.ResourceMemory: apiresource.MustParse("2Gi")},
+						},
+						SecurityContext: &corev1.SecurityContext{
+							AllowPrivilegeEscalation: ptr.To(true),
+							Capabilities: &corev1.Capabilities{
+								Drop: []corev1.Capability{"ALL"},
+								Add:  []corev1.Capability{"CHOWN", "FOWNER", "MKNOD", "SYS_ADMIN", "SYS_CHROOT"},
+							},
+						},
+						VolumeMounts: []corev1.VolumeMount{
+							{Name: "tmp", MountPath: "/tmp"},
+							{Name: "proof-key", MountPath: "/etc/coolwsd/proof_key", SubPath: "proof_key", ReadOnly: true},
+						},
+					}},
+					Volumes: []corev1.Volume{
+						{Name: "tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
+						{Name: "proof-key", VolumeSource: corev1.VolumeSource{Secret: &corev1.SecretVolumeSource{
+							SecretName:  "office-collabora-proof-key",
+							Items:       []corev1.KeyToPath{{Key: "proof_key", Path: "proof_key"}},
+							DefaultMode: ptr.To[int32](0o440),
+						}}},
+					},
+				},
+			},
+		},
+	}
+}
+
+func wantService() *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: meta("office-collabora", "server"),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: selector(),
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 9980, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
+		},
+	}
+}
+
+func wantBlockedService() *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: meta("office-collabora-blocked", "blocked"),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: selector(),
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 9980, TargetPort: intstr.FromInt32(1), Protocol: corev1.ProtocolTCP}},
+		},
+	}
+}
+
+func wantPDB() *policyv1.PodDisruptionBudget {
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: meta("office-collabora", "server"),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable: ptr.To(intstr.FromInt32(1)),
+			Selector:       &metav1.LabelSelector{MatchLabels: selector()},
+		},
+	}
+}
+
+func ingressPath(path, svc string) networkingv1.HTTPIngressPath {
+	return networkingv1.HTTPIngressPath{
+		Path:     path,
+		PathType: ptr.To(networkingv1.PathTypePrefix),
+		Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
+			Name: svc, Port: networkingv1.ServiceBackendPort{Number: 9980},
+		}},
+	}
+}
+
+// privatePaths route / to Collabora and the admin paths nowhere.
+func privatePaths() []networkingv1.HTTPIngressPath {
+	return []networkingv1.HTTPIngressPath{
+		ingressPath("/", "office-collabora"),
+		ingressPath("/browser/dist/admin", "office-collabora-blocked"),
+		ingressPath("/cool/adminws", "office-collabora-blocked"),
+		ingressPath("/cool/getMetrics", "office-collabora-blocked"),
+	}
+}
+
+func nginxAnnotations() map[string]string {
+	return map[string]string{
+		"nginx.ingress.kubernetes.io/proxy-body-size":    "0",
+		"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
+		"nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
+	}
+}
+
+func wantIngress(class string, annotations map[string]string, paths []networkingv1.HTTPIngressPath) *networkingv1.Ingress {
+	return &networkingv1.Ingress{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+		ObjectMeta: metav1.ObjectMeta{Name: "office-collabora", Namespace: "office", Labels: labels("route"), Annotations: annotations},
+		Spec: networkingv1.IngressSpec{
+			IngressClassName: ptr.To(class),
+			Rules: []networkingv1.IngressRule{{
+				Host:             "office.example.org",
+				IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}},
+			}},
+		},
+	}
+}
+
+func connection(password string) map[string][]byte {
+	return map[string][]byte{
+		"wopiUrl":       []byte("https://office.example.org"),
+		"discoveryUrl":  []byte("https://office.example.org/hosting/discovery"),
+		"adminUsername": []byte("admin"),
+		"adminPassword": []byte(password),
+	}
+}
+
+// wantMinimal is the result for the minimal claim on its first reconcile.
+func wantMinimal() *compose.Result {
+	return &compose.Result{
+		Resources: map[resource.Name]compose.Desired{
+			"admin-secret":     {Object: wantAdminSecret(testPassword), Ready: resource.ReadyTrue},
+			"proof-key-secret": {Object: wantProofKeySecret(testProofKey), Ready: resource.ReadyTrue},
+			"deployment":       {Object: wantDeployment(), Ready: resource.ReadyFalse},
+			"service":          {Object: wantService(), Ready: resource.ReadyTrue},
+			"blocked-service":  {Object: wantBlockedService(), Ready: resource.ReadyTrue},
+			"route-ingress":    {Object: wantIngress("nginx", nginxAnnotations(), privatePaths()), Ready: resource.ReadyTrue},
+		},
+		ConnectionDetails: connection(testPassword),
+		Status:            v1alpha1.XCollaboraStatus{URL: "https://office.example.org"},
+	}
+}
+
+// availableDeployment is an observed Deployment that has rolled out.
+func availableDeployment(replicas int32) *appsv1.Deployment {
+	d := wantDeployment()
+	d.Spec.Replicas = ptr.To(replicas)
+	d.Generation = 2
+	d.Status = appsv1.DeploymentStatus{
+		ObservedGeneration: 2,
+		Replicas:           replicas,
+		UpdatedReplicas:    replicas,
+		ReadyReplicas:      replicas,
+		AvailableReplicas:  replicas,
+		Conditions:         []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: corev1.ConditionTrue}},
+	}
+	return d
+}
+
+func TestCompose(t *testing.T) {
+	cases := map[string]struct {
+		reason     string
+		parameters string
+		observed   []runtime.Object
+		keys       KeyGenerator
+		want       func() *compose.Result
+		wantErr    string
+	}{
+		"Minimal": {
+			reason:     "A host and one WOPI host compose one replica behind an nginx Ingress with the admin paths blocked, generated secrets, and a Deployment not yet ready.",
+			parameters: minimal,
+			want:       wantMinimal,
+		},
+		"ThreeReplicasNginx": {
+			reason:     "Three replicas hash on WOPISrc at the nginx Ingress, spread over nodes, and get a PodDisruptionBudget; never an autoscaler.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 3}`,
+			want: func() *compose.Result {
+				r := wantMinimal()
+				d := wantDeployment()
+				d.Spec.Replicas = ptr.To[int32](3)
+				d.Spec.Template.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+					MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.ScheduleAnyway,
+					LabelSelector: &metav1.LabelSelector{MatchLabels: selector()},
+				}}
+				r.Resources["deployment"] = compose.Desired{Object: d, Ready: resource.ReadyFalse}
+				r.Resources["pdb"] = compose.Desired{Object: wantPDB(), Ready: resource.ReadyTrue}
+				a := nginxAnnotations()
+				a["nginx.ingress.kubernetes.io/upstream-hash-by"] = "$arg_WOPISrc"
+				r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("nginx", a, privatePaths()), Ready: resource.ReadyTrue}
+				return r
+			},
+		},
+		"ThreeReplicasHAProxy": {
+			reason:     "Three replicas behind HAProxy balance on the WOPISrc URL parameter, for both HAProxy ingress controllers.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 3, "route": {"ingress": {"className": "haproxy", "controller": "haproxy"}}}`,
+			want: func() *compose.Result {
+				r := wantMinimal()
+				d := wantDeployment()
+				d.Spec.Replicas = ptr.To[int32](3)
+				d.Spec.Template.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+					MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.ScheduleAnyway,
+					LabelSelector: &metav1.LabelSelector{MatchLabels: selector()},
+				}}
+				r.Resources["deployment"] = compose.Desired{Object: d, Ready: resource.ReadyFalse}
+				r.Resources["pdb"] = compose.Desired{Object: wantPDB(), Ready: resource.ReadyTrue}
+				a := map[string]string{
+					"haproxy.org/load-balance":                    "url_param WOPISrc",
+					"haproxy.org/timeout-tunnel":                  "3600s",
+					"haproxy-ingress.github.io/balance-algorithm": "url_param WOPISrc",
+					"haproxy-ingress.github.io/timeout-tunnel":    "3600s",
+				}
+				r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("haproxy", a, privatePaths()), Ready: resource.ReadyTrue}
+				return r
+			},
+		},
+		"ReplicasTraefikRejected": {
+			reason:     "Traefik cannot hash on a query parameter: more than one replica behind it is a FieldError.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"ingress": {"className": "traefik", "controller": "traefik"}}}`,
+			wantErr:    "cannot compose Collabora route: spec.parameters.route.ingress.controller: the traefik ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1",
+		},
+		"ReplicasOtherRejected": {
+			reason:     "An unknown controller cannot be trusted to hash on WOPISrc.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"ingress": {"className": "cilium", "controller": "other"}}}`,
+			wantErr:    "cannot compose Collabora route: spec.parameters.route.ingress.controller: the other ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1",
+		},
+		"ReplicasGatewayRejected": {
+			reason:     "Gateway API has no standard hashing on a query parameter.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"gateway": {"name": "public"}}}`,
+			wantErr:    "cannot compose Collabora route: spec.parameters.route.gateway: Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1",
+		},
+		"AdminConsolePublic": {
+			reason:     "A public admin console is routed like every other path, and no blocked Service is composed.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "adminConsole": {"public": true}}`,
+			want: func() *compose.Result {
+				r := wantMinimal()
+				delete(r.Resources, "blocked-service")
+				r.Resources["route-ingress"] = compose.Desired{
+					Object: wantIngress("nginx", nginxAnnotations(), []networkingv1.HTTPIngressPath{ingressPath("/", "office-collabora")}),
+					Ready:  resource.ReadyTrue,
+				}
+				return r
+			},
+		},
+		"GatewayPrivateAdmin": {
+			reason:     "Through a Gateway the admin paths get their own rule to the blocked Service; Gateway API picks the longest match.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}}}`,
+			want: func() *compose.Result {
+				r := wantMinimal()
+				delete(r.Resources, "route-ingress")
+				match := func(p string) gatewayv1.HTTPRouteMatch {
+					return gatewayv1.HTTPRouteMatch{Path: &gatewayv1.HTTPPathMatch{Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To(p)}}
+				}
+				ref := func(svc string) []gatewayv1.HTTPBackendRef {
+					return []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
+						Name: gatewayv1.ObjectName(svc), Port: ptr.To[gatewayv1.PortNumber](9980),
+					}}}}
+				}
+				r.Resources["route-httproute"] = compose.Desired{Object: &gatewayv1.HTTPRoute{
+					TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "HTTPRoute"},
+					ObjectMeta: meta("office-collabora", "route"),
+					Spec: gatewayv1.HTTPRouteSpec{
+						CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{
+							Name: "public", Namespace: ptr.To[gatewayv1.Namespace]("gateways"),
+						}}},
+						Hostnames: []gatewayv1.Hostname{"office.example.org"},
+						Rules: []gatewayv1.HTTPRouteRule{
+							{Matches: []gatewayv1.HTTPRouteMatch{match("/")}, BackendRefs: ref("office-collabora")},
+							{Matches: []gatewayv1.HTTPRouteMatch{match("/browser/dist/admin"), match("/cool/adminws"), match("/cool/getMetrics")}, BackendRefs: ref("office-collabora-blocked")},
+						},
+					},
+				}, Ready: resource.ReadyTrue}
+				return r
+			},
+		},
+		"SecretsStable": {
+			reason:     "Observed secrets are reused, never regenerated: the admin password and the proof key stay the same on every reconcile.",
+			parameters: minimal,
+			observed: []runtime.Object{
+				as("admin-secret", wantAdminSecret("observed-password")),
+				as("proof-key-secret", wantProofKeySecret("observed-key")),
+			},
+			keys: failingKey,
+			want: func() *compose.Result {
+				r := wantMinimal()
+				r.Resources["admin-secret"] = compose.Desired{Object: wantAdminSecret("observed-password"), Ready: resource.ReadyTrue}
+				r.Resources["proof-key-secret"] = compose.Desired{Object: wantProofKeySecret("observed-key"), Ready: resource.ReadyTrue}
+				r.ConnectionDetails = connection("observed-password")
+				return r
+			},
+		},
+		"ReadyWhenAvailable": {
+			reason:     "The Deployment is ready once it has rolled out its spec with every replica available.",
+			parameters: minimal,
+			observed:   []runtime.Object{as("deployment", availableDeployment(1))},
+			want: func() *compose.Result {
+				r := wantMinimal()
+				r.Resources["deployment"] = compose.Desired{Object: wantDeployment(), Ready: resource.ReadyTrue}
+				return r
+			},
+		},
+		"EverythingSet": {
+			reason:     "Several WOPI hosts become alias groups in order; dictionaries, image and resources are passed through; TLS comes from cert-manager.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org", "https://Files.Example.com:8443/nextcloud"], "dictionaries": ["de_DE", "en_US"], "image": "registry.example.org/collabora/code:25.04", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": 4, "memory": "4Gi"}}, "route": {"ingress": {"className": "public", "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "500m"}}, "tls": {"issuer": "letsencrypt"}}}`,
+			want: func() *compose.Result {
+				r := wantMinimal()
+				d := wantDeployment()
+				c := &d.Spec.Template.Spec.Containers[0]
+				c.Image = "registry.example.org/collabora/code:25.04"
+				c.Env = append([]corev1.EnvVar{
+					{Name: "aliasgroup1", Value: "https://cloud.example.org:443"},
+					{Name: "aliasgroup2", Value: "https://files.example.com:8443"},
+					{Name: "extra_params", Value: "--o:ssl.enable=false --o:ssl.termination=true"},
+					{Name: "server_name", Value: "office.example.org"},
+					{Name: "dictionaries", Value: "de_DE en_US"},
+				}, c.Env[3:]...)
+				c.Resources = corev1.ResourceRequirements{
+					Requests: corev1.ResourceList{corev1.ResourceCPU: apiresource.MustParse("500m"), corev1.ResourceMemory: apiresource.MustParse("1Gi")},
+					Limits:   corev1.ResourceList{corev1.ResourceCPU: apiresource.MustParse("4"), corev1.ResourceMemory: apiresource.MustParse("4Gi")},
+				}
+				r.Resources["deployment"] = compose.Desired{Object: d, Ready: resource.ReadyFalse}
+				a := nginxAnnotations()
+				a["nginx.ingress.kubernetes.io/proxy-body-size"] = "500m"
+				a["cert-manager.io/cluster-issuer"] = "letsencrypt"
+				in := wantIngress("public", a, privatePaths())
+				in.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{"office.example.org"}, SecretName: "office-collabora-tls"}}
+				r.Resources["route-ingress"] = compose.Desired{Object: in, Ready: resource.ReadyTrue}
+				return r
+			},
+		},
+		"ProofKeyGenerationFails": {
+			reason:     "A failing key generator is an error, not a Secret without a key.",
+			parameters: minimal,
+			keys:       failingKey,
+			wantErr:    "cannot compose Collabora WOPI proof key Secret: no entropy",
+		},
+		"WrongType": {
+			reason:     "A field of the wrong type is a FieldError naming it.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": "three"}`,
+			wantErr:    "spec.parameters.replicas: cannot be a string, must be an integer",
+		},
+		"InvalidParameters": {
+			reason:     "Invalid parameters are FieldErrors naming the field.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["http://cloud.example.org"]}`,
+			wantErr:    "spec.parameters.wopiHosts[0]: must be an https URL such as https://cloud.example.org: scheme must be https",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			keys := tc.keys
+			if keys == nil {
+				keys = fixedKey
+			}
+			req := request(t, tc.parameters, tc.observed...)
+			got, err := NewComposer(WithProofKeyGenerator(keys)).Compose(context.Background(), req)
+			if diff := cmp.Diff(tc.wantErr, errorString(err)); diff != "" {
+				t.Fatalf("%s\nCompose(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if tc.wantErr != "" {
+				return
+			}
+			if diff := cmp.Diff(tc.want(), got, cmpOpts...); diff != "" {
+				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

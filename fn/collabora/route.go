@@ -1,0 +1,118 @@
+package collabora
+
+import (
+	"github.com/crossplane/function-sdk-go/resource"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/route"
+)
+
+// Ingress annotations. Sessions are long-lived websockets and documents are
+// uploaded through the route, so both timeouts and body sizes are raised.
+const (
+	AnnotationNginxHashBy       = "nginx.ingress.kubernetes.io/upstream-hash-by"
+	AnnotationNginxBodySize     = "nginx.ingress.kubernetes.io/proxy-body-size"
+	AnnotationNginxReadTimeout  = "nginx.ingress.kubernetes.io/proxy-read-timeout"
+	AnnotationNginxSendTimeout  = "nginx.ingress.kubernetes.io/proxy-send-timeout"
+	AnnotationHAProxyBalance    = "haproxy.org/load-balance"
+	AnnotationHAProxyTunnel     = "haproxy.org/timeout-tunnel"
+	AnnotationHAProxyIngBalance = "haproxy-ingress.github.io/balance-algorithm"
+	AnnotationHAProxyIngTunnel  = "haproxy-ingress.github.io/timeout-tunnel"
+
+	// NginxHashByWOPISrc sends every request for one document (its WOPISrc
+	// query parameter) to the same replica.
+	NginxHashByWOPISrc = "$arg_WOPISrc"
+	// HAProxyBalanceWOPISrc is the HAProxy equivalent.
+	HAProxyBalanceWOPISrc = "url_param WOPISrc"
+
+	// Collabora enforces its own upload limits.
+	unlimitedBody = "0"
+	// An idle editing session keeps its websocket open for an hour.
+	websocketTimeoutSeconds = "3600"
+	websocketTimeout        = websocketTimeoutSeconds + "s"
+)
+
+// AdminPaths are the admin console's and metrics' paths, blocked on the
+// public route unless adminConsole.public is true.
+var AdminPaths = []string{"/browser/dist/admin", "/cool/adminws", "/cool/getMetrics"}
+
+// Error strings.
+const (
+	errNoHashIngress = "the %s ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1"
+	errNoHashGateway = "Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1"
+)
+
+// composeRoute returns the Ingress or HTTPRoute, with its composition
+// resource name.
+func composeRoute(req *compose.Request, p params, n names) (resource.Name, runtime.Object, error) {
+	if err := checkScaling(p.Route, p.Replicas); err != nil {
+		return "", nil, err
+	}
+	paths := []route.Path{{Path: "/", Type: route.PathTypePrefix, Service: n.base, Port: Port}}
+	if !p.AdminConsole.Public {
+		for _, a := range AdminPaths {
+			paths = append(paths, route.Path{Path: a, Type: route.PathTypePrefix, Service: n.blocked, Port: Port})
+		}
+	}
+	return route.Compose(req, p.Route, route.Spec{
+		Name:        n.base,
+		App:         App,
+		Resource:    ResourceRoute,
+		Rules:       []route.Rule{{Host: p.Host, Paths: paths}},
+		Annotations: annotations(p.Route, p.Replicas),
+	})
+}
+
+// checkScaling rejects more than one replica behind a route that cannot hash
+// on WOPISrc: documents would be split between replicas.
+func checkScaling(r common.Route, replicas int32) error {
+	if replicas <= 1 {
+		return nil
+	}
+	if route.IsGateway(r) {
+		return compose.InvalidField(fieldRoute+".gateway", errNoHashGateway)
+	}
+	switch c := route.Controller(r); c {
+	case common.IngressControllerNginx, common.IngressControllerHAProxy:
+		return nil
+	default:
+		return compose.InvalidField(fieldRoute+".ingress.controller", errNoHashIngress, c)
+	}
+}
+
+// annotations are Collabora's Ingress annotations for the controller. HAProxy
+// has two ingress controllers with their own prefixes; each ignores the
+// other's, so both are set.
+func annotations(r common.Route, replicas int32) map[string]string {
+	if route.IsGateway(r) {
+		return nil
+	}
+	switch route.Controller(r) {
+	case common.IngressControllerNginx:
+		a := map[string]string{
+			AnnotationNginxBodySize:    unlimitedBody,
+			AnnotationNginxReadTimeout: websocketTimeoutSeconds,
+			AnnotationNginxSendTimeout: websocketTimeoutSeconds,
+		}
+		if replicas > 1 {
+			a[AnnotationNginxHashBy] = NginxHashByWOPISrc
+		}
+		return a
+	case common.IngressControllerHAProxy:
+		a := map[string]string{
+			AnnotationHAProxyTunnel:    websocketTimeout,
+			AnnotationHAProxyIngTunnel: websocketTimeout,
+		}
+		if replicas > 1 {
+			a[AnnotationHAProxyBalance] = HAProxyBalanceWOPISrc
+			a[AnnotationHAProxyIngBalance] = HAProxyBalanceWOPISrc
+		}
+		return a
+	default:
+		// Traefik proxies websockets and large bodies without annotations;
+		// other controllers are the user's to annotate.
+		return nil
+	}
+}

@@ -1,0 +1,48 @@
+package collabora
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+// closedPort is where the blocked Service sends requests. Nothing in the pod
+// can listen below 1024 (uid 1001 without NET_BIND_SERVICE), so every request
+// fails with a 502 or 503 from the ingress controller.
+const closedPort int32 = 1
+
+// service returns the ClusterIP Service in front of the server pods.
+func service(req *compose.Request, n names) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: req.ObjectMeta(n.base, App, componentPod),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: podLabels(req),
+			Ports: []corev1.ServicePort{{
+				Name: portName, Port: Port, TargetPort: intstr.FromString(portName), Protocol: corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
+
+// blockedService returns the Service the route sends the admin paths to while
+// the admin console is private. It selects the server pods, so that every
+// controller keeps the paths (some drop a path whose Service has no endpoints
+// and fall back to /, which would expose the admin console), but on a port
+// nothing listens on.
+func blockedService(req *compose.Request, n names) *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: req.ObjectMeta(n.blocked, App, "blocked"),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: podLabels(req),
+			Ports: []corev1.ServicePort{{
+				Name: portName, Port: Port, TargetPort: intstr.FromInt32(closedPort), Protocol: corev1.ProtocolTCP,
+			}},
+		},
+	}
+}
