@@ -1,16 +1,47 @@
 // Package postgres composes an XPostgreSQL into a Zalando postgres-operator
-// cluster.
+// cluster, the Secret an app connects with, and the Usages that protect the
+// data from deletion.
 package postgres
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 
+	protectionv1beta1 "github.com/crossplane/crossplane/apis/v2/protection/v1beta1"
 	"github.com/crossplane/function-sdk-go/resource"
-	corev1 "k8s.io/api/core/v1"
+	"github.com/crossplane/function-sdk-go/resource/composed"
+	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
+	apiresource "k8s.io/apimachinery/pkg/api/resource"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
+
+func init() {
+	// composed.From needs these kinds to set apiVersion and kind.
+	utilruntime.Must(acidv1.AddToScheme(composed.Scheme))
+	utilruntime.Must(protectionv1beta1.AddToScheme(composed.Scheme))
+}
+
+// Composition resource names.
+const (
+	resourceDatabase      = "postgresql"
+	resourceConnection    = "connection"
+	resourceUsageDatabase = "protect-postgresql"
+	resourceUsageClaim    = "protect-claim"
+)
+
+// Error strings.
+const (
+	errObserved  = "cannot read the observed postgresql"
+	errDowngrade = "cannot go from PostgreSQL %s down to %s: a major version cannot be downgraded in place; restore into a new claim instead"
+	errShrink    = "cannot shrink the volumes from %s to %s: they can only grow"
+)
+
+// Events.
+const reasonOperatorFailed = "DatabaseFailed"
 
 // Composer composes XPostgreSQL.
 type Composer struct{}
@@ -18,17 +49,99 @@ type Composer struct{}
 // NewComposer returns a Composer.
 func NewComposer() *Composer { return &Composer{} }
 
-// Compose an XPostgreSQL. TODO(#3): the Zalando postgresql itself.
+// Compose an XPostgreSQL.
 func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Result, error) {
 	xr := &v1alpha1.XPostgreSQL{}
 	if err := req.Decode(xr); err != nil {
 		return nil, err
 	}
-	res := compose.NewResult()
-	cm := &corev1.ConfigMap{
-		ObjectMeta: req.ObjectMeta(req.ClaimName+"-postgresql", "postgresql", "parameters"),
-		Data:       map[string]string{"version": xr.Spec.Parameters.Version},
+	p, err := resolve(req.ClaimName, xr.Spec.Parameters)
+	if err != nil {
+		return nil, err
 	}
-	res.Add("parameters", cm, resource.ReadyTrue)
+	observed, err := observedCluster(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkTransition(p, observed); err != nil {
+		return nil, err
+	}
+
+	res := compose.NewResult()
+	pg, err := desired(cluster(req, p))
+	if err != nil {
+		return nil, err
+	}
+	res.Add(resourceDatabase, pg, readiness(running(observed)))
+	for n, u := range protection(req, p) {
+		res.Add(resource.Name(n), u, resource.ReadyTrue)
+	}
+
+	// Ask every time: Crossplane only fetches what the latest response asks for.
+	res.Requirements[requirementCredentials] = credentialsRequirement(req, p)
+	user, password, ok, err := credentials(req)
+	if err != nil {
+		return nil, err
+	}
+	details := map[string][]byte(nil)
+	if ok {
+		details = connectionDetails(req, p, user, password)
+	} else if details, _, err = observedConnection(req); err != nil {
+		return nil, err
+	}
+	if details != nil {
+		res.Add(resourceConnection, connectionSecret(req, details), resource.ReadyTrue)
+		res.ConnectionDetails = details
+	}
+
+	res.Status = status(req, p, observed)
+	res.SetCondition(databaseCondition(p, observed, ok))
+	res.SetCondition(protectionCondition(p))
+	if failed(observed) {
+		res.Events = append(res.Events, compose.Event{
+			Severity: compose.SeverityWarning, Reason: reasonOperatorFailed,
+			Message: fmt.Sprintf("The Zalando operator reports %s for postgresql %s", phase(observed), p.Cluster),
+		})
+	}
 	return res, nil
+}
+
+func readiness(ok bool) resource.Ready {
+	if ok {
+		return resource.ReadyTrue
+	}
+	return resource.ReadyFalse
+}
+
+// observedCluster is the postgresql as it exists, or nil.
+func observedCluster(req *compose.Request) (*acidv1.Postgresql, error) {
+	pg := &acidv1.Postgresql{}
+	found, err := req.ObservedInto(resourceDatabase, pg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errObserved, err)
+	}
+	if !found {
+		return nil, nil
+	}
+	return pg, nil
+}
+
+// checkTransition refuses what would harm the running cluster, for XRs that
+// got past the XRD's CEL rules (they were created before the rules, or the
+// rules were bypassed by editing the XR).
+func checkTransition(p *params, observed *acidv1.Postgresql) error {
+	if observed == nil {
+		return nil
+	}
+	was, errWas := strconv.Atoi(observed.Spec.PgVersion)
+	is, errIs := strconv.Atoi(p.Version)
+	if errWas == nil && errIs == nil && is < was {
+		return compose.InvalidField(pathVersion, errDowngrade, observed.Spec.PgVersion, p.Version)
+	}
+	old, errOld := apiresource.ParseQuantity(observed.Spec.Size)
+	cur, errCur := apiresource.ParseQuantity(p.Storage)
+	if errOld == nil && errCur == nil && cur.Cmp(old) < 0 {
+		return compose.InvalidField(pathStorage, errShrink, observed.Spec.Size, p.Storage)
+	}
+	return nil
 }

@@ -1,0 +1,152 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+
+	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	"github.com/homeplane/homeplane/apis/database/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+// The Zalando kind. Its Kind is lower case, as the operator registers it.
+const (
+	zalandoAPIVersion = "acid.zalan.do/v1"
+	zalandoKind       = "postgresql"
+)
+
+const errConvertCluster = "cannot convert the postgresql"
+
+// Port of the master, replica and pooler services.
+const port = 5432
+
+// resourceDefaults per topology: single stays small, ha gets room for
+// replication and the pooler's connections.
+var resourceDefaults = map[v1alpha1.Topology]v1alpha1.Resources{
+	v1alpha1.TopologySingle: {
+		Requests: v1alpha1.ResourceList{CPU: "100m", Memory: "256Mi"},
+		Limits:   v1alpha1.ResourceList{CPU: "1", Memory: "512Mi"},
+	},
+	v1alpha1.TopologyHA: {
+		Requests: v1alpha1.ResourceList{CPU: "250m", Memory: "512Mi"},
+		Limits:   v1alpha1.ResourceList{CPU: "2", Memory: "1Gi"},
+	},
+}
+
+// poolerInstances: two so that the pooler is not a single point of failure
+// of an ha cluster.
+var poolerInstances = map[v1alpha1.Topology]int32{v1alpha1.TopologySingle: 1, v1alpha1.TopologyHA: 2}
+
+// cluster returns the Zalando postgresql for the parameters.
+func cluster(req *compose.Request, p *params) *acidv1.Postgresql {
+	pg := &acidv1.Postgresql{
+		TypeMeta:   metav1.TypeMeta{APIVersion: zalandoAPIVersion, Kind: zalandoKind},
+		ObjectMeta: req.ObjectMeta(p.Cluster, "postgresql", "database"),
+		Spec: acidv1.PostgresSpec{
+			TeamID:            p.TeamID,
+			NumberOfInstances: p.Instances,
+			PostgresqlParam:   acidv1.PostgresqlParam{PgVersion: p.Version, Parameters: p.Parameters},
+			Volume:            acidv1.Volume{Size: p.Storage, StorageClass: p.StorageClass},
+			Resources:         resources(p),
+			Users:             users(p),
+			Databases:         databaseOwners(p),
+			// Set either way so that turning the pooler off removes it.
+			EnableConnectionPooler: ptr.To(p.Pooler),
+			Env:                    env(p),
+			Clone:                  clone(p),
+		},
+	}
+	if p.Pooler {
+		pg.Spec.ConnectionPooler = &acidv1.ConnectionPooler{
+			NumberOfInstances: ptr.To(poolerInstances[p.Topology]),
+			Mode:              string(p.PoolerMode),
+		}
+	}
+	if p.Synchronous {
+		pg.Spec.Patroni = acidv1.Patroni{SynchronousMode: true, SynchronousNodeCount: 1}
+	}
+	return pg
+}
+
+// resources fills what the claim leaves out from the topology's defaults.
+func resources(p *params) *acidv1.Resources {
+	d := resourceDefaults[p.Topology]
+	r := v1alpha1.Resources{}
+	if p.Resources != nil {
+		r = *p.Resources
+	}
+	desc := func(got, def v1alpha1.ResourceList) acidv1.ResourceDescription {
+		return acidv1.ResourceDescription{CPU: ptr.To(or(got.CPU, def.CPU)), Memory: ptr.To(or(got.Memory, def.Memory))}
+	}
+	return &acidv1.Resources{
+		ResourceRequests: desc(r.Requests, d.Requests),
+		ResourceLimits:   desc(r.Limits, d.Limits),
+	}
+}
+
+func or(v, def string) string {
+	if v != "" {
+		return v
+	}
+	return def
+}
+
+// users are the database owners and the extra users, with their flags. The
+// operator creates a credentials Secret for each.
+func users(p *params) map[string]acidv1.UserFlags {
+	u := map[string]acidv1.UserFlags{}
+	for _, d := range p.Databases {
+		u[d.Owner] = acidv1.UserFlags{}
+	}
+	for _, x := range p.Users {
+		f := make(acidv1.UserFlags, 0, len(x.Flags))
+		for _, fl := range x.Flags {
+			f = append(f, strings.ToLower(string(fl)))
+		}
+		u[x.Name] = f
+	}
+	return u
+}
+
+func databaseOwners(p *params) map[string]string {
+	d := make(map[string]string, len(p.Databases))
+	for _, x := range p.Databases {
+		d[x.Name] = x.Owner
+	}
+	return d
+}
+
+// desired converts the postgresql for the response. The operator's Go types
+// have a status without omitempty and numbers whose zero means "operator
+// default"; encoding/json semantics leave those zeros out, and the status,
+// nulls and empty objects are dropped so that Crossplane's server-side apply
+// claims no field the composer has no opinion on.
+func desired(pg *acidv1.Postgresql) (*unstructured.Unstructured, error) {
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(pg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errConvertCluster, err)
+	}
+	delete(m, "status")
+	prune(m)
+	return &unstructured.Unstructured{Object: m}, nil
+}
+
+// prune removes nil values and empty objects, depth first.
+func prune(m map[string]any) {
+	for k, v := range m {
+		switch x := v.(type) {
+		case nil:
+			delete(m, k)
+		case map[string]any:
+			prune(x)
+			if len(x) == 0 {
+				delete(m, k)
+			}
+		}
+	}
+}

@@ -1,0 +1,68 @@
+package postgres
+
+import (
+	"fmt"
+
+	protectionv1beta1 "github.com/crossplane/crossplane/apis/v2/protection/v1beta1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/homeplane/homeplane/apis/database/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+// Condition saying whether and why deletion is blocked.
+const (
+	typeDeletionProtection = "DeletionProtection"
+	reasonProtected        = "Enabled"
+	reasonUnprotected      = "Disabled"
+)
+
+const claimKind = "PostgreSQL"
+
+// protection returns reason-only Usages that make the Usage webhook refuse
+// deletes, keyed by composition resource name.
+//
+// A Usage of the postgresql alone does not keep the database when the claim
+// is deleted: the garbage collector deletes that Usage together with the
+// postgresql, and Crossplane releases a Usage without a "by" at once. So
+// the claim is protected too: deleting it is refused until the flag is off.
+func protection(req *compose.Request, p *params) map[string]*protectionv1beta1.Usage {
+	if !p.DeletionProtection {
+		return nil
+	}
+	reason := fmt.Sprintf("PostgreSQL %s/%s has deletionProtection on: set spec.parameters.deletionProtection to false to delete it and its data", req.Namespace, req.ClaimName)
+	usage := func(name, apiVersion, kind, of string) *protectionv1beta1.Usage {
+		return &protectionv1beta1.Usage{
+			TypeMeta:   metav1.TypeMeta{APIVersion: protectionv1beta1.SchemeGroupVersion.String(), Kind: protectionv1beta1.UsageKind},
+			ObjectMeta: req.ObjectMeta(name, "postgresql", "deletion-protection"),
+			Spec: protectionv1beta1.UsageSpec{
+				Of: protectionv1beta1.NamespacedResource{
+					APIVersion:  apiVersion,
+					Kind:        kind,
+					ResourceRef: &protectionv1beta1.NamespacedResourceRef{Name: of},
+				},
+				Reason: ptr.To(reason),
+			},
+		}
+	}
+	return map[string]*protectionv1beta1.Usage{
+		resourceUsageDatabase: usage(p.Cluster+"-protect-database", zalandoAPIVersion, zalandoKind, p.Cluster),
+		resourceUsageClaim:    usage(p.Cluster+"-protect-claim", v1alpha1.GroupVersion.String(), claimKind, req.ClaimName),
+	}
+}
+
+// protectionCondition says on the claim why it cannot be deleted, or that
+// deleting it deletes the data.
+func protectionCondition(p *params) compose.Condition {
+	if p.DeletionProtection {
+		return compose.Condition{
+			Type: typeDeletionProtection, Status: metav1.ConditionTrue, Reason: reasonProtected,
+			Message: "Deleting this claim or its postgresql is refused while spec.parameters.deletionProtection is true; set it to false first.",
+		}
+	}
+	return compose.Condition{
+		Type: typeDeletionProtection, Status: metav1.ConditionFalse, Reason: reasonUnprotected,
+		Message: "Deleting this claim deletes the database and its data.",
+	}
+}
