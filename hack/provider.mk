@@ -5,11 +5,12 @@
 #   provider-test-deps  install BIND, Knot, PowerDNS (apt) and build Ory Hydra (tools cache)
 #   provider-test       unit tests + tests against real BIND/Knot/PowerDNS/Hydra
 #   provider-bench      500 RecordSets against BIND
+#   provider-validate   examples/provider against the generated CRDs (crossplane CLI, offline)
 
 PROVIDER_API_DIRS := apis/v1alpha1 apis/dns/v1alpha1 apis/oidc/v1alpha1
 PROVIDER_CRD_DIR  := package/provider/crds
 
-.PHONY: provider-generate provider-build provider-test-deps provider-test provider-bench
+.PHONY: provider-generate provider-build provider-test-deps provider-test provider-bench provider-validate
 
 provider-generate:
 	@CG=$$(hack/tools.sh path controller-gen) && \
@@ -29,3 +30,8 @@ provider-test:
 
 provider-bench:
 	go test -count=1 -run '^$$' -bench BenchmarkRecordSets500 -benchtime 1x ./provider/internal/controller/
+
+provider-validate:
+	@CP=$$(hack/tools.sh path crossplane) && \
+	  $$CP resource validate $(PROVIDER_CRD_DIR) examples/provider --crossplane-image= \
+	    --cache-dir=$${TMPDIR:-/tmp}/homeplane-xp-validate --error-on-missing-schemas

@@ -1,8 +1,10 @@
 // Command provider-methodsets writes the crossplane-runtime method sets
 // (zz_generated.methodsets.go) for the provider's API types, the job angryjet
-// does upstream. Served angryjet releases still look for the pre-v2.2 type
-// paths (crossplane-runtime/apis/common), not crossplane/apis/v2/core/v2,
-// so they generate nothing for these types.
+// does upstream. Served angryjet releases that verify against the checksum
+// database still look for the old type paths (crossplane-runtime/apis/common),
+// not crossplane/apis/v2/core/v2, so they generate nothing for these types.
+// Its output was checked against angryjet v0.0.0-20260715161912-60e57f817ad1
+// (served, but absent from sum.golang.org): the same method sets.
 //
 // It recognises types by their embedded crossplane core types:
 //   - Spec embedding xpv2.ManagedResourceSpec: a namespaced managed resource
@@ -238,16 +240,6 @@ func (mg *{{.Name}}) GetWriteConnectionSecretToReference() *xpv2.LocalSecretRefe
 // SetWriteConnectionSecretToReference of this {{.Name}}.
 func (mg *{{.Name}}) SetWriteConnectionSecretToReference(r *xpv2.LocalSecretReference) {
 	mg.Spec.WriteConnectionSecretToReference = r
-}
-
-// GetObservedGeneration of this {{.Name}}.
-func (mg *{{.Name}}) GetObservedGeneration() int64 {
-	return mg.Status.GetObservedGeneration()
-}
-
-// SetObservedGeneration of this {{.Name}}.
-func (mg *{{.Name}}) SetObservedGeneration(g int64) {
-	mg.Status.SetObservedGeneration(g)
 }
 {{else if eq .Kind 2}}
 var _ resource.ProviderConfig = &{{.Name}}{}

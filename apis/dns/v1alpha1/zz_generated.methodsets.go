@@ -49,16 +49,6 @@ func (mg *RecordSet) SetWriteConnectionSecretToReference(r *xpv2.LocalSecretRefe
 	mg.Spec.WriteConnectionSecretToReference = r
 }
 
-// GetObservedGeneration of this RecordSet.
-func (mg *RecordSet) GetObservedGeneration() int64 {
-	return mg.Status.GetObservedGeneration()
-}
-
-// SetObservedGeneration of this RecordSet.
-func (mg *RecordSet) SetObservedGeneration(g int64) {
-	mg.Status.SetObservedGeneration(g)
-}
-
 // GetItems of this RecordSetList.
 func (l *RecordSetList) GetItems() []resource.Managed {
 	items := make([]resource.Managed, len(l.Items))

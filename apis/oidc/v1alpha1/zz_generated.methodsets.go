@@ -49,16 +49,6 @@ func (mg *OIDCClient) SetWriteConnectionSecretToReference(r *xpv2.LocalSecretRef
 	mg.Spec.WriteConnectionSecretToReference = r
 }
 
-// GetObservedGeneration of this OIDCClient.
-func (mg *OIDCClient) GetObservedGeneration() int64 {
-	return mg.Status.GetObservedGeneration()
-}
-
-// SetObservedGeneration of this OIDCClient.
-func (mg *OIDCClient) SetObservedGeneration(g int64) {
-	mg.Status.SetObservedGeneration(g)
-}
-
 // GetItems of this OIDCClientList.
 func (l *OIDCClientList) GetItems() []resource.Managed {
 	items := make([]resource.Managed, len(l.Items))

@@ -22,6 +22,7 @@ const (
 	errTrack        = "cannot track ProviderConfig usage"
 	errCreds        = "cannot read credentials of %s %s"
 	errNeedSecret   = "%s %s: credentials source %s needs a secretRef with a namespace"
+	errForeignNS    = "ProviderConfig %s in namespace %s may not read a secret in namespace %q"
 	errWrongBackend = "%s %s is of type %s; %s needs one of %v"
 )
 
@@ -62,8 +63,8 @@ func (r *Resolver) Resolve(ctx context.Context, mg resource.ModernManaged, allow
 		}
 		cfg.Spec = pc.Spec
 		// A namespaced config may only read secrets in its own namespace.
-		if s := cfg.Spec.Credentials.SecretRef; s != nil {
-			s.Namespace = mg.GetNamespace()
+		if s := cfg.Spec.Credentials.SecretRef; s != nil && s.Namespace != mg.GetNamespace() {
+			return nil, fmt.Errorf(errForeignNS, ref.Name, mg.GetNamespace(), s.Namespace)
 		}
 	case apisv1alpha1.ClusterProviderConfigKind:
 		cpc := &apisv1alpha1.ClusterProviderConfig{}
