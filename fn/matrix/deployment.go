@@ -81,6 +81,7 @@ func Deployment(req *compose.Request, p *params, cm *corev1.ConfigMap, t *token)
 			ProbeHandler:     corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: ProbePath, Port: intstr.FromString(PortName)}},
 			PeriodSeconds:    period,
 			TimeoutSeconds:   5,
+			SuccessThreshold: 1,
 			FailureThreshold: failures,
 		}
 	}
