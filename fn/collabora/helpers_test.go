@@ -69,10 +69,14 @@ func observe(t testing.TB, objs ...runtime.Object) map[resource.Name]resource.Ob
 		if !ok {
 			t.Fatalf("observe: %T is not named", o)
 		}
-		cd, err := composed.From(no.Object)
+		// Not composed.From: it drops what the API server sets, such as the
+		// generation.
+		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(no.Object)
 		if err != nil {
 			t.Fatalf("observe: %v", err)
 		}
+		cd := composed.New()
+		cd.SetUnstructuredContent(m)
 		out[resource.Name(no.name)] = resource.ObservedComposed{Resource: cd}
 	}
 	return out

@@ -175,7 +175,7 @@ func aliasGroup(raw string) (string, error) {
 	}
 	if net.ParseIP(host) == nil {
 		if errs := validation.IsDNS1123Subdomain(host); len(errs) > 0 {
-			return "", fmt.Errorf("host %s", strings.Join(errs, "; "))
+			return "", fmt.Errorf("host must be a DNS name or an IP address")
 		}
 	}
 	port := 443

@@ -56,13 +56,22 @@ type credentials struct {
 // which the Deployment reads through secretKeyRef. They are generated once and
 // then always read back from the observed Secret.
 func adminSecret(req *compose.Request, n names) (*corev1.Secret, credentials, error) {
-	user, ok := req.ObservedSecretValue(ResourceAdminSecret, KeyUsername)
-	if !ok {
+	// Decoded once rather than through GeneratedValue per key: observed
+	// objects are decoded from JSON each time.
+	observed := &corev1.Secret{}
+	if _, err := req.ObservedInto(ResourceAdminSecret, observed); err != nil {
+		return nil, credentials{}, fmt.Errorf(errObservedSecret, ResourceAdminSecret)
+	}
+	user := observed.Data[KeyUsername]
+	if len(user) == 0 {
 		user = []byte(AdminUsername)
 	}
-	pass, err := req.GeneratedValue(ResourceAdminSecret, KeyPassword, passwordBytes)
-	if err != nil {
-		return nil, credentials{}, err
+	pass := observed.Data[KeyPassword]
+	if len(pass) == 0 {
+		var err error
+		if pass, err = req.RandomValue(passwordBytes); err != nil {
+			return nil, credentials{}, err
+		}
 	}
 	s := secret(req, n.admin, "admin", map[string][]byte{KeyUsername: user, KeyPassword: pass})
 	return s, credentials{username: user, password: pass}, nil

@@ -1,0 +1,44 @@
+package collabora
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestNewNames(t *testing.T) {
+	cases := map[string]struct {
+		reason  string
+		claim   string
+		want    names
+		wantErr string
+	}{
+		"Short": {
+			reason: "Every object is named after the claim.",
+			claim:  "office",
+			want:   names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", blocked: "office-collabora-blocked"},
+		},
+		"TooLong": {
+			reason:  "A claim name that makes a Service name over 63 characters is rejected.",
+			claim:   strings.Repeat("a", 46),
+			wantErr: `metadata.name: claim name "` + strings.Repeat("a", 46) + `" cannot name the Service "` + strings.Repeat("a", 46) + `-collabora-blocked": must be no more than 63 characters`,
+		},
+		"Dotted": {
+			reason:  "A claim name with a dot cannot name a Service.",
+			claim:   "office.v2",
+			wantErr: `metadata.name: claim name "office.v2" cannot name the Service "office.v2-collabora": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := newNames(tc.claim)
+			if diff := cmp.Diff(tc.wantErr, errorString(err)); diff != "" {
+				t.Fatalf("%s\nnewNames(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(names{})); diff != "" {
+				t.Errorf("%s\nnewNames(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
