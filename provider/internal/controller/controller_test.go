@@ -13,15 +13,33 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
 	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
-func TestRecordSetReconcilerAgainstBIND(t *testing.T) {
-	srv := testservers.BIND(t, "rec.test")
-	e := newEnv(t, srv)
+func TestRecordSetReconciler(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		start   func(testing.TB, string) *testservers.DNS
+		backend apisv1alpha1.BackendType
+	}{
+		{"rfc2136/BIND", testservers.BIND, apisv1alpha1.BackendRFC2136},
+		{"rfc2136/Knot", testservers.Knot, apisv1alpha1.BackendRFC2136},
+		{"rfc2136/PowerDNS", testservers.PowerDNS, apisv1alpha1.BackendRFC2136},
+		{"powerdns-api/PowerDNS", testservers.PowerDNS, apisv1alpha1.BackendPowerDNS},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := tc.start(t, "rec.test")
+			testRecordSetReconciler(t, srv, newEnvFor(t, srv, tc.backend))
+		})
+	}
+}
+
+func testRecordSetReconciler(t *testing.T, srv *testservers.DNS, e *env) {
 	ctx := context.Background()
 	check, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
 	if err != nil {
@@ -79,13 +97,15 @@ func TestRecordSetReconcilerAgainstBIND(t *testing.T) {
 	}
 
 	// Wrong TSIG key: a clear condition, not a crash.
-	e.config("badkey", "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktMDA=")
+	e.config("badkey", "d3Jvbmcta2V5LXdyb25nLWtleS13cm9uZy1rZXktMDA=") // valid base64, wrong key
 	bad := recordSet("apps", "bad", "bad", "192.0.2.9")
 	bad.Spec.ProviderConfigReference.Name = "badkey"
 	e.create(bad)
 	badKey := types.NamespacedName{Namespace: "apps", Name: "bad"}
 	e.reconcile(badKey)
-	if c := e.get(badKey).GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, dnsc.ErrAuth.Error()) {
+	// BIND and Knot answer NOTAUTH, PowerDNS REFUSED, its API 401.
+	if c := e.get(badKey).GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionFalse ||
+		!strings.Contains(c.Message, dnsc.ErrAuth.Error()) && !strings.Contains(c.Message, dnsc.ErrRefused.Error()) {
 		t.Fatalf("wrong key: Synced = %s %q", c.Status, c.Message)
 	}
 

@@ -98,6 +98,7 @@ func (c countedExternal) Observe(ctx context.Context, cr *dnsv1alpha1.RecordSet)
 
 type env struct {
 	t        testing.TB
+	backend  apisv1alpha1.BackendType
 	kube     client.Client
 	r        reconcile.Reconciler
 	srv      *testservers.DNS
@@ -109,6 +110,11 @@ const credNS = "crossplane-system"
 
 func newEnv(t testing.TB, srv *testservers.DNS) *env {
 	t.Helper()
+	return newEnvFor(t, srv, apisv1alpha1.BackendRFC2136)
+}
+
+func newEnvFor(t testing.TB, srv *testservers.DNS, backend apisv1alpha1.BackendType) *env {
+	t.Helper()
 	s := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(s); err != nil {
 		t.Fatal(err)
@@ -119,8 +125,8 @@ func newEnv(t testing.TB, srv *testservers.DNS) *env {
 	kube := fake.NewClientBuilder().WithScheme(s).
 		WithStatusSubresource(&dnsv1alpha1.RecordSet{}, &apisv1alpha1.ClusterProviderConfig{}, &apisv1alpha1.ProviderConfig{}).
 		Build()
-	e := &env{t: t, kube: kube, srv: srv}
-	e.config("default", srv.Secret)
+	e := &env{t: t, kube: kube, srv: srv, backend: backend}
+	e.config("default", e.goodCredential())
 	conn := &recordset.Connector{
 		Resolver: pcfg.NewResolver(kube),
 		Wrap:     func(c dnsc.Client) dnsc.Client { return counting{c, &e.queries} },
@@ -136,17 +142,33 @@ func newEnv(t testing.TB, srv *testservers.DNS) *env {
 	return e
 }
 
-// config creates a ClusterProviderConfig for the server with a TSIG secret.
-func (e *env) config(name, tsig string) {
+func (e *env) goodCredential() string {
+	if e.backend == apisv1alpha1.BackendPowerDNS {
+		return e.srv.APIKey
+	}
+	return e.srv.Secret
+}
+
+// config creates a ClusterProviderConfig for the server with a TSIG secret
+// (rfc2136) or an API key (powerdns).
+func (e *env) config(name, cred string) {
 	e.t.Helper()
 	ctx := context.Background()
 	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: credNS, Name: "tsig-" + name},
-		Data: map[string][]byte{"secret": []byte(tsig)}}
+		Data: map[string][]byte{"secret": []byte(cred)}}
+	spec := apisv1alpha1.ProviderConfigSpec{Type: e.backend}
+	switch e.backend {
+	case apisv1alpha1.BackendPowerDNS:
+		spec.PowerDNS = &apisv1alpha1.PowerDNSConfig{URL: e.srv.APIURL}
+	default:
+		spec.RFC2136 = &apisv1alpha1.RFC2136Config{Server: e.srv.Addr, TSIGKeyName: e.srv.KeyName, TSIGAlgorithm: "hmac-sha256"}
+	}
 	cpc := &apisv1alpha1.ClusterProviderConfig{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec: apisv1alpha1.ProviderConfigSpec{
-			Type:    apisv1alpha1.BackendRFC2136,
-			RFC2136: &apisv1alpha1.RFC2136Config{Server: e.srv.Addr, TSIGKeyName: e.srv.KeyName, TSIGAlgorithm: "hmac-sha256"},
+			Type:     spec.Type,
+			RFC2136:  spec.RFC2136,
+			PowerDNS: spec.PowerDNS,
 			Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceSecret,
 				CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
 					SecretReference: xpv2.SecretReference{Namespace: credNS, Name: "tsig-" + name}, Key: "secret"}}},

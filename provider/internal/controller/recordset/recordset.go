@@ -38,6 +38,7 @@ const (
 	errUpdate       = "cannot update record set"
 	errDelete       = "cannot delete record set"
 	errNoBlock      = "%s %s has type %s but no %s block"
+	errNotApplied   = "the server accepted the update but does not serve the new set (a CNAME next to other data at the same name?)"
 
 	defaultTTL = 300
 )
@@ -223,8 +224,24 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 	if err := e.dns.Create(ctx, zone, *want, e.owner, cr.Spec.ForProvider.Adopt); err != nil {
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
+	if err := e.verify(ctx, zone, want); err != nil {
+		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
+	}
 	meta.SetExternalName(cr, ExternalName(cr))
 	return managed.ExternalCreation{}, nil
+}
+
+// verify reads the set back after a write: RFC 2136 servers silently skip
+// some additions (a CNAME beside other data), answering NOERROR.
+func (e *External) verify(ctx context.Context, zone string, want *dnsc.Set) error {
+	got, err := e.dns.Get(ctx, zone, want.FQDN, want.Type)
+	if err != nil {
+		return err
+	}
+	if got == nil || !got.Equal(want) {
+		return errors.New(errNotApplied)
+	}
+	return nil
 }
 
 // Update replaces the whole set in one message, if we own it.
@@ -234,6 +251,9 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 		return managed.ExternalUpdate{}, err
 	}
 	if err := e.dns.Replace(ctx, zone, *want, e.owner, cr.Spec.ForProvider.Adopt); err != nil {
+		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
+	}
+	if err := e.verify(ctx, zone, want); err != nil {
 		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
 	}
 	return managed.ExternalUpdate{}, nil

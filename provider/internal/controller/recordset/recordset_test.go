@@ -149,6 +149,23 @@ func TestForeignSetIsNeverTouched(t *testing.T) {
 	}
 }
 
+func TestSilentlyIgnoredUpdateIsAnError(t *testing.T) {
+	srv := testservers.BIND(t, "cname.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, _ := dnsc.ParseSet(srv.Zone, "both", "A", 300, []string{"192.0.2.1"})
+	dnstest.OutOfBand(t, srv, a)
+	// BIND answers NOERROR to a CNAME beside an A record but ignores it.
+	cr := recordSet("cname.test", "both", "CNAME", 300, "elsewhere.example.net.")
+	e := NewExternal(cl, dnsc.Owner{ID: "homeplane", Resource: "apps/rs-both"})
+	if _, err := e.Create(ctx, cr); err == nil || !strings.Contains(err.Error(), errNotApplied) {
+		t.Fatalf("Create of a CNAME beside an A: got %v, want %q", err, errNotApplied)
+	}
+}
+
 func TestInvalidSpec(t *testing.T) {
 	e := NewExternal(nil, dnsc.Owner{})
 	for _, cr := range []*v1alpha1.RecordSet{
