@@ -197,10 +197,14 @@ func checkResources(r *v1alpha1.Resources) error {
 }
 
 // databases defaults to one database, owned by a role of the same name, named
-// after the claim: Postgres identifiers cannot hold dashes unquoted.
+// after the claim: Postgres identifiers cannot hold dashes unquoted nor start
+// with a digit. The claim name is not empty: the cluster name was checked.
 func databases(p *params, claim string) error {
 	if len(p.Databases) == 0 {
 		n := strings.ReplaceAll(claim, "-", "_")
+		if n[0] >= '0' && n[0] <= '9' {
+			n = "db_" + n
+		}
 		p.Databases = []v1alpha1.Database{{Name: n, Owner: n}}
 	}
 	seen := map[string]bool{}
