@@ -1,0 +1,157 @@
+package matrix
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
+
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
+	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+func TestResolve(t *testing.T) {
+	q := resource.MustParse
+	cases := map[string]struct {
+		reason string
+		claim  string
+		in     v1alpha1.MatrixServerParameters
+		want   *params
+		err    error
+	}{
+		"Defaults": {
+			reason: "Only serverName: every other parameter gets the XRD's default.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org"},
+			want: &params{
+				ServerName:     "example.org",
+				Host:           "example.org",
+				Implementation: v1alpha1.ImplementationConduit,
+				Storage:        q("10Gi"),
+				Database:       v1alpha1.DatabaseRocksDB,
+				Registration:   v1alpha1.RegistrationToken,
+				Federation:     true,
+				TrustedServers: []string{"matrix.org"},
+				MaxUploadSize:  q("20Mi"),
+			},
+		},
+		"Everything": {
+			reason: "Set parameters are kept; an empty trustedServers list stays empty.",
+			in: v1alpha1.MatrixServerParameters{
+				ServerName:                 "example.org",
+				Host:                       "matrix.example.org",
+				Implementation:             v1alpha1.ImplementationTuwunel,
+				Image:                      "mirror.example.org/tuwunel:v1",
+				Storage:                    ptr.To(q("50Gi")),
+				StorageClass:               "fast",
+				Registration:               v1alpha1.RegistrationToken,
+				RegistrationTokenSecretRef: &common.SecretKeySelector{Name: "s", Key: "k"},
+				Federation:                 v1alpha1.Federation{Enabled: ptr.To(false), TrustedServers: []string{}},
+				TURN:                       &v1alpha1.TURN{URIs: []string{"turn:t.example.org"}, SharedSecretRef: common.SecretKeySelector{Name: "coturn", Key: "secret"}},
+				MaxUploadSize:              ptr.To(q("1Gi")),
+				LogLevel:                   "debug",
+				Resources:                  &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: q("4Gi")}},
+				Route:                      common.Route{Gateway: &common.GatewayRoute{Name: "gw"}},
+			},
+			want: &params{
+				ServerName:     "example.org",
+				Host:           "matrix.example.org",
+				Implementation: v1alpha1.ImplementationTuwunel,
+				Image:          "mirror.example.org/tuwunel:v1",
+				Storage:        q("50Gi"),
+				StorageClass:   "fast",
+				Database:       v1alpha1.DatabaseRocksDB,
+				Registration:   v1alpha1.RegistrationToken,
+				TokenRef:       &common.SecretKeySelector{Name: "s", Key: "k"},
+				Federation:     false,
+				TrustedServers: []string{},
+				TURN:           &v1alpha1.TURN{URIs: []string{"turn:t.example.org"}, SharedSecretRef: common.SecretKeySelector{Name: "coturn", Key: "secret"}},
+				MaxUploadSize:  q("1Gi"),
+				LogLevel:       "debug",
+				Resources:      &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: q("4Gi")}},
+				Route:          common.Route{Gateway: &common.GatewayRoute{Name: "gw"}},
+			},
+		},
+		"NoServerName": {
+			reason: "serverName is required.",
+			in:     v1alpha1.MatrixServerParameters{},
+			err:    compose.InvalidField(fieldServerName, "is required: the Matrix domain in user IDs, e.g. example.org"),
+		},
+		"BadServerName": {
+			reason: "A server name must be a lower case DNS name.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "Example.org:8448"},
+			err:    compose.InvalidField(fieldServerName, `"Example.org:8448" must be a lower case DNS name such as example.org`),
+		},
+		"IPServerName": {
+			reason: "An IP address is not a DNS name.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "10.0.0.1"},
+			err:    compose.InvalidField(fieldServerName, `"10.0.0.1" must be a lower case DNS name such as example.org`),
+		},
+		"BadHost": {
+			reason: "host must be a DNS name too.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Host: "https://matrix.example.org"},
+			err:    compose.InvalidField(fieldHost, `"https://matrix.example.org" must be a lower case DNS name such as matrix.example.org`),
+		},
+		"BadClaimName": {
+			reason: "The Service is named after the claim, so it must be a DNS label.",
+			claim:  "my.chat",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org"},
+			err:    compose.InvalidField(fieldClaimName, `claim name "my.chat" must be a DNS label (lower case letters, digits and '-', starting with a letter) of at most 56 characters, because the homeserver's Service is named after it`),
+		},
+		"SQLiteFork": {
+			reason: "Only Conduit supports sqlite.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Implementation: v1alpha1.ImplementationContinuwuity, Database: v1alpha1.DatabaseSQLite},
+			err:    compose.InvalidField(fieldDatabase, "sqlite is only supported by the conduit implementation, not continuwuity"),
+		},
+		"UnknownImplementation": {
+			reason: "An implementation the XRD does not know is rejected.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Implementation: "synapse"},
+			err:    compose.InvalidField(fieldImpl, `"synapse" must be one of conduit, tuwunel or continuwuity`),
+		},
+		"TokenRefWithoutToken": {
+			reason: "A token Secret makes no sense with closed registration.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Registration: v1alpha1.RegistrationClosed, RegistrationTokenSecretRef: &common.SecretKeySelector{Name: "s", Key: "k"}},
+			err:    compose.InvalidField(fieldTokenRef, "needs registration token, not closed"),
+		},
+		"TURNWithoutURIs": {
+			reason: "A TURN server needs URIs.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", TURN: &v1alpha1.TURN{SharedSecretRef: common.SecretKeySelector{Name: "s", Key: "k"}}},
+			err:    compose.InvalidField(fieldTURN+".uris", "needs at least one TURN URI"),
+		},
+		"NegativeStorage": {
+			reason: "Sizes must be positive.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Storage: ptr.To(q("-1Gi"))},
+			err:    compose.InvalidField(fieldStorage, "-1Gi must be positive"),
+		},
+		"HugeUpload": {
+			reason: "Conduit reads the request size limit as 32 bits.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", MaxUploadSize: ptr.To(q("4Gi"))},
+			err:    compose.InvalidField(fieldMaxUploadSize, "4Gi is too large: at most 4Gi-1 bytes"),
+		},
+		"BadLogLevel": {
+			reason: "Log levels are an enum.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", LogLevel: "loud"},
+			err:    compose.InvalidField(fieldLogLevel, `"loud" must be one of error, warn, info, debug or trace`),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			c := tc.claim
+			if c == "" {
+				c = claim
+			}
+			got, err := resolve(c, tc.in)
+			if diff := cmp.Diff(errorString(tc.err), errorString(err)); diff != "" {
+				t.Fatalf("%s\nresolve(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if tc.err != nil && !compose.IsFieldError(err) {
+				t.Errorf("%s\nresolve(...): want a FieldError, got %T", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmpOpts()...); diff != "" {
+				t.Errorf("%s\nresolve(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}

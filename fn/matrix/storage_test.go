@@ -1,0 +1,96 @@
+package matrix
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+func wantPVC(size string, class *string) *corev1.PersistentVolumeClaim {
+	return &corev1.PersistentVolumeClaim{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+		ObjectMeta: meta("chat-matrix-data", "data"),
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)}},
+			StorageClassName: class,
+		},
+	}
+}
+
+func observedPVC(size, class string, phase corev1.PersistentVolumeClaimPhase) *corev1.PersistentVolumeClaim {
+	pvc := wantPVC(size, &class)
+	pvc.Status.Phase = phase
+	return pvc
+}
+
+func TestPVC(t *testing.T) {
+	cases := map[string]struct {
+		reason   string
+		params   v1alpha1.MatrixServerParameters
+		observed map[string]runtime.Object
+		want     *corev1.PersistentVolumeClaim
+		events   []compose.Event
+	}{
+		"Default": {
+			reason: "10Gi in the cluster's default class.",
+			params: v1alpha1.MatrixServerParameters{ServerName: "example.org"},
+			want:   wantPVC("10Gi", nil),
+		},
+		"Grow": {
+			reason:   "A bigger size is asked for: volumes can grow.",
+			params:   v1alpha1.MatrixServerParameters{ServerName: "example.org", Storage: ptr.To(resource.MustParse("50Gi")), StorageClass: "fast"},
+			observed: map[string]runtime.Object{ResourceData: observedPVC("10Gi", "fast", corev1.ClaimBound)},
+			want:     wantPVC("50Gi", ptr.To("fast")),
+		},
+		"NoShrinkNoMove": {
+			reason:   "A smaller size or another class would fail (or lose data): the observed ones are kept, with warnings.",
+			params:   v1alpha1.MatrixServerParameters{ServerName: "example.org", Storage: ptr.To(resource.MustParse("5Gi")), StorageClass: "slow"},
+			observed: map[string]runtime.Object{ResourceData: observedPVC("10Gi", "fast", corev1.ClaimBound)},
+			want:     wantPVC("10Gi", ptr.To("fast")),
+			events: []compose.Event{
+				{Severity: compose.SeverityWarning, Reason: "StorageCannotShrink", Message: "spec.parameters.storage: the data volume cannot shrink from 10Gi to 5Gi; keeping 10Gi"},
+				{Severity: compose.SeverityWarning, Reason: "StorageClassImmutable", Message: "spec.parameters.storageClass: the data volume exists in class fast and cannot move to slow; keeping fast"},
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			p, err := resolve(claim, tc.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := compose.NewResult()
+			got, err := PVC(request(t, nil, tc.observed), p, res)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got, cmpOpts()...); diff != "" {
+				t.Errorf("%s\nPVC(...): -want, +got:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.events, res.Events, cmpOpts()...); diff != "" {
+				t.Errorf("%s\nPVC(...): events: -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestPVCBound(t *testing.T) {
+	if pvcBound(request(t, nil, nil)) {
+		t.Errorf("pvcBound: a volume that is not observed is not bound")
+	}
+	if pvcBound(request(t, nil, map[string]runtime.Object{ResourceData: observedPVC("10Gi", "x", corev1.ClaimPending)})) {
+		t.Errorf("pvcBound: a pending volume is not bound")
+	}
+	if !pvcBound(request(t, nil, map[string]runtime.Object{ResourceData: observedPVC("10Gi", "x", corev1.ClaimBound)})) {
+		t.Errorf("pvcBound: a Bound volume is bound")
+	}
+}
