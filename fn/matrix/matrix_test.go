@@ -1,0 +1,295 @@
+package matrix
+
+import (
+	"context"
+	"maps"
+	"strings"
+	"testing"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
+)
+
+// conduitEnv is the environment of a Conduit homeserver for example.org
+// reached at host.
+func conduitEnv(host string) map[string]string {
+	return map[string]string{
+		"CONDUIT_CONFIG":             "",
+		"CONDUIT_SERVER_NAME":        "example.org",
+		"CONDUIT_ADDRESS":            "0.0.0.0",
+		"CONDUIT_PORT":               "6167",
+		"CONDUIT_DATABASE_PATH":      "/var/lib/matrix-conduit",
+		"CONDUIT_DATABASE_BACKEND":   "rocksdb",
+		"CONDUIT_MAX_REQUEST_SIZE":   "20971520",
+		"CONDUIT_ALLOW_REGISTRATION": "true",
+		"CONDUIT_ALLOW_FEDERATION":   "true",
+		"CONDUIT_TRUSTED_SERVERS":    `["matrix.org"]`,
+		"CONDUIT_WELL_KNOWN_CLIENT":  "https://" + host,
+		"CONDUIT_WELL_KNOWN_SERVER":  host + ":443",
+	}
+}
+
+func wantConfigMap(data map[string]string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: meta("chat-matrix-env", "config"),
+		Data:       data,
+	}
+}
+
+// result is what a first reconcile of a default Conduit homeserver for
+// example.org at host composes; mod changes it.
+func result(host string, env map[string]string, mod func(r *compose.Result, d *appsv1.Deployment)) *compose.Result {
+	d := wantDeployment(configHash(env), nil)
+	r := &compose.Result{
+		Resources: map[resource.Name]compose.Desired{
+			"data":               {Object: wantPVC("10Gi", nil), Ready: resource.ReadyFalse},
+			"env":                {Object: wantConfigMap(env), Ready: resource.ReadyTrue},
+			"registration-token": {Object: wantTokenSecret(generated(7)), Ready: resource.ReadyTrue},
+			"deployment":         {Object: d, Ready: resource.ReadyFalse},
+			"service":            {Object: wantService(), Ready: resource.ReadyTrue},
+		},
+		ConnectionDetails: map[string][]byte{
+			"homeserverUrl":     []byte("https://" + host),
+			"serverName":        []byte("example.org"),
+			"registrationToken": generated(7),
+		},
+		Status: v1alpha1.XMatrixServerStatus{URL: "https://" + host},
+		Conditions: []compose.Condition{{
+			Type: "Homeserver", Status: metav1.ConditionFalse, Reason: "Waiting",
+			Message: "Waiting for the data volume to be bound, the homeserver to answer /_matrix/client/versions",
+		}},
+		Requirements: map[string]compose.Requirement{},
+	}
+	if host == "example.org" {
+		r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("chat-matrix", "route", host, bodySize, false, "/_matrix", "/.well-known/matrix"), Ready: resource.ReadyTrue}
+	} else {
+		r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("chat-matrix", "route", host, bodySize, false, "/"), Ready: resource.ReadyTrue}
+		r.Resources["delegation-ingress"] = compose.Desired{Object: wantIngress("chat-matrix-delegation", "delegation", "example.org", nil, false, "/.well-known/matrix"), Ready: resource.ReadyTrue}
+	}
+	if mod != nil {
+		mod(r, d)
+		// mod may have changed the environment: keep the hash in step.
+		if cm, ok := r.Resources["env"].Object.(*corev1.ConfigMap); ok {
+			d.Spec.Template.Annotations["homeplane.dev/config-hash"] = configHash(cm.Data)
+		}
+	}
+	return r
+}
+
+func with(m map[string]string, set map[string]string, unset ...string) map[string]string {
+	out := maps.Clone(m)
+	maps.Copy(out, set)
+	for _, k := range unset {
+		delete(out, k)
+	}
+	return out
+}
+
+func TestCompose(t *testing.T) {
+	type want struct {
+		res *compose.Result
+		err error
+	}
+	cases := map[string]struct {
+		reason   string
+		params   map[string]any
+		observed map[string]runtime.Object
+		want     want
+	}{
+		"Minimal": {
+			reason: "Only a server name: Conduit on example.org itself, a generated token, a 10Gi volume, only the Matrix paths routed, waiting for volume and server.",
+			params: map[string]any{"serverName": "example.org"},
+			want:   want{res: result("example.org", conduitEnv("example.org"), nil)},
+		},
+		"Delegated": {
+			reason: "host differs from serverName: the homeserver's own host gets every path and example.org delegates through /.well-known/matrix.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org"},
+			want:   want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), nil)},
+		},
+		"Tuwunel": {
+			reason: "tuwunel: its image and data path, nested keys with __, no database backend key.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "implementation": "tuwunel"},
+			want: want{res: result("matrix.example.org", nil, func(r *compose.Result, d *appsv1.Deployment) {
+				r.Resources["env"] = compose.Desired{Object: wantConfigMap(with(conduitEnv("matrix.example.org"), map[string]string{
+					"CONDUIT_DATABASE_PATH":      "/var/lib/tuwunel",
+					"CONDUIT_WELL_KNOWN__CLIENT": "https://matrix.example.org",
+					"CONDUIT_WELL_KNOWN__SERVER": "matrix.example.org:443",
+				}, "CONDUIT_CONFIG", "CONDUIT_DATABASE_BACKEND", "CONDUIT_WELL_KNOWN_CLIENT", "CONDUIT_WELL_KNOWN_SERVER")), Ready: resource.ReadyTrue}
+				d.Spec.Template.Spec.Containers[0].Image = "ghcr.io/matrix-construct/tuwunel:v1.9.3"
+				d.Spec.Template.Spec.Containers[0].VolumeMounts[0].MountPath = "/var/lib/tuwunel"
+			})},
+		},
+		"ContinuwuityOpen": {
+			reason: "continuwuity with open registration: the abuse acknowledgement is set, and no token is generated or published.",
+			params: map[string]any{"serverName": "example.org", "implementation": "continuwuity", "registration": "open"},
+			want: want{res: result("example.org", nil, func(r *compose.Result, d *appsv1.Deployment) {
+				r.Resources["env"] = compose.Desired{Object: wantConfigMap(with(conduitEnv("example.org"), map[string]string{
+					"CONDUIT_DATABASE_PATH":      "/var/lib/continuwuity",
+					"CONDUIT_WELL_KNOWN__CLIENT": "https://example.org",
+					"CONDUIT_WELL_KNOWN__SERVER": "example.org:443",
+					"CONDUIT_YES_I_AM_VERY_VERY_SURE_I_WANT_AN_OPEN_REGISTRATION_SERVER_PRONE_TO_ABUSE": "true",
+				}, "CONDUIT_CONFIG", "CONDUIT_DATABASE_BACKEND", "CONDUIT_WELL_KNOWN_CLIENT", "CONDUIT_WELL_KNOWN_SERVER")), Ready: resource.ReadyTrue}
+				delete(r.Resources, "registration-token")
+				delete(r.ConnectionDetails, "registrationToken")
+				c := &d.Spec.Template.Spec.Containers[0]
+				c.Image = "forgejo.ellis.link/continuwuation/continuwuity:v26.9.1"
+				c.VolumeMounts[0].MountPath = "/var/lib/continuwuity"
+				c.Env = nil
+			})},
+		},
+		"FederationOff": {
+			reason: "Federation off is set explicitly (Conduit's own default is off too, but the forks' is on); trusted servers are dropped.",
+			params: map[string]any{"serverName": "example.org", "federation": map[string]any{"enabled": false}},
+			want: want{res: result("example.org", nil, func(r *compose.Result, _ *appsv1.Deployment) {
+				r.Resources["env"] = compose.Desired{Object: wantConfigMap(with(conduitEnv("example.org"), map[string]string{
+					"CONDUIT_ALLOW_FEDERATION": "false",
+				}, "CONDUIT_TRUSTED_SERVERS")), Ready: resource.ReadyTrue}
+			})},
+		},
+		"Gateway": {
+			reason: "Gateway API: HTTPRoutes attached to the Gateway instead of Ingresses, no nginx annotations.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "route": map[string]any{"gateway": map[string]any{"name": "public", "namespace": "gateways"}}},
+			want: want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
+				delete(r.Resources, "route-ingress")
+				delete(r.Resources, "delegation-ingress")
+				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute("chat-matrix", "route", "matrix.example.org", "/"), Ready: resource.ReadyTrue}
+				r.Resources["delegation-httproute"] = compose.Desired{Object: wantHTTPRoute("chat-matrix-delegation", "delegation", "example.org", "/.well-known/matrix"), Ready: resource.ReadyTrue}
+			})},
+		},
+		"Ready": {
+			reason: "A bound volume and an available replica make the homeserver ready; the observed token is reused.",
+			params: map[string]any{"serverName": "example.org"},
+			observed: map[string]runtime.Object{
+				ResourceData:         observedPVC("10Gi", "standard", corev1.ClaimBound),
+				ResourceDeployment:   &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, Status: appsv1.DeploymentStatus{AvailableReplicas: 1}},
+				ResourceRegistration: wantTokenSecret([]byte("from-first-reconcile")),
+			},
+			want: want{res: result("example.org", conduitEnv("example.org"), func(r *compose.Result, d *appsv1.Deployment) {
+				r.Resources["data"] = compose.Desired{Object: wantPVC("10Gi", nil), Ready: resource.ReadyTrue}
+				r.Resources["deployment"] = compose.Desired{Object: d, Ready: resource.ReadyTrue}
+				r.Resources["registration-token"] = compose.Desired{Object: wantTokenSecret([]byte("from-first-reconcile")), Ready: resource.ReadyTrue}
+				r.ConnectionDetails["registrationToken"] = []byte("from-first-reconcile")
+				r.Conditions = []compose.Condition{{Type: "Homeserver", Status: metav1.ConditionTrue, Reason: "Available"}}
+			})},
+		},
+		"BadServerName": {
+			reason: "A server name that is not a DNS name is rejected, naming the field.",
+			params: map[string]any{"serverName": "matrix_server"},
+			want:   want{err: compose.InvalidField("spec.parameters.serverName", `"matrix_server" must be a lower case DNS name such as example.org`)},
+		},
+		"ServerNameChanged": {
+			reason: "An existing homeserver cannot move to another server name, even where the XRD's CEL rule did not run.",
+			params: map[string]any{"serverName": "example.net"},
+			observed: map[string]runtime.Object{
+				ResourceEnv: wantConfigMap(conduitEnv("example.org")),
+			},
+			want: want{err: compose.InvalidField("spec.parameters.serverName", "is immutable: the homeserver's data belongs to example.org, not example.net (Matrix IDs are bound to the server name)")},
+		},
+		"WrongType": {
+			reason: "A field of the wrong type is a FieldError naming it.",
+			params: map[string]any{"serverName": "example.org", "federation": map[string]any{"enabled": "yes"}},
+			want:   want{err: compose.InvalidField("spec.parameters.federation.enabled", "cannot be a string, must be a boolean")},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := NewComposer().Compose(context.Background(), request(t, tc.params, tc.observed))
+			if diff := cmp.Diff(errorString(tc.want.err), errorString(err)); diff != "" {
+				t.Fatalf("%s\nCompose(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if tc.want.err != nil && !compose.IsFieldError(err) {
+				t.Errorf("%s\nCompose(...): want a FieldError, got %T", tc.reason, err)
+			}
+			if diff := cmp.Diff(tc.want.res, got, cmpOpts()...); diff != "" {
+				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+// TestTokenStable composes twice, the second time observing what the first
+// composed and with other randomness: the token must not change.
+func TestTokenStable(t *testing.T) {
+	params := map[string]any{"serverName": "example.org"}
+	first, err := NewComposer().Compose(context.Background(), request(t, params, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	observed := map[string]runtime.Object{}
+	for n, d := range first.Resources {
+		observed[string(n)] = d.Object
+	}
+	req := request(t, params, observed)
+	req.Rand = fill(9)
+	second, err := NewComposer().Compose(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first.Resources[ResourceRegistration], second.Resources[ResourceRegistration]); diff != "" {
+		t.Errorf("second Compose(...): token Secret changed: -first, +second:\n%s", diff)
+	}
+	if diff := cmp.Diff(generated(7), second.ConnectionDetails[KeyRegistrationToken]); diff != "" {
+		t.Errorf("second Compose(...): published token changed: -first, +second:\n%s", diff)
+	}
+}
+
+// TestNoSecretsInMessages checks that the token appears only in the Secret
+// and the connection details, never in conditions, events or status.
+func TestNoSecretsInMessages(t *testing.T) {
+	res, err := NewComposer().Compose(context.Background(), request(t, map[string]any{"serverName": "example.org", "storage": "1Gi"}, map[string]runtime.Object{
+		ResourceData: observedPVC("10Gi", "standard", corev1.ClaimBound),
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := string(generated(7))
+	for _, c := range res.Conditions {
+		if strings.Contains(c.Message, tok) || strings.Contains(c.Reason, tok) {
+			t.Errorf("condition %s holds the token", c.Type)
+		}
+	}
+	for _, e := range res.Events {
+		if strings.Contains(e.Message, tok) {
+			t.Errorf("event %s holds the token", e.Reason)
+		}
+	}
+	if cm := res.Resources[ResourceEnv].Object.(*corev1.ConfigMap); len(cm.Data) == 0 {
+		t.Fatal("no environment")
+	} else {
+		for k, v := range cm.Data {
+			if strings.Contains(v, tok) {
+				t.Errorf("ConfigMap key %s holds the token", k)
+			}
+		}
+	}
+}
+
+// BenchmarkCompose measures one reconcile of a typical homeserver: delegated
+// host, TLS, observed volume, Deployment and token.
+func BenchmarkCompose(b *testing.B) {
+	params := map[string]any{
+		"serverName": "example.org",
+		"host":       "matrix.example.org",
+		"route":      map[string]any{"ingress": map[string]any{"className": "nginx"}, "tls": map[string]any{"issuer": "letsencrypt"}},
+	}
+	req := request(b, params, map[string]runtime.Object{
+		ResourceData:         observedPVC("10Gi", "standard", corev1.ClaimBound),
+		ResourceDeployment:   &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, Status: appsv1.DeploymentStatus{AvailableReplicas: 1}},
+		ResourceRegistration: wantTokenSecret([]byte("from-first-reconcile")),
+	})
+	c := NewComposer()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Compose(context.Background(), req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
