@@ -1,6 +1,7 @@
 package collabora
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -57,6 +58,14 @@ const (
 	errImage         = "must be an image reference without spaces"
 	errNegative      = "must not be negative"
 	errOverLimit     = "request %s is more than limit %s"
+
+	errURLParse  = "cannot parse URL"
+	errURLScheme = "scheme must be https"
+	errURLUser   = "must not contain credentials"
+	errURLQuery  = "must not have a query or fragment"
+	errURLNoHost = "must have a host"
+	errURLHost   = "host must be a DNS name or an IP address"
+	errURLPort   = "port must be between 1 and 65535"
 )
 
 // A dictionary ends up in a sed-like substitution in the image's start
@@ -157,32 +166,32 @@ func aliasGroups(hosts []string) ([]string, error) {
 func aliasGroup(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", fmt.Errorf("cannot parse URL")
+		return "", errors.New(errURLParse)
 	}
 	switch {
 	case u.Scheme != "https":
-		return "", fmt.Errorf("scheme must be https")
+		return "", errors.New(errURLScheme)
 	case u.User != nil:
-		return "", fmt.Errorf("must not contain credentials")
+		return "", errors.New(errURLUser)
 	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
-		return "", fmt.Errorf("must not have a query or fragment")
+		return "", errors.New(errURLQuery)
 	case u.Opaque != "":
-		return "", fmt.Errorf("must have a host")
+		return "", errors.New(errURLNoHost)
 	}
 	host := strings.ToLower(u.Hostname())
 	if host == "" {
-		return "", fmt.Errorf("must have a host")
+		return "", errors.New(errURLNoHost)
 	}
 	if net.ParseIP(host) == nil {
 		if errs := validation.IsDNS1123Subdomain(host); len(errs) > 0 {
-			return "", fmt.Errorf("host must be a DNS name or an IP address")
+			return "", errors.New(errURLHost)
 		}
 	}
 	port := 443
 	if ps := u.Port(); ps != "" {
 		n, err := strconv.Atoi(ps)
 		if err != nil || n < 1 || n > 65535 {
-			return "", fmt.Errorf("port must be between 1 and 65535")
+			return "", errors.New(errURLPort)
 		}
 		port = n
 	}
