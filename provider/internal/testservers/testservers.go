@@ -402,3 +402,33 @@ func StartHydra(t testing.TB) *Hydra {
 	t.Fatal("hydra did not become ready")
 	return nil
 }
+
+// Start runs cmd like the servers above: output to dir/NAME.log, shown when
+// the test fails, killed by PID on cleanup or when stop is called.
+func Start(t testing.TB, dir, name string, cmd *exec.Cmd) (stop func()) {
+	t.Helper()
+	_, stop = start(t, dir, name, cmd)
+	return stop
+}
+
+// ToolPath finds a binary built into the tools cache (NAME-VERSION), or the
+// path in env when set; a missing one fails the test with hint.
+func ToolPath(t testing.TB, env, name, version, hint string) string {
+	t.Helper()
+	if p := os.Getenv(env); p != "" {
+		return p
+	}
+	dir := os.Getenv("HOMEPLANE_TOOLS_DIR")
+	if dir == "" {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir = filepath.Join(cache, "homeplane", "tools")
+	}
+	p := filepath.Join(dir, name+"-"+version)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s %s not found at %s: %s", name, version, p, hint)
+	}
+	return p
+}
