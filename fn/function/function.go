@@ -167,6 +167,9 @@ func (f *Function) apply(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResp
 		if err != nil {
 			return errors.Wrapf(err, errConvert, n)
 		}
+		// Typed objects carry an empty status (e.g. an HTTPRoute's required
+		// status.parents); status is the controllers', never desired state.
+		delete(cd.Object, "status")
 		ready := d.Ready
 		if ready == "" {
 			ready = resource.ReadyUnspecified
