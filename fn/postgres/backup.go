@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"strconv"
+	"strings"
 
 	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -20,6 +21,7 @@ const (
 	envSchedule        = "BACKUP_SCHEDULE"
 	envRetain          = "BACKUP_NUM_TO_RETAIN"
 	envEndpoint        = "AWS_ENDPOINT"
+	envWALEEndpoint    = "WALE_S3_ENDPOINT"
 	envRegion          = "AWS_REGION"
 	envForcePathStyle  = "AWS_S3_FORCE_PATH_STYLE"
 	envAccessKeyID     = "AWS_ACCESS_KEY_ID"
@@ -72,7 +74,17 @@ func store(prefix string, b *v1alpha1.Backup) []corev1.EnvVar {
 		{Name: prefix + envScopeSuffix, Value: ""},
 	}
 	if b.Endpoint != "" {
-		e = append(e, corev1.EnvVar{Name: prefix + envEndpoint, Value: b.Endpoint})
+		// With an endpoint Spilo derives the addressing style from
+		// WALE_S3_ENDPOINT's "+path" or "+virtualhost" and overrides
+		// AWS_S3_FORCE_PATH_STYLE with it; it assumes path without one.
+		style := "+virtualhost://"
+		if b.ForcePathStyle {
+			style = "+path://"
+		}
+		e = append(e,
+			corev1.EnvVar{Name: prefix + envEndpoint, Value: b.Endpoint},
+			corev1.EnvVar{Name: prefix + envWALEEndpoint, Value: strings.Replace(b.Endpoint, "://", style, 1)},
+		)
 	}
 	if b.Region != "" {
 		e = append(e, corev1.EnvVar{Name: prefix + envRegion, Value: b.Region})

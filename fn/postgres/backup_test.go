@@ -48,3 +48,15 @@ func TestCloneFromRunningSource(t *testing.T) {
 		t.Errorf("env(clone without timestamp, no backup): want none, got %v", e)
 	}
 }
+
+func TestEnvVirtualHostStyle(t *testing.T) {
+	b := &v1alpha1.Backup{Bucket: "b", Endpoint: "https://s3.example.org", CredentialsSecretRef: v1alpha1.SecretKeyRef{Name: "s"}}
+	got := store("", b)
+	want := []corev1.EnvVar{
+		{Name: "AWS_ENDPOINT", Value: "https://s3.example.org"},
+		{Name: "WALE_S3_ENDPOINT", Value: "https+virtualhost://s3.example.org"},
+	}
+	if diff := cmp.Diff(want, got[3:5]); diff != "" {
+		t.Errorf("store(virtual host style): -want, +got:\n%s", diff)
+	}
+}
