@@ -81,6 +81,9 @@ func NewComposer(o ...Option) *Composer {
 
 // Compose an XCollabora.
 func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Result, error) {
+	if err := checkQuantities(req.Composite.UnstructuredContent()); err != nil {
+		return nil, err
+	}
 	xr := &v1alpha1.XCollabora{}
 	if err := req.Decode(xr); err != nil {
 		return nil, err

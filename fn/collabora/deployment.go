@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
@@ -177,24 +176,6 @@ func secretEnv(name, secret, key string) corev1.EnvVar {
 		LocalObjectReference: corev1.LocalObjectReference{Name: secret},
 		Key:                  key,
 	}}}
-}
-
-// requirements turns the claim's resources into the container's.
-func requirements(r common.Resources) corev1.ResourceRequirements {
-	list := func(l *common.ResourceList) corev1.ResourceList {
-		if l == nil || (l.CPU == nil && l.Memory == nil) {
-			return nil
-		}
-		out := corev1.ResourceList{}
-		if l.CPU != nil {
-			out[corev1.ResourceCPU] = l.CPU.DeepCopy()
-		}
-		if l.Memory != nil {
-			out[corev1.ResourceMemory] = l.Memory.DeepCopy()
-		}
-		return out
-	}
-	return corev1.ResourceRequirements{Requests: list(r.Requests), Limits: list(r.Limits)}
 }
 
 // deploymentReady reports whether the observed Deployment has rolled out its

@@ -4,12 +4,8 @@ import (
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
-	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
-
-	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 )
 
 func TestDeploymentReady(t *testing.T) {
@@ -70,39 +66,6 @@ func TestDeploymentReady(t *testing.T) {
 			}
 			if got != tc.ready {
 				t.Errorf("%s\ndeploymentReady(...): got %s, want %s", tc.reason, got, tc.ready)
-			}
-		})
-	}
-}
-
-func TestRequirements(t *testing.T) {
-	cases := map[string]struct {
-		reason string
-		in     common.Resources
-		want   corev1.ResourceRequirements
-	}{
-		"Empty": {
-			reason: "No resources are no requirements.",
-			want:   corev1.ResourceRequirements{},
-		},
-		"EmptyLists": {
-			reason: "Empty lists are left out rather than written as {}.",
-			in:     common.Resources{Requests: &common.ResourceList{}, Limits: &common.ResourceList{}},
-			want:   corev1.ResourceRequirements{},
-		},
-		"Default": {
-			reason: "The default requests CPU and memory and limits memory only.",
-			in:     defaultResources(),
-			want: corev1.ResourceRequirements{
-				Requests: corev1.ResourceList{corev1.ResourceCPU: apiresource.MustParse("1800m"), corev1.ResourceMemory: apiresource.MustParse("2Gi")},
-				Limits:   corev1.ResourceList{corev1.ResourceMemory: apiresource.MustParse("2Gi")},
-			},
-		},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, requirements(tc.in), cmpOpts...); diff != "" {
-				t.Errorf("%s\nrequirements(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

@@ -9,10 +9,8 @@ import (
 	"strconv"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/apis/office/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
@@ -22,8 +20,6 @@ import (
 // (e.g. in a render) composes the same.
 const (
 	DefaultReplicas = 1
-	DefaultCPU      = "1800m"
-	DefaultMemory   = "2Gi"
 )
 
 // Limits the XRD also enforces.
@@ -56,8 +52,6 @@ const (
 	errDictionary    = "must be a language tag such as de_DE or en"
 	errDuplicate     = "is listed twice"
 	errImage         = "must be an image reference without spaces"
-	errNegative      = "must not be negative"
-	errOverLimit     = "request %s is more than limit %s"
 
 	errURLParse  = "cannot parse URL"
 	errURLScheme = "scheme must be https"
@@ -196,47 +190,4 @@ func aliasGroup(raw string) (string, error) {
 		port = n
 	}
 	return "https://" + net.JoinHostPort(host, strconv.Itoa(port)), nil
-}
-
-// defaultResources are what Collabora documents for one server: about 1.8
-// CPU and 2 GiB. No CPU limit: throttling makes typing lag.
-func defaultResources() common.Resources {
-	cpu := resource.MustParse(DefaultCPU)
-	mem := resource.MustParse(DefaultMemory)
-	limit := mem.DeepCopy()
-	return common.Resources{
-		Requests: &common.ResourceList{CPU: &cpu, Memory: &mem},
-		Limits:   &common.ResourceList{Memory: &limit},
-	}
-}
-
-// checkResources catches what the API server would reject on the Deployment
-// (negative amounts, a request over its limit), naming the claim's field.
-func checkResources(r common.Resources) error {
-	type amount struct {
-		field        string
-		request, max *resource.Quantity
-	}
-	var req, lim common.ResourceList
-	if r.Requests != nil {
-		req = *r.Requests
-	}
-	if r.Limits != nil {
-		lim = *r.Limits
-	}
-	for _, a := range []amount{
-		{field: "cpu", request: req.CPU, max: lim.CPU},
-		{field: "memory", request: req.Memory, max: lim.Memory},
-	} {
-		if a.request != nil && a.request.Sign() < 0 {
-			return compose.InvalidField(fieldResources+".requests."+a.field, errNegative)
-		}
-		if a.max != nil && a.max.Sign() < 0 {
-			return compose.InvalidField(fieldResources+".limits."+a.field, errNegative)
-		}
-		if a.request != nil && a.max != nil && a.request.Cmp(*a.max) > 0 {
-			return compose.InvalidField(fieldResources+".requests."+a.field, errOverLimit, a.request.String(), a.max.String())
-		}
-	}
-	return nil
 }

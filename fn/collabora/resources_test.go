@@ -1,0 +1,79 @@
+package collabora
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
+	apiresource "k8s.io/apimachinery/pkg/api/resource"
+
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
+)
+
+func TestCheckQuantities(t *testing.T) {
+	cases := map[string]struct {
+		reason    string
+		resources string
+		wantErr   string
+	}{
+		"None":     {reason: "No resources are fine.", resources: `null`},
+		"Valid":    {reason: "Strings and numbers are quantities.", resources: `{"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": 2, "memory": 4294967296}}`},
+		"Fraction": {reason: "A fractional number of cores is a quantity.", resources: `{"limits": {"cpu": 1.5}}`},
+		"BadString": {
+			reason:    "A malformed quantity names its field.",
+			resources: `{"requests": {"cpu": "lots"}}`,
+			wantErr:   "spec.parameters.resources.requests.cpu: must be a quantity such as 500m, 2 or 2Gi",
+		},
+		"WrongType": {
+			reason:    "A quantity of the wrong type names its field.",
+			resources: `{"limits": {"memory": true}}`,
+			wantErr:   "spec.parameters.resources.limits.memory: must be a quantity such as 500m, 2 or 2Gi",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			var r any
+			if err := json.Unmarshal([]byte(tc.resources), &r); err != nil {
+				t.Fatal(err)
+			}
+			xr := map[string]any{"spec": map[string]any{"parameters": map[string]any{"resources": r}}}
+			if diff := cmp.Diff(tc.wantErr, errorString(checkQuantities(xr))); diff != "" {
+				t.Errorf("%s\ncheckQuantities(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestRequirements(t *testing.T) {
+	cases := map[string]struct {
+		reason string
+		in     common.Resources
+		want   corev1.ResourceRequirements
+	}{
+		"Empty": {
+			reason: "No resources are no requirements.",
+			want:   corev1.ResourceRequirements{},
+		},
+		"EmptyLists": {
+			reason: "Empty lists are left out rather than written as {}.",
+			in:     common.Resources{Requests: &common.ResourceList{}, Limits: &common.ResourceList{}},
+			want:   corev1.ResourceRequirements{},
+		},
+		"Default": {
+			reason: "The default requests CPU and memory and limits memory only.",
+			in:     defaultResources(),
+			want: corev1.ResourceRequirements{
+				Requests: corev1.ResourceList{corev1.ResourceCPU: apiresource.MustParse("1800m"), corev1.ResourceMemory: apiresource.MustParse("2Gi")},
+				Limits:   corev1.ResourceList{corev1.ResourceMemory: apiresource.MustParse("2Gi")},
+			},
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, requirements(tc.in), cmpOpts...); diff != "" {
+				t.Errorf("%s\nrequirements(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
