@@ -109,6 +109,7 @@ type MatrixServerParameters struct {
 	// Storage is the size of the data volume (database and media). It can
 	// grow but never shrink.
 	// +kubebuilder:default="10Gi"
+	// +kubebuilder:validation:XValidation:rule="type(self) != string || type(oldSelf) != string || !isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0",message="storage can grow but not shrink"
 	Storage *resource.Quantity `json:"storage,omitempty"`
 
 	// StorageClass of the data volume. Defaults to the cluster's default

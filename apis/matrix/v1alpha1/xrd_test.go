@@ -1,0 +1,161 @@
+package v1alpha1_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/yaml"
+)
+
+// xrdFile is the generated XRD: this test checks its OpenAPI schema, defaults
+// and CEL rules (transition rules too) as the API server applies them.
+const xrdFile = "../../../package/configuration/xrds/xmatrixserver.yaml"
+
+type xrd struct {
+	structural *schema.Structural
+	schema     validation.SchemaValidator
+	cel        *cel.Validator
+}
+
+func loadXRD(t *testing.T) *xrd {
+	t.Helper()
+	b, err := os.ReadFile(xrdFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &xpv1.CompositeResourceDefinition{}
+	if err := yaml.Unmarshal(b, x); err != nil {
+		t.Fatal(err)
+	}
+	v1 := &extv1.JSONSchemaProps{}
+	if err := yaml.Unmarshal(x.Spec.Versions[0].Schema.OpenAPIV3Schema.Raw, v1); err != nil {
+		t.Fatal(err)
+	}
+	in := &apiextensions.JSONSchemaProps{}
+	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v1, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := schema.NewStructural(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, _, err := validation.NewSchemaValidator(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &xrd{structural: s, schema: sv, cel: cel.NewValidator(s, true, celconfig.PerCallLimit)}
+}
+
+// validate defaults and validates params (an update when old is set).
+func (x *xrd) validate(params, old map[string]any) field.ErrorList {
+	obj := map[string]any{"spec": map[string]any{"parameters": params}}
+	defaulting.Default(obj, x.structural)
+	var oldObj any
+	var errs field.ErrorList
+	if old == nil {
+		errs = validation.ValidateCustomResource(nil, obj, x.schema)
+	} else {
+		o := map[string]any{"spec": map[string]any{"parameters": old}}
+		defaulting.Default(o, x.structural)
+		oldObj = o
+		errs = validation.ValidateCustomResourceUpdate(nil, obj, o, x.schema)
+	}
+	celErrs, _ := x.cel.Validate(context.Background(), nil, x.structural, obj, oldObj, celconfig.RuntimeCELCostBudget)
+	return append(errs, celErrs...)
+}
+
+func params(kv ...any) map[string]any {
+	p := map[string]any{"serverName": "example.org"}
+	for i := 0; i < len(kv); i += 2 {
+		p[kv[i].(string)] = kv[i+1]
+	}
+	return p
+}
+
+func TestXRDValidation(t *testing.T) {
+	x := loadXRD(t)
+	ref := map[string]any{"name": "s", "key": "k"}
+	cases := map[string]struct {
+		params, old map[string]any
+		// wantErr is a substring of the errors; empty means valid.
+		wantErr string
+	}{
+		"Minimal":              {params: params()},
+		"NoServerName":         {params: map[string]any{}, wantErr: "spec.parameters.serverName"},
+		"ServerNameUpper":      {params: params("serverName", "Example.org"), wantErr: "spec.parameters.serverName"},
+		"ServerNamePort":       {params: params("serverName", "example.org:8448"), wantErr: "spec.parameters.serverName"},
+		"ServerNameIP":         {params: params("serverName", "10.0.0.1"), wantErr: "spec.parameters.serverName"},
+		"ServerNameOneLabel":   {params: params("serverName", "localhost"), wantErr: "spec.parameters.serverName"},
+		"HostURL":              {params: params("host", "https://matrix.example.org"), wantErr: "spec.parameters.host"},
+		"Host":                 {params: params("host", "matrix.example.org")},
+		"ServerNameChanged":    {params: params("serverName", "example.net"), old: params(), wantErr: "serverName is immutable"},
+		"SQLiteConduit":        {params: params("database", "sqlite")},
+		"SQLiteTuwunel":        {params: params("database", "sqlite", "implementation", "tuwunel"), wantErr: "sqlite is only supported by the conduit"},
+		"DatabaseChanged":      {params: params("database", "sqlite"), old: params(), wantErr: "database is immutable"},
+		"ConduitToTuwunel":     {params: params("implementation", "tuwunel"), old: params()},
+		"TuwunelToConduit":     {params: params("implementation", "conduit"), old: params("implementation", "tuwunel"), wantErr: "implementation can only change from conduit to tuwunel"},
+		"ConduitToContinuwity": {params: params("implementation", "continuwuity"), old: params(), wantErr: "implementation can only change"},
+		"Synapse":              {params: params("implementation", "synapse"), wantErr: "spec.parameters.implementation"},
+		"TokenRef":             {params: params("registrationTokenSecretRef", ref)},
+		"TokenRefClosed":       {params: params("registration", "closed", "registrationTokenSecretRef", ref), wantErr: "registrationTokenSecretRef needs registration token"},
+		"StorageGrows":         {params: params("storage", "20Gi"), old: params()},
+		"StorageShrinks":       {params: params("storage", "5Gi"), old: params("storage", "10Gi"), wantErr: "storage can grow but not shrink"},
+		"StorageClassChanged":  {params: params("storageClass", "b"), old: params("storageClass", "a"), wantErr: "storageClass is immutable"},
+		"TURN":                 {params: params("turn", map[string]any{"uris": []any{"turn:t.example.org?transport=udp"}, "sharedSecretRef": ref})},
+		"TURNBadURI":           {params: params("turn", map[string]any{"uris": []any{"https://t.example.org"}, "sharedSecretRef": ref}), wantErr: "spec.parameters.turn.uris[0]"},
+		"TURNNoURIs":           {params: params("turn", map[string]any{"uris": []any{}, "sharedSecretRef": ref}), wantErr: "spec.parameters.turn.uris"},
+		"Gateway":              {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}})},
+		"GatewayAndIngress":    {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}, "ingress": map[string]any{}}), wantErr: "set at most one of route.ingress or route.gateway"},
+		"GatewayWithTLS":       {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}, "tls": map[string]any{"issuer": "le"}}), wantErr: "route.tls applies to an ingress only"},
+		"TLSOnly":              {params: params("route", map[string]any{"tls": map[string]any{"issuer": "le"}})},
+		"LogLevel":             {params: params("logLevel", "loud"), wantErr: "spec.parameters.logLevel"},
+		"UnchangedUpdate":      {params: params("host", "m.example.org"), old: params("host", "m.example.org")},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := x.validate(tc.params, tc.old).ToAggregate()
+			switch {
+			case tc.wantErr == "" && got != nil:
+				t.Errorf("want valid, got: %v", got)
+			case tc.wantErr != "" && got == nil:
+				t.Errorf("want an error containing %q, got none", tc.wantErr)
+			case tc.wantErr != "" && !strings.Contains(got.Error(), tc.wantErr):
+				t.Errorf("want an error containing %q, got: %v", tc.wantErr, got)
+			}
+		})
+	}
+}
+
+// TestXRDDefaults checks that the API server's defaults are the ones the
+// composer assumes (fn/matrix applies the same when they are missing).
+func TestXRDDefaults(t *testing.T) {
+	x := loadXRD(t)
+	obj := map[string]any{"spec": map[string]any{"parameters": params()}}
+	defaulting.Default(obj, x.structural)
+	want := map[string]any{
+		"serverName":     "example.org",
+		"implementation": "conduit",
+		"storage":        "10Gi",
+		"database":       "rocksdb",
+		"registration":   "token",
+		"federation":     map[string]any{"enabled": true, "trustedServers": []any{"matrix.org"}},
+		"maxUploadSize":  "20Mi",
+		"route":          map[string]any{"ingress": map[string]any{"className": "nginx", "controller": "nginx"}},
+	}
+	got := obj["spec"].(map[string]any)["parameters"]
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults: -want, +got:\n%s", diff)
+	}
+}
