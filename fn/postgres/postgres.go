@@ -38,6 +38,7 @@ const (
 	errObserved  = "cannot read the observed postgresql"
 	errDowngrade = "cannot go from PostgreSQL %s down to %s: a major version cannot be downgraded in place; restore into a new claim instead"
 	errShrink    = "cannot shrink the volumes from %s to %s: they can only grow"
+	errRenamed   = "the database is named %s and cannot be renamed to %s: that would be a new, empty database; keep the teamId"
 )
 
 // Events.
@@ -132,6 +133,9 @@ func observedCluster(req *compose.Request) (*acidv1.Postgresql, error) {
 func checkTransition(p *params, observed *acidv1.Postgresql) error {
 	if observed == nil {
 		return nil
+	}
+	if n := observed.GetName(); n != "" && n != p.Cluster {
+		return compose.InvalidField(pathTeamID, errRenamed, n, p.Cluster)
 	}
 	was, errWas := strconv.Atoi(observed.Spec.PgVersion)
 	is, errIs := strconv.Atoi(p.Version)

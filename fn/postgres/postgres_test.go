@@ -308,6 +308,12 @@ func TestCompose(t *testing.T) {
 			observed: map[string]runtime.Object{"postgresql": runningCluster("Running")},
 			wantErr:  "spec.parameters.storage: cannot shrink the volumes from 5Gi to 4G: they can only grow",
 		},
+		"RenameAttempt": {
+			reason:   "A teamId that would rename the running cluster is refused: it would be a new, empty database.",
+			params:   map[string]any{"teamId": "wiki"},
+			observed: map[string]runtime.Object{"postgresql": runningCluster("Running")},
+			wantErr:  "spec.parameters.teamId: the database is named homeplane-wiki-db and cannot be renamed to wiki-wiki-db: that would be a new, empty database; keep the teamId",
+		},
 		"DeletionProtectionOff": {
 			reason: "Without deletion protection there are no Usages and the claim says deleting it deletes the data.",
 			params: map[string]any{"deletionProtection": false},

@@ -208,8 +208,10 @@ type PostgreSQLParameters struct {
 	// +optional
 	StorageClass string `json:"storageClass,omitempty"`
 
-	// Topology is single (one instance) or ha (replicated, spread across
-	// nodes, with a connection pooler).
+	// Topology is single (one instance) or ha (replicated, with a connection
+	// pooler). Spreading ha instances across nodes is the operator's
+	// enable_pod_antiaffinity setting: the postgresql API of operator v1.15
+	// has no per-cluster topology spread.
 	// +kubebuilder:default=single
 	Topology Topology `json:"topology,omitempty"`
 
