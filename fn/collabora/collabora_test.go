@@ -326,17 +326,17 @@ func TestCompose(t *testing.T) {
 		"ReplicasTraefikRejected": {
 			reason:     "Traefik cannot hash on a query parameter: more than one replica behind it is a FieldError.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"ingress": {"className": "traefik", "controller": "traefik"}}}`,
-			wantErr:    "cannot compose Collabora route: spec.parameters.route.ingress.controller: the traefik ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1",
+			wantErr:    "spec.parameters.route.ingress.controller: the traefik ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1",
 		},
 		"ReplicasOtherRejected": {
 			reason:     "An unknown controller cannot be trusted to hash on WOPISrc.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"ingress": {"className": "cilium", "controller": "other"}}}`,
-			wantErr:    "cannot compose Collabora route: spec.parameters.route.ingress.controller: the other ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1",
+			wantErr:    "spec.parameters.route.ingress.controller: the other ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1",
 		},
 		"ReplicasGatewayRejected": {
 			reason:     "Gateway API has no standard hashing on a query parameter.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"gateway": {"name": "public"}}}`,
-			wantErr:    "cannot compose Collabora route: spec.parameters.route.gateway: Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1",
+			wantErr:    "spec.parameters.route.gateway: Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1",
 		},
 		"AdminConsolePublic": {
 			reason:     "A public admin console is routed like every other path, and no blocked Service is composed.",

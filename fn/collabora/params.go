@@ -98,6 +98,10 @@ func resolve(in v1alpha1.CollaboraParameters) (params, error) {
 	if p.Replicas < 1 || p.Replicas > maxReplicas {
 		return params{}, compose.InvalidField(fieldReplicas, errReplicas, maxReplicas)
 	}
+	// Before anything is generated: a claim that cannot work costs nothing.
+	if err := checkScaling(p.Route, p.Replicas); err != nil {
+		return params{}, err
+	}
 
 	seen := map[string]bool{}
 	for i, d := range p.Dictionaries {

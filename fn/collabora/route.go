@@ -47,9 +47,6 @@ const (
 // composeRoute returns the Ingress or HTTPRoute, with its composition
 // resource name.
 func composeRoute(req *compose.Request, p params, n names) (resource.Name, runtime.Object, error) {
-	if err := checkScaling(p.Route, p.Replicas); err != nil {
-		return "", nil, err
-	}
 	paths := []route.Path{{Path: "/", Type: route.PathTypePrefix, Service: n.base, Port: Port}}
 	if !p.AdminConsole.Public {
 		for _, a := range AdminPaths {
@@ -65,8 +62,9 @@ func composeRoute(req *compose.Request, p params, n names) (resource.Name, runti
 	})
 }
 
-// checkScaling rejects more than one replica behind a route that cannot hash
-// on WOPISrc: documents would be split between replicas.
+// checkScaling (called by resolve) rejects more than one replica behind a
+// route that cannot hash on WOPISrc: documents would be split between
+// replicas.
 func checkScaling(r common.Route, replicas int32) error {
 	if replicas <= 1 {
 		return nil
