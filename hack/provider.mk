@@ -6,11 +6,12 @@
 #   provider-test       unit tests + tests against real BIND/Knot/PowerDNS/Hydra
 #   provider-bench      500 RecordSets against BIND
 #   provider-validate   examples/provider against the generated CRDs (crossplane CLI, offline)
+#   provider-e2e        the whole provider against etcd + kube-apiserver (hack/e2e-tools.sh), BIND and Hydra
 
 PROVIDER_API_DIRS := apis/v1alpha1 apis/dns/v1alpha1 apis/oidc/v1alpha1
 PROVIDER_CRD_DIR  := package/provider/crds
 
-.PHONY: provider-generate provider-build provider-test-deps provider-test provider-bench provider-validate
+.PHONY: provider-generate provider-build provider-test-deps provider-test provider-bench provider-validate provider-e2e
 
 provider-generate:
 	@CG=$$(hack/tools.sh path controller-gen) && \
@@ -35,3 +36,6 @@ provider-validate:
 	@CP=$$(hack/tools.sh path crossplane) && \
 	  $$CP resource validate $(PROVIDER_CRD_DIR) examples/provider --crossplane-image= \
 	    --cache-dir=$${TMPDIR:-/tmp}/homeplane-xp-validate --error-on-missing-schemas
+
+provider-e2e:
+	go test -tags e2e -count=1 -v ./provider/internal/e2e/

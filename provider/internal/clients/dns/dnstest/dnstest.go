@@ -5,7 +5,6 @@ package dnstest
 import (
 	"context"
 	"errors"
-	"slices"
 	"testing"
 	"time"
 
@@ -66,8 +65,7 @@ func OutOfBand(t *testing.T, srv *testservers.DNS, s *dnsc.Set) {
 	}
 }
 
-// Run exercises c against srv. newWithBadKey builds a client whose key is
-// wrong.
+// Run exercises c against srv; badKey is a client with a wrong key.
 func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) {
 	ctx := context.Background()
 	zone := srv.Zone
@@ -190,12 +188,4 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) 
 			t.Fatalf("Get with wrong key: got %v, want ErrAuth or ErrRefused", err)
 		}
 	})
-}
-
-// Same reports whether two string slices hold the same items.
-func Same(a, b []string) bool {
-	a, b = slices.Clone(a), slices.Clone(b)
-	slices.Sort(a)
-	slices.Sort(b)
-	return slices.Equal(a, b)
 }
