@@ -1,0 +1,154 @@
+package v1alpha1_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/yaml"
+
+	"github.com/homeplane/homeplane/apis/office/v1alpha1"
+)
+
+// xrdFile is the generated XRD: these tests check its OpenAPI schema, defaults
+// and CEL rules as the API server applies them.
+const xrdFile = "../../../package/configuration/xrds/xcollabora.yaml"
+
+type xrd struct {
+	structural *schema.Structural
+	schema     validation.SchemaValidator
+	cel        *cel.Validator
+}
+
+func loadXRD(t *testing.T) *xrd {
+	t.Helper()
+	b, err := os.ReadFile(xrdFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &xpv1.CompositeResourceDefinition{}
+	if err := yaml.Unmarshal(b, x); err != nil {
+		t.Fatal(err)
+	}
+	v1 := &extv1.JSONSchemaProps{}
+	if err := yaml.Unmarshal(x.Spec.Versions[0].Schema.OpenAPIV3Schema.Raw, v1); err != nil {
+		t.Fatal(err)
+	}
+	in := &apiextensions.JSONSchemaProps{}
+	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v1, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := schema.NewStructural(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, _, err := validation.NewSchemaValidator(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &xrd{structural: s, schema: sv, cel: cel.NewValidator(s, true, celconfig.PerCallLimit)}
+}
+
+// validate defaults and validates the parameters of a new composite.
+func (x *xrd) validate(params map[string]any) field.ErrorList {
+	obj := map[string]any{"spec": map[string]any{"parameters": params}}
+	defaulting.Default(obj, x.structural)
+	errs := validation.ValidateCustomResource(nil, obj, x.schema)
+	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, x.structural, obj)...)
+	celErrs, _ := x.cel.Validate(context.Background(), nil, x.structural, obj, nil, celconfig.RuntimeCELCostBudget)
+	return append(errs, celErrs...)
+}
+
+func params(kv ...any) map[string]any {
+	p := map[string]any{"host": "office.example.org", "wopiHosts": []any{"https://cloud.example.org"}}
+	for i := 0; i < len(kv); i += 2 {
+		p[kv[i].(string)] = kv[i+1]
+	}
+	return p
+}
+
+func ingress(controller string) map[string]any {
+	return map[string]any{"ingress": map[string]any{"className": "x", "controller": controller}}
+}
+
+func TestXRDValidation(t *testing.T) {
+	x := loadXRD(t)
+	const scaling = "replicas > 1 needs every request for a document routed to the same replica"
+	cases := map[string]struct {
+		params map[string]any
+		// wantErr is a substring of the errors; empty means valid.
+		wantErr string
+	}{
+		"Minimal":              {params: params()},
+		"NoHost":               {params: map[string]any{"wopiHosts": []any{"https://cloud.example.org"}}, wantErr: "spec.parameters.host"},
+		"HostURL":              {params: params("host", "https://office.example.org"), wantErr: "spec.parameters.host"},
+		"NoWOPIHosts":          {params: params("wopiHosts", []any{}), wantErr: "spec.parameters.wopiHosts"},
+		"WOPIHostHTTP":         {params: params("wopiHosts", []any{"http://cloud.example.org"}), wantErr: "spec.parameters.wopiHosts[0]"},
+		"WOPIHostPortPath":     {params: params("wopiHosts", []any{"https://cloud.example.org:8443/nextcloud"})},
+		"WOPIHostDuplicate":    {params: params("wopiHosts", []any{"https://a.example.org", "https://a.example.org"}), wantErr: "Duplicate value"},
+		"ReplicasZero":         {params: params("replicas", int64(0)), wantErr: "spec.parameters.replicas"},
+		"ReplicasNginx":        {params: params("replicas", int64(3))},
+		"ReplicasHAProxy":      {params: params("replicas", int64(3), "route", ingress("haproxy"))},
+		"ReplicasTraefik":      {params: params("replicas", int64(2), "route", ingress("traefik")), wantErr: scaling},
+		"ReplicasOther":        {params: params("replicas", int64(2), "route", ingress("other")), wantErr: scaling},
+		"ReplicasGateway":      {params: params("replicas", int64(2), "route", map[string]any{"gateway": map[string]any{"name": "g"}}), wantErr: scaling},
+		"OneReplicaTraefik":    {params: params("route", ingress("traefik"))},
+		"OneReplicaGateway":    {params: params("route", map[string]any{"gateway": map[string]any{"name": "g"}})},
+		"Dictionaries":         {params: params("dictionaries", []any{"de_DE", "en", "sr-Latn"})},
+		"DictionarySlash":      {params: params("dictionaries", []any{"en/US"}), wantErr: "spec.parameters.dictionaries[0]"},
+		"Resources":            {params: params("resources", map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "1Gi"}, "limits": map[string]any{"cpu": int64(2)}})},
+		"ResourcesMalformed":   {params: params("resources", map[string]any{"requests": map[string]any{"cpu": "lots"}}), wantErr: "spec.parameters.resources.requests.cpu"},
+		"ImageEmpty":           {params: params("image", ""), wantErr: "spec.parameters.image"},
+		"AdminConsolePublic":   {params: params("adminConsole", map[string]any{"public": true})},
+		"AdminConsoleNotABool": {params: params("adminConsole", map[string]any{"public": "yes"}), wantErr: "spec.parameters.adminConsole.public"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got := x.validate(tc.params).ToAggregate()
+			switch {
+			case tc.wantErr == "" && got != nil:
+				t.Errorf("want valid, got: %v", got)
+			case tc.wantErr != "" && got == nil:
+				t.Errorf("want an error containing %q, got none", tc.wantErr)
+			case tc.wantErr != "" && !strings.Contains(got.Error(), tc.wantErr):
+				t.Errorf("want an error containing %q, got: %v", tc.wantErr, got)
+			}
+		})
+	}
+}
+
+// TestXRDDefaults checks that the API server's defaults are the ones the
+// composer assumes (fn/collabora applies the same when they are missing).
+func TestXRDDefaults(t *testing.T) {
+	x := loadXRD(t)
+	obj := map[string]any{"spec": map[string]any{"parameters": params()}}
+	defaulting.Default(obj, x.structural)
+	want := map[string]any{
+		"host":         "office.example.org",
+		"wopiHosts":    []any{"https://cloud.example.org"},
+		"replicas":     int64(1),
+		"adminConsole": map[string]any{"public": false},
+		"resources": map[string]any{
+			"requests": map[string]any{"cpu": "1800m", "memory": "2Gi"},
+			"limits":   map[string]any{"memory": "2Gi"},
+		},
+		"image": v1alpha1.DefaultImage,
+		"route": map[string]any{"ingress": map[string]any{"className": "nginx", "controller": "nginx"}},
+	}
+	got := obj["spec"].(map[string]any)["parameters"]
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("defaults: -want, +got:\n%s", diff)
+	}
+}
