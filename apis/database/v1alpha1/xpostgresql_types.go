@@ -290,7 +290,8 @@ type XPostgreSQLSpec struct {
 
 // XPostgreSQLStatus is the observed state of an XPostgreSQL.
 type XPostgreSQLStatus struct {
-	// Phase is the Zalando cluster status, e.g. Creating or Running.
+	// Phase is the Zalando cluster status, e.g. Creating, Running or
+	// SyncFailed; Pending until the operator reports one.
 	// +optional
 	Phase string `json:"phase,omitempty"`
 
