@@ -61,3 +61,79 @@ fuzz:
 
 clean:
 	rm -rf $(OUTPUT) bin
+
+# ---------------------------------------------------------------------------
+# Packages: runtime images, Crossplane packages and their push, without Docker
+# (hack/image uses go-containerregistry; the pinned crossplane CLI builds and
+# pushes). One version for everything: an exact git tag on HEAD, else VERSION.
+# Targets are files, so a second `make xpkg` only rebuilds what changed.
+VERSION ?= $(shell git describe --tags --exact-match 2>/dev/null || cat VERSION)
+PLATFORMS ?= linux/amd64 linux/arm64
+REGISTRY ?= xpkg.homeplane.dev/homeplane
+CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
+IMAGES_DIR = $(OUTPUT)/images
+XPKG_DIR = $(OUTPUT)/xpkg
+ARCHES = $(notdir $(PLATFORMS))
+IMAGE_LDFLAGS = -s -w -X github.com/homeplane/homeplane/internal/version.Version=$(VERSION)
+XPKG_FILES = $(foreach r,function provider,$(foreach a,$(ARCHES),$(XPKG_DIR)/$(r)-$(a).xpkg)) $(XPKG_DIR)/configuration.xpkg
+PKG_EMPTY :=
+PKG_SPACE := $(PKG_EMPTY) $(PKG_EMPTY)
+PKG_COMMA := ,
+# $(call xpkg-files,function): that package's per-arch files, comma separated
+xpkg-files = $(subst $(PKG_SPACE),$(PKG_COMMA),$(strip $(foreach a,$(ARCHES),$(XPKG_DIR)/$(1)-$(a).xpkg)))
+pkg-sources = $(shell find $(1) -type f -name '*.yaml' 2>/dev/null)
+# Configuration examples: each app's claim and composite, not the render cases.
+CONFIG_EXAMPLES = $(wildcard examples/*/claim.yaml examples/*/xr.yaml)
+
+.PHONY: images xpkg push pkg-force
+# Chained pattern targets are real outputs, not intermediates to delete.
+.PRECIOUS: $(OUTPUT)/bin/linux_%/function $(OUTPUT)/bin/linux_%/provider $(IMAGES_DIR)/%.oci.tar
+
+## images: function and provider runtime images for $(PLATFORMS) (OCI tarballs in _output/images)
+images: $(IMAGES_DIR)/function.oci.tar $(IMAGES_DIR)/provider.oci.tar
+
+# Static binaries per platform; replaced only when their content changes, so
+# what depends on them is rebuilt only then (go build always rewrites).
+$(OUTPUT)/bin/linux_%/function: pkg-force
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags '$(IMAGE_LDFLAGS)' -o $@.tmp ./fn
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+$(OUTPUT)/bin/linux_%/provider: pkg-force
+	@mkdir -p $(@D)
+	CGO_ENABLED=0 GOOS=linux GOARCH=$* $(GO) build -trimpath -ldflags '$(IMAGE_LDFLAGS)' -o $@.tmp ./provider
+	@if cmp -s $@.tmp $@; then rm $@.tmp; else mv $@.tmp $@; fi
+
+# <name>.oci.tar (the multi-arch index) and <name>-linux-<arch>.tar per platform.
+$(IMAGES_DIR)/%.oci.tar: $(foreach a,$(ARCHES),$(OUTPUT)/bin/linux_$(a)/%) $(wildcard hack/image/*.go)
+	$(GO) run ./hack/image -name $* -version $(VERSION) -out $(IMAGES_DIR) \
+	  $(if $(filter provider,$*),-ca-certs $(CA_CERTS)) \
+	  $(foreach a,$(ARCHES),-binary linux/$(a)=$(OUTPUT)/bin/linux_$(a)/$*)
+
+## xpkg: Crossplane packages in _output/xpkg: function and provider per arch (runtime embedded), configuration
+xpkg: $(XPKG_FILES)
+
+$(XPKG_DIR)/function-%.xpkg: $(IMAGES_DIR)/function.oci.tar $(call pkg-sources,package/function)
+	@mkdir -p $(@D)
+	$$(hack/tools.sh path crossplane) xpkg build --package-root=package/function \
+	  --examples-root=package/function/examples \
+	  --embed-runtime-image-tarball=$(IMAGES_DIR)/function-linux-$*.tar -o $@
+
+$(XPKG_DIR)/provider-%.xpkg: $(IMAGES_DIR)/provider.oci.tar $(call pkg-sources,package/provider) $(wildcard examples/provider/*.yaml)
+	@mkdir -p $(@D)
+	$$(hack/tools.sh path crossplane) xpkg build --package-root=package/provider \
+	  --examples-root=examples/provider \
+	  --embed-runtime-image-tarball=$(IMAGES_DIR)/provider-linux-$*.tar -o $@
+
+$(XPKG_DIR)/configuration.xpkg: $(call pkg-sources,package/configuration) $(CONFIG_EXAMPLES)
+	@rm -rf $(OUTPUT)/examples/configuration && mkdir -p $(@D)
+	@for f in $(CONFIG_EXAMPLES); do d=$(OUTPUT)/examples/configuration/$$(basename $$(dirname $$f)); \
+	  mkdir -p $$d && cp $$f $$d/; done
+	$$(hack/tools.sh path crossplane) xpkg build --package-root=package/configuration \
+	  --examples-root=$(OUTPUT)/examples/configuration -o $@
+
+## push: push the three packages to $(REGISTRY)/{function,provider,configuration}:$(VERSION) (function and provider as multi-arch indexes)
+push: xpkg
+	@CP=$$(hack/tools.sh path crossplane) && set -x && \
+	$$CP xpkg push -f $(call xpkg-files,function) $(REGISTRY)/function:$(VERSION) && \
+	$$CP xpkg push -f $(call xpkg-files,provider) $(REGISTRY)/provider:$(VERSION) && \
+	$$CP xpkg push -f $(XPKG_DIR)/configuration.xpkg $(REGISTRY)/configuration:$(VERSION)
