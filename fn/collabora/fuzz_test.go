@@ -1,0 +1,44 @@
+package collabora
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// FuzzCompose feeds arbitrary parameters to the composer (with a fixed key
+// generator, so that it runs fast): it must never panic, must compose the
+// Deployment whenever it does not fail, and must never put a secret into an
+// error.
+func FuzzCompose(f *testing.F) {
+	for _, s := range []string{
+		minimal,
+		typical,
+		`{}`,
+		`null`,
+		`{"host": "office.example.org", "wopiHosts": ["https://a.example.org", "https://b.example.org:8443/x"], "replicas": 2, "route": {"gateway": {"name": "g"}}}`,
+		`{"host": "office.example.org", "wopiHosts": ["https://a.example.org"], "resources": {"requests": {"cpu": "3"}, "limits": {"cpu": "1"}}}`,
+		`{"host": "office.example.org", "wopiHosts": ["https://a.example.org"], "adminConsole": {"public": true}, "dictionaries": ["de", "en_US"]}`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, parameters string) {
+		var v any
+		if json.Unmarshal([]byte(parameters), &v) != nil {
+			t.Skip("not JSON")
+		}
+		res, err := NewComposer(WithProofKeyGenerator(fixedKey)).Compose(context.Background(), request(t, parameters))
+		if err != nil {
+			for _, s := range []string{testPassword, testProofKey} {
+				if strings.Contains(err.Error(), s) {
+					t.Fatalf("error contains a secret: %v", err)
+				}
+			}
+			return
+		}
+		if _, ok := res.Resources[ResourceDeployment]; !ok {
+			t.Fatalf("composed without a Deployment: %v", res.Resources)
+		}
+	})
+}
