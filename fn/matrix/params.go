@@ -1,8 +1,11 @@
 package matrix
 
 import (
+	"fmt"
 	"math"
 	"regexp"
+	"strings"
+	"unicode"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -30,6 +33,10 @@ var DefaultTrustedServers = []string{"matrix.org"}
 // with at least two labels, the last one not numeric (so not an IP address).
 var dnsName = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
+// serverName is the XRD's pattern for trusted servers: a DNS name with an
+// optional port.
+var serverName = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?(:[0-9]{1,5})?$`)
+
 // Field paths for errors.
 const (
 	fieldParameters    = "spec.parameters"
@@ -37,6 +44,7 @@ const (
 	fieldHost          = "spec.parameters.host"
 	fieldImpl          = "spec.parameters.implementation"
 	fieldImage         = "spec.parameters.image"
+	fieldTrusted       = "spec.parameters.federation.trustedServers"
 	fieldDatabase      = "spec.parameters.database"
 	fieldStorage       = "spec.parameters.storage"
 	fieldRegistration  = "spec.parameters.registration"
@@ -149,6 +157,14 @@ func resolve(claim string, p v1alpha1.MatrixServerParameters) (*params, error) {
 	}
 	if p.Federation.TrustedServers != nil {
 		out.TrustedServers = p.Federation.TrustedServers
+	}
+	for i, s := range out.TrustedServers {
+		if !serverName.MatchString(s) {
+			return nil, compose.InvalidField(fmt.Sprintf("%s[%d]", fieldTrusted, i), "%q must be a Matrix server name such as matrix.org", s)
+		}
+	}
+	if strings.ContainsFunc(out.Image, unicode.IsSpace) {
+		return nil, compose.InvalidField(fieldImage, "%q must not contain spaces", out.Image)
 	}
 
 	if t := out.TURN; t != nil {

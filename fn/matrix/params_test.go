@@ -130,6 +130,16 @@ func TestResolve(t *testing.T) {
 			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", MaxUploadSize: ptr.To(q("4Gi"))},
 			err:    compose.InvalidField(fieldMaxUploadSize, "4Gi is too large: at most 4Gi-1 bytes"),
 		},
+		"BadTrustedServer": {
+			reason: "Trusted servers are Matrix server names.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Federation: v1alpha1.Federation{TrustedServers: []string{"matrix.org:8448", "https://x"}}},
+			err:    compose.InvalidField(fieldTrusted+"[1]", `"https://x" must be a Matrix server name such as matrix.org`),
+		},
+		"ImageWithSpace": {
+			reason: "An image reference has no spaces.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Image: "a b"},
+			err:    compose.InvalidField(fieldImage, `"a b" must not contain spaces`),
+		},
 		"BadLogLevel": {
 			reason: "Log levels are an enum.",
 			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", LogLevel: "loud"},

@@ -53,9 +53,12 @@ type Federation struct {
 	// +kubebuilder:default=true
 	Enabled *bool `json:"enabled,omitempty"`
 
-	// TrustedServers are asked for the signing keys of other servers.
+	// TrustedServers are asked for the signing keys of other servers: Matrix
+	// server names, optionally with a port.
 	// +kubebuilder:default={"matrix.org"}
 	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:MaxLength=259
+	// +kubebuilder:validation:items:Pattern=`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?(:[0-9]{1,5})?$`
 	// +listType=set
 	TrustedServers []string `json:"trustedServers,omitempty"`
 }
@@ -104,6 +107,7 @@ type MatrixServerParameters struct {
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=512
+	// +kubebuilder:validation:Pattern=`^[^\s]+$`
 	Image string `json:"image,omitempty"`
 
 	// Storage is the size of the data volume (database and media). It can

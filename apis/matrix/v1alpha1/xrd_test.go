@@ -120,6 +120,9 @@ func TestXRDValidation(t *testing.T) {
 		"GatewayAndIngress":    {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}, "ingress": map[string]any{}}), wantErr: "set at most one of route.ingress or route.gateway"},
 		"GatewayWithTLS":       {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}, "tls": map[string]any{"issuer": "le"}}), wantErr: "route.tls applies to an ingress only"},
 		"TLSOnly":              {params: params("route", map[string]any{"tls": map[string]any{"issuer": "le"}})},
+		"TrustedWithPort":      {params: params("federation", map[string]any{"trustedServers": []any{"matrix.org:8448"}})},
+		"TrustedURL":           {params: params("federation", map[string]any{"trustedServers": []any{"https://matrix.org"}}), wantErr: "spec.parameters.federation.trustedServers[0]"},
+		"ImageSpace":           {params: params("image", "a b"), wantErr: "spec.parameters.image"},
 		"LogLevel":             {params: params("logLevel", "loud"), wantErr: "spec.parameters.logLevel"},
 		"UnchangedUpdate":      {params: params("host", "m.example.org"), old: params("host", "m.example.org")},
 	}
