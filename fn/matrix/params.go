@@ -33,6 +33,9 @@ var DefaultTrustedServers = []string{"matrix.org"}
 // with at least two labels, the last one not numeric (so not an IP address).
 var dnsName = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?$`)
 
+// turnURI is the XRD's pattern for TURN URIs.
+var turnURI = regexp.MustCompile(`^turns?:[^\s]+$`)
+
 // serverName is the XRD's pattern for trusted servers: a DNS name with an
 // optional port.
 var serverName = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?(:[0-9]{1,5})?$`)
@@ -170,6 +173,11 @@ func resolve(claim string, p v1alpha1.MatrixServerParameters) (*params, error) {
 	if t := out.TURN; t != nil {
 		if len(t.URIs) == 0 {
 			return nil, compose.InvalidField(fieldTURN+".uris", "needs at least one TURN URI")
+		}
+		for i, u := range t.URIs {
+			if !turnURI.MatchString(u) {
+				return nil, compose.InvalidField(fmt.Sprintf("%s.uris[%d]", fieldTURN, i), "%q must be a turn: or turns: URI", u)
+			}
 		}
 		if t.SharedSecretRef.Name == "" || t.SharedSecretRef.Key == "" {
 			return nil, compose.InvalidField(fieldTURN+".sharedSecretRef", "needs both name and key")

@@ -120,6 +120,11 @@ func TestResolve(t *testing.T) {
 			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", TURN: &v1alpha1.TURN{SharedSecretRef: common.SecretKeySelector{Name: "s", Key: "k"}}},
 			err:    compose.InvalidField(fieldTURN+".uris", "needs at least one TURN URI"),
 		},
+		"TURNBadURI": {
+			reason: "TURN URIs use the turn: or turns: scheme.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", TURN: &v1alpha1.TURN{URIs: []string{"https://t.example.org"}, SharedSecretRef: common.SecretKeySelector{Name: "s", Key: "k"}}},
+			err:    compose.InvalidField(fieldTURN+".uris[0]", `"https://t.example.org" must be a turn: or turns: URI`),
+		},
 		"NegativeStorage": {
 			reason: "Sizes must be positive.",
 			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Storage: ptr.To(q("-1Gi"))},
