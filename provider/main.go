@@ -14,6 +14,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/homeplane/homeplane/internal/version"
 	"github.com/homeplane/homeplane/provider/internal/app"
 )
 
@@ -48,8 +49,13 @@ func run() error {
 	fs.BoolVar(&o.ManagementPolicies, "enable-management-policies", envBool("ENABLE_MANAGEMENT_POLICIES", true), "Enable management policies.")
 	fs.StringVar(&o.MetricsBindAddress, "metrics-bind-address", ":8080", "Metrics address; 0 disables.")
 	fs.StringVar(&o.HealthProbeBindAddress, "health-probe-bind-address", "0", "Health probe address; 0 disables.")
+	printVersion := fs.Bool("version", false, "Print the version and exit.")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
+	}
+	if *printVersion {
+		fmt.Println(version.Version)
+		return nil
 	}
 
 	zl := zap.New(zap.UseDevMode(*debug))
