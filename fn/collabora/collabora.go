@@ -115,7 +115,7 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	if err != nil {
 		return nil, wrap(err, errObserved)
 	}
-	res.Add(ResourceDeployment, deployment(req, p, n), ready)
+	res.Add(ResourceDeployment, deployment(req, p, n, checksum(admin, proof)), ready)
 	res.Add(ResourceService, service(req, n), resource.ReadyTrue)
 	if !p.AdminConsole.Public {
 		res.Add(ResourceBlockedService, blockedService(req, n), resource.ReadyTrue)

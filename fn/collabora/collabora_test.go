@@ -77,6 +77,13 @@ func adminEnv(name, key string) corev1.EnvVar {
 	}}}
 }
 
+// Checksums of the test secrets: generated (testPassword, testProofKey) and
+// observed (observed-password, observed-key).
+const (
+	checksumGenerated = "sha256:7aacf773076c8154dd3fdbc9c166fd644255c37b4fd4f7e488e338f7d0aeea05"
+	checksumObserved  = "sha256:56b9ca7dfb72f6e6bb8f15c40f23b8055468af7bc9fc5b97ef01c7d4bdde8827"
+)
+
 // wantDeployment is the Deployment of the minimal claim.
 func wantDeployment() *appsv1.Deployment {
 	return &appsv1.Deployment{
@@ -93,7 +100,10 @@ func wantDeployment() *appsv1.Deployment {
 				},
 			},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels("server")},
+				ObjectMeta: metav1.ObjectMeta{
+					Labels:      labels("server"),
+					Annotations: map[string]string{"homeplane.dev/secrets-checksum": checksumGenerated},
+				},
 				Spec: corev1.PodSpec{
 					AutomountServiceAccountToken:  ptr.To(false),
 					TerminationGracePeriodSeconds: ptr.To[int64](60),
@@ -394,6 +404,9 @@ func TestCompose(t *testing.T) {
 				r := wantMinimal()
 				r.Resources["admin-secret"] = compose.Desired{Object: wantAdminSecret("observed-password"), Ready: resource.ReadyTrue}
 				r.Resources["proof-key-secret"] = compose.Desired{Object: wantProofKeySecret("observed-key"), Ready: resource.ReadyTrue}
+				d := wantDeployment()
+				d.Spec.Template.Annotations["homeplane.dev/secrets-checksum"] = checksumObserved
+				r.Resources["deployment"] = compose.Desired{Object: d, Ready: resource.ReadyFalse}
 				r.ConnectionDetails = connection("observed-password")
 				return r
 			},

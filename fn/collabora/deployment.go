@@ -55,7 +55,8 @@ func podLabels(req *compose.Request) map[string]string {
 // deployment returns the Collabora Deployment. Its replica count is always
 // the claim's: never an autoscaler, which would move documents between
 // replicas and break collaborative editing.
-func deployment(req *compose.Request, p params, n names) *appsv1.Deployment {
+// secretsChecksum goes on the pod template (see AnnotationSecretsChecksum).
+func deployment(req *compose.Request, p params, n names, secretsChecksum string) *appsv1.Deployment {
 	labels := req.Labels(App, componentPod)
 	d := &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: appsv1.SchemeGroupVersion.String(), Kind: "Deployment"},
@@ -73,7 +74,10 @@ func deployment(req *compose.Request, p params, n names) *appsv1.Deployment {
 				},
 			},
 			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				ObjectMeta: metav1.ObjectMeta{
+					Labels:      labels,
+					Annotations: map[string]string{AnnotationSecretsChecksum: secretsChecksum},
+				},
 				Spec: corev1.PodSpec{
 					// Collabora never talks to the Kubernetes API.
 					AutomountServiceAccountToken:  ptr.To(false),

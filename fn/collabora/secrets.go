@@ -2,11 +2,15 @@ package collabora
 
 import (
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -127,4 +131,25 @@ func secret(req *compose.Request, name, component string, data map[string][]byte
 		Type:       corev1.SecretTypeOpaque,
 		Data:       data,
 	}
+}
+
+// AnnotationSecretsChecksum is set on the pod template to a checksum of the
+// Secrets the pods read only when they start (the proof key is mounted by
+// subPath, the credentials are environment variables). When a Secret is
+// recreated, e.g. after someone deleted it, every replica restarts onto the
+// same new proof key and credentials instead of some keeping the old ones.
+const AnnotationSecretsChecksum = "homeplane.dev/secrets-checksum"
+
+// checksum is a SHA-256 over the Secrets' names, keys and values, in order.
+// It reveals nothing of values generated with at least 192 bits of entropy.
+func checksum(secrets ...*corev1.Secret) string {
+	h := sha256.New()
+	for _, s := range secrets {
+		for _, k := range slices.Sorted(maps.Keys(s.Data)) {
+			// Lengths keep the encoding unambiguous.
+			fmt.Fprintf(h, "%d:%s/%d:%s=%d:", len(s.Name), s.Name, len(k), k, len(s.Data[k]))
+			h.Write(s.Data[k])
+		}
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }

@@ -1,7 +1,9 @@
 package collabora
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"io"
 	"testing"
@@ -135,3 +137,24 @@ func TestAdminSecretNoRandomness(t *testing.T) {
 type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+func TestChecksum(t *testing.T) {
+	// Computed independently of checksum: name, key and value with their
+	// lengths, keys sorted, Secrets in order.
+	h := sha256.Sum256([]byte("22:office-collabora-admin/8:password=32:" + testPassword +
+		"22:office-collabora-admin/8:username=5:admin" +
+		"26:office-collabora-proof-key/9:proof_key=67:" + testProofKey))
+	want := "sha256:" + hex.EncodeToString(h[:])
+	if got := checksum(wantAdminSecret(testPassword), wantProofKeySecret(testProofKey)); got != want {
+		t.Errorf("checksum(...): got %s, want %s", got, want)
+	}
+	if want != checksumGenerated {
+		t.Errorf("checksumGenerated is %s, want %s", checksumGenerated, want)
+	}
+	if checksum(wantAdminSecret("a"), wantProofKeySecret("k")) == checksum(wantAdminSecret("b"), wantProofKeySecret("k")) {
+		t.Errorf("checksum(...): same checksum for different passwords")
+	}
+	if checksum(wantAdminSecret("a"), wantProofKeySecret("k")) == checksum(wantAdminSecret("a"), wantProofKeySecret("l")) {
+		t.Errorf("checksum(...): same checksum for different proof keys")
+	}
+}
