@@ -1,6 +1,7 @@
 package collabora
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -141,7 +142,7 @@ func container(p params, n names) corev1.Container {
 			AllowPrivilegeEscalation: ptr.To(true),
 			Capabilities: &corev1.Capabilities{
 				Drop: []corev1.Capability{"ALL"},
-				Add:  capabilities,
+				Add:  slices.Clone(capabilities),
 			},
 		},
 		VolumeMounts: []corev1.VolumeMount{
