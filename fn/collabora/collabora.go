@@ -8,7 +8,8 @@
 // FOWNER, MKNOD, SYS_CHROOT) and coolmount (SYS_ADMIN). The container drops
 // every other capability and allows privilege escalation, without which the
 // kernel ignores file capabilities; the runtime's default seccomp profile
-// stays on.
+// stays on. SYS_ADMIN needs the namespace's Pod Security level to be
+// privileged.
 package collabora
 
 import (
