@@ -17,6 +17,7 @@ import (
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/netpol"
 )
 
 func init() {
@@ -76,6 +77,9 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	res.Add(resourceDatabase, pg, readiness(running(observed)))
 	for n, u := range protection(req, p) {
 		res.Add(resource.Name(n), u, resource.ReadyTrue)
+	}
+	if np, ok := networkPolicies(p); ok {
+		netpol.Add(req, res, np)
 	}
 
 	// Ask every time: Crossplane only fetches what the latest response asks for.

@@ -157,6 +157,10 @@ func wantResources(t testing.TB, pg *acidv1.Postgresql, ready resource.Ready, ex
 		"protect-postgresql": {Object: wantUsage("homeplane-wiki-db-protect-database", "acid.zalan.do/v1", "postgresql", testCluster), Ready: resource.ReadyTrue},
 		"protect-claim":      {Object: wantUsage("homeplane-wiki-db-protect-claim", "database.homeplane.dev/v1alpha1", "PostgreSQL", testClaim), Ready: resource.ReadyTrue},
 	}
+	pooler := pg.Spec.EnableConnectionPooler != nil && *pg.Spec.EnableConnectionPooler
+	deny, allow := wantNetworkPolicies(pooler)
+	r["network-policy-deny"] = compose.Desired{Object: deny, Ready: resource.ReadyTrue}
+	r["network-policy-allow"] = compose.Desired{Object: allow, Ready: resource.ReadyTrue}
 	for n, d := range extra {
 		if d.Object == nil {
 			delete(r, n)

@@ -279,6 +279,31 @@ type PostgreSQLParameters struct {
 	// making Kubernetes refuse the delete. Set it to false before deleting.
 	// +kubebuilder:default=true
 	DeletionProtection *bool `json:"deletionProtection,omitempty"`
+
+	// Network limits which pods may reach the database.
+	// +optional
+	Network *Network `json:"network,omitempty"`
+}
+
+// Network limits which pods may reach the database. The cluster's own pods,
+// its connection pooler and the operator always may.
+type Network struct {
+	// Policies turns the composed NetworkPolicies on or off. Turn them off
+	// only on clusters whose CNI does not enforce NetworkPolicies.
+	// +kubebuilder:default=Enabled
+	// +kubebuilder:validation:Enum=Enabled;Disabled
+	Policies string `json:"policies,omitempty"`
+
+	// OperatorNamespace is where the Zalando operator runs; it talks to the
+	// database and to Patroni's API.
+	// +kubebuilder:default=postgres-operator
+	// +kubebuilder:validation:MinLength=1
+	OperatorNamespace string `json:"operatorNamespace,omitempty"`
+
+	// AllowFromPods lets only pods of the claim's namespace with these labels
+	// connect. Without it every pod of the claim's namespace may.
+	// +optional
+	AllowFromPods map[string]string `json:"allowFromPods,omitempty"`
 }
 
 // XPostgreSQLSpec is the desired state of an XPostgreSQL.
