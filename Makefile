@@ -45,7 +45,7 @@ validate:
 	hack/validate.sh $(OUTPUT)/render
 
 ## unit: go test ./... (unit, golden render and real-server tests)
-unit: provider-test-deps
+unit: provider-test-deps xpkg
 	$(GO) test -count=1 ./...
 
 ## test: everything CI runs before e2e
