@@ -18,7 +18,6 @@ import (
 
 // Error strings.
 const (
-	errDecode     = "cannot decode XMatrixServer"
 	errConfig     = "cannot render homeserver configuration"
 	errToken      = "cannot compose registration token"
 	errData       = "cannot compose data volume"

@@ -42,7 +42,6 @@ var serverName = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-
 
 // Field paths for errors.
 const (
-	fieldParameters    = "spec.parameters"
 	fieldServerName    = "spec.parameters.serverName"
 	fieldHost          = "spec.parameters.host"
 	fieldImpl          = "spec.parameters.implementation"
