@@ -4,10 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/yaml"
 )
@@ -123,4 +125,44 @@ func TestClusterRoleCoversComposed(t *testing.T) {
 		}
 		return m
 	}()))
+}
+
+// TestInstallNamesTheFunction: Compositions call the function by name, but
+// Crossplane names a dependency after its repository ("homeplane-function"),
+// so the README's Install applies the Function under the name the
+// Compositions use. Keep the two in step.
+func TestInstallNamesTheFunction(t *testing.T) {
+	root := repoRoot(t)
+	comps, err := filepath.Glob(filepath.Join(root, "package/configuration/compositions/*.yaml"))
+	if err != nil || len(comps) == 0 {
+		t.Fatalf("no compositions: %v", err)
+	}
+	names := map[string]bool{}
+	for _, c := range comps {
+		b, err := os.ReadFile(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range decodeAll(t, b) {
+			steps, _, _ := unstructured.NestedSlice(o.Object, "spec", "pipeline")
+			for _, s := range steps {
+				step, _ := s.(map[string]any)
+				if n, _, _ := unstructured.NestedString(step, "functionRef", "name"); n != "" {
+					names[n] = true
+				}
+			}
+		}
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range names {
+		if !strings.Contains(string(readme), "kind: Function\n   metadata:\n     name: "+n+"\n") {
+			t.Errorf("Compositions call function %q; README's Install does not install a Function of that name", n)
+		}
+	}
+	if len(names) == 0 {
+		t.Error("no functionRef in the compositions")
+	}
 }
