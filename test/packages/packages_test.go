@@ -220,7 +220,7 @@ func TestPackagesPushAndPull(t *testing.T) {
 	defer reg.Close()
 	repo := strings.TrimPrefix(reg.URL, "http://") + "/homeplane"
 	// push depends on xpkg: one make run builds (or finds up to date) and pushes.
-	run(t, root, "make", "--no-print-directory", "push", "REGISTRY="+repo)
+	run(t, root, "make", "--no-print-directory", "push", "REGISTRY="+repo, "VERSION="+ver)
 
 	for _, rt := range []struct {
 		name, kind, entrypoint string
