@@ -4,14 +4,15 @@
 #   provider-build      build the provider binary into bin/
 #   provider-test-deps  install BIND, Knot, PowerDNS (apt) and build Ory Hydra (tools cache)
 #   provider-test       unit tests + tests against real BIND/Knot/PowerDNS/Hydra
-#   provider-bench      500 RecordSets against BIND
+#   provider-bench      500 RecordSets against BIND (reconciler driven directly)
+#   provider-bench-e2e  500 RecordSets through etcd + kube-apiserver (hack/e2e-tools.sh)
 #   provider-validate   examples/provider against the generated CRDs (crossplane CLI, offline)
 #   provider-e2e        the whole provider against etcd + kube-apiserver (hack/e2e-tools.sh), BIND and Hydra
 
 PROVIDER_API_DIRS := apis/v1alpha1 apis/dns/v1alpha1 apis/oidc/v1alpha1
 PROVIDER_CRD_DIR  := package/provider/crds
 
-.PHONY: provider-generate provider-build provider-test-deps provider-test provider-bench provider-validate provider-e2e
+.PHONY: provider-generate provider-build provider-test-deps provider-test provider-bench provider-validate provider-e2e provider-bench-e2e
 
 provider-generate:
 	@CG=$$(hack/tools.sh path controller-gen) && \
@@ -39,3 +40,7 @@ provider-validate:
 
 provider-e2e:
 	go test -tags e2e -count=1 -v ./provider/internal/e2e/
+
+provider-bench-e2e:
+	E2E_MAX_RECONCILE_RATE=$${E2E_MAX_RECONCILE_RATE:-30} go test -tags e2e -count=1 -run '^$$' \
+	  -bench BenchmarkE2ERecordSets500 -benchtime 1x ./provider/internal/e2e/

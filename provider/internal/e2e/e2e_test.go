@@ -61,7 +61,7 @@ const (
 	crdDir            = "../../../package/provider/crds"
 )
 
-func controlPlane(t *testing.T) *rest.Config {
+func controlPlane(t testing.TB) *rest.Config {
 	t.Helper()
 	etcd := testservers.ToolPath(t, "ETCD", "etcd", etcdVersion, buildHint)
 	apiserver := testservers.ToolPath(t, "KUBE_APISERVER", "kube-apiserver", kubernetesVersion, buildHint)
@@ -121,7 +121,7 @@ func controlPlane(t *testing.T) *rest.Config {
 	}
 }
 
-func applyCRDs(t *testing.T, kube client.Client) {
+func applyCRDs(t testing.TB, kube client.Client) {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(crdDir, "*.yaml"))
 	if err != nil || len(files) == 0 {
@@ -142,7 +142,7 @@ func applyCRDs(t *testing.T, kube client.Client) {
 	}
 }
 
-func eventually(t *testing.T, what string, timeout time.Duration, f func() (bool, string)) {
+func eventually(t testing.TB, what string, timeout time.Duration, f func() (bool, string)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	last := ""

@@ -1,0 +1,120 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/logging"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	corev1 "k8s.io/api/core/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
+	"github.com/homeplane/homeplane/apis/provider"
+	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/provider/internal/app"
+	"github.com/homeplane/homeplane/provider/internal/testservers"
+)
+
+// BenchmarkE2ERecordSets500 creates 500 RecordSets in a real API server and
+// times until all are Ready and Synced, with the provider's global rate
+// limit at E2E_MAX_RECONCILE_RATE (default 10).
+func BenchmarkE2ERecordSets500(b *testing.B) {
+	const n = 500
+	rate := 10
+	if v, err := strconv.Atoi(os.Getenv("E2E_MAX_RECONCILE_RATE")); err == nil && v > 0 {
+		rate = v
+	}
+	for range b.N {
+		b.StopTimer()
+		cfg := controlPlane(b)
+		bind := testservers.BIND(b, "bench.test")
+		s := runtime.NewScheme()
+		for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, provider.AddToScheme, apiextensionsv1.AddToScheme} {
+			if err := add(s); err != nil {
+				b.Fatal(err)
+			}
+		}
+		kube, err := client.New(cfg, client.Options{Scheme: s})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		applyCRDs(b, kube)
+		for _, o := range []client.Object{
+			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}},
+			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "crossplane-system"}},
+			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "tsig"},
+				Data: map[string][]byte{"secret": []byte(bind.Secret)}},
+			&apisv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"},
+				Spec: apisv1alpha1.ProviderConfigSpec{Type: apisv1alpha1.BackendRFC2136,
+					RFC2136: &apisv1alpha1.RFC2136Config{Server: bind.Addr, TSIGKeyName: bind.KeyName},
+					Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceSecret,
+						CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
+							SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "tsig"}, Key: "secret"}}}}},
+		} {
+			if err := kube.Create(ctx, o); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i := range n {
+			name := fmt.Sprintf("host-%03d", i)
+			rs := &dnsv1alpha1.RecordSet{ObjectMeta: metav1.ObjectMeta{Namespace: "bench", Name: name},
+				Spec: dnsv1alpha1.RecordSetSpec{ForProvider: dnsv1alpha1.RecordSetParameters{
+					Zone: "bench.test", Name: name, Type: "A", Records: []string{fmt.Sprintf("10.1.%d.%d", i/250, i%250+1)}}}}
+			if err := kube.Create(ctx, rs); err != nil {
+				b.Fatal(err)
+			}
+		}
+
+		ctrl.SetLogger(zap.New(zap.WriteTo(io.Discard)))
+		done := make(chan error, 1)
+		b.StartTimer()
+		start := time.Now()
+		go func() {
+			done <- app.Run(ctx, cfg, app.Options{
+				Log: logging.NewNopLogger(), SyncInterval: time.Hour, PollInterval: time.Minute,
+				PollStateMetric: 5 * time.Second, MaxReconcileRate: rate, ManagementPolicies: true,
+				MetricsBindAddress: "0", HealthProbeBindAddress: "0", Registry: prometheus.NewRegistry(),
+			})
+		}()
+		ready := 0
+		eventually(b, "500 RecordSets Ready", 5*time.Minute, func() (bool, string) {
+			l := &dnsv1alpha1.RecordSetList{}
+			if err := kube.List(ctx, l, client.InNamespace("bench")); err != nil {
+				return false, err.Error()
+			}
+			ready = 0
+			for i := range l.Items {
+				if l.Items[i].GetCondition(xpv2.TypeReady).Status == corev1.ConditionTrue &&
+					l.Items[i].GetCondition(xpv2.TypeSynced).Status == corev1.ConditionTrue {
+					ready++
+				}
+			}
+			return ready == n, fmt.Sprintf("%d/%d ready", ready, n)
+		})
+		took := time.Since(start)
+		b.StopTimer()
+		cancel()
+		if err := <-done; err != nil {
+			b.Errorf("provider: %v", err)
+		}
+		b.ReportMetric(took.Seconds(), "s-to-converge")
+		b.Logf("%d RecordSets Ready/Synced through kube-apiserver in %s at --max-reconcile-rate=%d",
+			n, took.Round(time.Millisecond), rate)
+	}
+}
