@@ -38,7 +38,6 @@ const (
 	errBadPort       = "path %q of host %q has invalid port %d"
 	errPathsDiffer   = "an HTTPRoute serves the same paths on all its hostnames, but host %q has other paths than host %q: compose one route per host"
 	errBothRoutes    = "set at most one of ingress or gateway"
-	errTLSOnGateway  = "tls applies to an ingress only: with a gateway, TLS is terminated by the Gateway's listener"
 	errNoGatewayName = "gateway name must not be empty"
 )
 
@@ -167,9 +166,9 @@ func Validate(r common.Route, s Spec) error {
 		if r.Gateway.Name == "" {
 			return compose.InvalidField(s.field("gateway.name"), errNoGatewayName)
 		}
-		if r.TLS != nil {
-			return compose.InvalidField(s.field("tls"), errTLSOnGateway)
-		}
+		// With a gateway, tls is allowed: the HTTPRoute itself carries no TLS,
+		// the app composes a cert-manager Certificate (fn/tls) that the
+		// Gateway's listener references.
 	}
 	return nil
 }
@@ -249,7 +248,8 @@ func Ingress(req *compose.Request, r common.Route, s Spec) (*networkingv1.Ingres
 }
 
 // HTTPRoute returns an HTTPRoute for s attached to the Gateway r names (in the
-// claim's namespace unless r says otherwise). An HTTPRoute's rules apply to
+// claim's namespace unless r says otherwise). r.TLS does not change it: the
+// certificate is a separate object (see fn/tls). An HTTPRoute's rules apply to
 // all its hostnames, so every rule of s must have the same paths; an app that
 // serves different paths on different hosts composes one route per host.
 func HTTPRoute(req *compose.Request, r common.Route, s Spec) (*gatewayv1.HTTPRoute, error) {

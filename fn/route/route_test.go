@@ -252,10 +252,26 @@ func TestCompose(t *testing.T) {
 			want:   want{name: "httproute", err: compose.InvalidField("spec.parameters.route", errBothRoutes)},
 		},
 		"TLSOnGateway": {
-			reason: "TLS belongs to the Gateway's listener, not to an HTTPRoute.",
+			reason: "TLS with a gateway is allowed: the HTTPRoute is the same, the app composes the Certificate the listener uses.",
 			route:  common.Route{Gateway: &common.GatewayRoute{Name: "public"}, TLS: &common.TLS{Issuer: "le"}},
 			spec:   func() Spec { s := oneHost(); s.Field = "spec.parameters.web"; return s }(),
-			want:   want{name: "httproute", err: compose.InvalidField("spec.parameters.web.tls", errTLSOnGateway)},
+			want: want{
+				name: "httproute",
+				obj: &gatewayv1.HTTPRoute{
+					TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "HTTPRoute"},
+					ObjectMeta: meta(),
+					Spec: gatewayv1.HTTPRouteSpec{
+						CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{
+							Name: "public", Namespace: ptr.To(gatewayv1.Namespace("team")),
+						}}},
+						Hostnames: []gatewayv1.Hostname{"app.example.org"},
+						Rules: []gatewayv1.HTTPRouteRule{{
+							Matches:     []gatewayv1.HTTPRouteMatch{{Path: &gatewayv1.HTTPPathMatch{Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To("/")}}},
+							BackendRefs: []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{Name: "chat-app", Port: ptr.To[int32](8080)}}}},
+						}},
+					},
+				},
+			},
 		},
 		"NoRules": {
 			reason: "A spec without rules is a programming error.",

@@ -3,7 +3,6 @@ package v1alpha1
 // Route says how clients reach an app: through an Ingress or through a Gateway
 // API HTTPRoute, never both. With neither, it is an Ingress with defaults.
 // +kubebuilder:validation:XValidation:rule="!(has(self.ingress) && has(self.gateway))",message="set at most one of route.ingress or route.gateway"
-// +kubebuilder:validation:XValidation:rule="!(has(self.gateway) && has(self.tls))",message="route.tls applies to an ingress only: with a gateway, the Gateway's listener terminates TLS"
 type Route struct {
 	// Ingress routes the app through a Kubernetes Ingress.
 	// +optional
@@ -14,7 +13,10 @@ type Route struct {
 	// +optional
 	Gateway *GatewayRoute `json:"gateway,omitempty"`
 
-	// TLS configures the certificate for every host the route serves.
+	// TLS configures the certificate for every host the route serves: with
+	// an ingress through cert-manager's ingress annotation, with a gateway as
+	// a cert-manager Certificate next to the Gateway, whose listener
+	// references its Secret.
 	// +optional
 	TLS *TLS `json:"tls,omitempty"`
 }
