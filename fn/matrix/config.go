@@ -91,6 +91,9 @@ func env(p *params) (map[string]string, error) {
 		}
 		e[i.Env(keyTURNURIs)] = uris
 	}
+	if err := ssoEnv(p, e); err != nil {
+		return nil, err
+	}
 	return e, nil
 }
 

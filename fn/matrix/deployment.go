@@ -70,6 +70,7 @@ func Deployment(req *compose.Request, p *params, cm *corev1.ConfigMap, t *token)
 			Key:                  p.TURN.SharedSecretRef.Key,
 		}}})
 	}
+	env = append(env, ssoSecretEnv(p)...)
 
 	resources := DefaultResources()
 	if p.Resources != nil {

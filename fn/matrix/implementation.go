@@ -30,7 +30,21 @@ type implementation struct {
 	// OpenRegistrationAck is set by the forks, which refuse registration
 	// without a token unless the operator acknowledges the risk.
 	OpenRegistrationAck bool
+
+	// SSO is how the implementation logs users in through an OpenID Connect
+	// provider; empty when it cannot (Conduit).
+	SSO ssoStyle
 }
+
+// ssoStyle is an implementation's way of configuring OpenID Connect login.
+type ssoStyle string
+
+const (
+	// ssoIdentityProvider is tuwunel's [[global.identity_provider]] list.
+	ssoIdentityProvider ssoStyle = "identity_provider"
+	// ssoOAuthOIDC is continuwuity's [global.oauth.oidc] table.
+	ssoOAuthOIDC ssoStyle = "oauth.oidc"
+)
 
 // EnvPrefix is read by Conduit and by both forks.
 const EnvPrefix = "CONDUIT_"
@@ -51,12 +65,14 @@ var implementations = map[v1alpha1.Implementation]implementation{
 		DataPath:            "/var/lib/tuwunel",
 		Nest:                "__",
 		OpenRegistrationAck: true,
+		SSO:                 ssoIdentityProvider,
 	},
 	v1alpha1.ImplementationContinuwuity: {
 		Image:               "forgejo.ellis.link/continuwuation/continuwuity:v26.9.1",
 		DataPath:            "/var/lib/continuwuity",
 		Nest:                "__",
 		OpenRegistrationAck: true,
+		SSO:                 ssoOAuthOIDC,
 	},
 }
 

@@ -1,6 +1,8 @@
 // Package matrix composes an XMatrixServer into a Matrix homeserver (Conduit,
-// tuwunel or continuwuity): a data volume, a ConfigMap of its environment, a
-// generated registration token, a Deployment, a Service and its routes.
+// tuwunel or continuwuity): a data volume kept by a Usage while the
+// Deployment exists, a ConfigMap of its environment, a generated registration
+// token, a Deployment, a Service, its routes and NetworkPolicies, and when
+// asked for DNS records, a Certificate (gateway routes) and an OIDC client.
 package matrix
 
 import (
@@ -14,6 +16,9 @@ import (
 
 	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/dns"
+	"github.com/homeplane/homeplane/fn/netpol"
+	"github.com/homeplane/homeplane/fn/sso"
 )
 
 // Error strings.
@@ -46,6 +51,10 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 		return nil, err
 	}
 	res := compose.NewResult()
+	if p.SSO != nil {
+		// Before the ConfigMap and Deployment, which read the client.
+		p.OIDC = OIDCClient(req, p)
+	}
 
 	cm, err := ConfigMap(req, p)
 	if err != nil {
@@ -66,9 +75,18 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errRoute, err)
 	}
+	var records []dns.Record
+	if p.DNS != nil {
+		if records, err = DNSRecords(req, p); err != nil {
+			return nil, err
+		}
+	}
 
 	bound := pvcBound(req)
 	available := deploymentAvailable(req)
+	// With SSO the homeserver is not ready before its OIDC client is: its
+	// pods wait for the client's connection Secret anyway.
+	clientReady := p.OIDC == nil || p.OIDC.Ready
 	res.Add(ResourceData, pvc, ready(bound))
 	// Objects without a status of their own are ready once applied; the
 	// composite is ready when the volume is bound and the server available.
@@ -76,10 +94,14 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	if t.Secret != nil {
 		res.Add(ResourceRegistration, t.Secret, resource.ReadyTrue)
 	}
-	res.Add(ResourceDeployment, Deployment(req, p, cm, t), ready(available))
+	res.Add(ResourceDeployment, Deployment(req, p, cm, t), ready(available && clientReady))
+	addDataUsage(req, res)
 	res.Add(ResourceService, Service(req), resource.ReadyTrue)
 	for _, r := range routes {
 		res.Add(r.name, r.obj, resource.ReadyTrue)
+	}
+	if np, ok := networkPolicy(req, p); ok {
+		netpol.Add(req, res, np)
 	}
 
 	url := "https://" + p.Host
@@ -89,15 +111,28 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	if t.Value != nil {
 		res.ConnectionDetails[KeyRegistrationToken] = t.Value
 	}
-	res.SetCondition(condition(bound, available, t.Waiting))
+	waitingClient := ""
+	if !clientReady {
+		waitingClient = fmt.Sprintf("the OIDC client %s (%s)", p.OIDC.Object.Spec.ForProvider.ClientID, p.OIDC.NotReady)
+	}
+	res.SetCondition(condition(bound, available, t.Waiting, waitingClient))
+	// One condition per piece of wiring, after the homeserver's own.
+	dns.Add(req, res, records)
+	addTLS(req, p, res)
+	if p.OIDC != nil {
+		sso.Add(res, p.OIDC)
+	}
 	return res, nil
 }
 
 // condition says in words what the homeserver waits for.
-func condition(bound, available bool, token string) compose.Condition {
+func condition(bound, available bool, token, client string) compose.Condition {
 	var waiting []string
 	if !bound {
 		waiting = append(waiting, "the data volume to be bound")
+	}
+	if client != "" {
+		waiting = append(waiting, client)
 	}
 	if !available {
 		waiting = append(waiting, "the homeserver to answer "+ProbePath)

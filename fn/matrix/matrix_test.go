@@ -48,6 +48,7 @@ func wantConfigMap(data map[string]string) *corev1.ConfigMap {
 // example.org at host composes; mod changes it.
 func result(host string, env map[string]string, mod func(r *compose.Result, d *appsv1.Deployment)) *compose.Result {
 	d := wantDeployment(configHash(env), nil)
+	deny, allow := wantPolicies("ingress-nginx", nil)
 	r := &compose.Result{
 		Resources: map[resource.Name]compose.Desired{
 			"data":               {Object: wantPVC("10Gi", nil), Ready: resource.ReadyFalse},
@@ -55,6 +56,11 @@ func result(host string, env map[string]string, mod func(r *compose.Result, d *a
 			"registration-token": {Object: wantTokenSecret(generated(7)), Ready: resource.ReadyTrue},
 			"deployment":         {Object: d, Ready: resource.ReadyFalse},
 			"service":            {Object: wantService(), Ready: resource.ReadyTrue},
+			"data-usage":         {Object: wantUsage(), Ready: resource.ReadyTrue},
+			// Policies are on by default, the same with federation on or
+			// off: federation arrives through the ingress.
+			"network-policy-deny":  {Object: deny, Ready: resource.ReadyTrue},
+			"network-policy-allow": {Object: allow, Ready: resource.ReadyTrue},
 		},
 		ConnectionDetails: map[string][]byte{
 			"homeserverUrl":     []byte("https://" + host),
@@ -91,6 +97,42 @@ func with(m map[string]string, set map[string]string, unset ...string) map[strin
 		delete(out, k)
 	}
 	return out
+}
+
+var issuerAnnotation = map[string]string{"cert-manager.io/cluster-issuer": "letsencrypt"}
+
+func dnsParams(srv bool) map[string]any {
+	return map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "zone": "example.org", "target": "192.0.2.10", "srv": srv}
+}
+
+func ssoParams() map[string]any {
+	return map[string]any{"providerConfigRef": map[string]any{"name": providerCfg}}
+}
+
+// tuwunelSSOEnv is the environment of a tuwunel homeserver at
+// matrix.example.org with single sign-on.
+func tuwunelSSOEnv() map[string]string {
+	return with(conduitEnv("matrix.example.org"), map[string]string{
+		"CONDUIT_DATABASE_PATH":                      "/var/lib/tuwunel",
+		"CONDUIT_WELL_KNOWN__CLIENT":                 "https://matrix.example.org",
+		"CONDUIT_WELL_KNOWN__SERVER":                 "matrix.example.org:443",
+		"CONDUIT_IDENTITY_PROVIDER__0__BRAND":        providerCfg,
+		"CONDUIT_IDENTITY_PROVIDER__0__CALLBACK_URL": tuwunelCB,
+		"CONDUIT_IDENTITY_PROVIDER__0__SCOPE":        `["openid","profile","email"]`,
+	}, "CONDUIT_CONFIG", "CONDUIT_DATABASE_BACKEND", "CONDUIT_WELL_KNOWN_CLIENT", "CONDUIT_WELL_KNOWN_SERVER")
+}
+
+// tuwunelSSODeployment changes a default Deployment into tuwunel's with
+// single sign-on: the client's credentials and issuer from its Secret.
+func tuwunelSSODeployment(d *appsv1.Deployment) {
+	c := &d.Spec.Template.Spec.Containers[0]
+	c.Image = "ghcr.io/matrix-construct/tuwunel:v1.9.3"
+	c.VolumeMounts[0].MountPath = "/var/lib/tuwunel"
+	c.Env = append(c.Env,
+		fromSecret("CONDUIT_IDENTITY_PROVIDER__0__CLIENT_ID", "client_id"),
+		fromSecret("CONDUIT_IDENTITY_PROVIDER__0__CLIENT_SECRET", "client_secret"),
+		fromSecret("CONDUIT_IDENTITY_PROVIDER__0__ISSUER_URL", "issuer_url"),
+	)
 }
 
 func TestCompose(t *testing.T) {
@@ -178,6 +220,190 @@ func TestCompose(t *testing.T) {
 				r.Resources["registration-token"] = compose.Desired{Object: wantTokenSecret([]byte("from-first-reconcile")), Ready: resource.ReadyTrue}
 				r.ConnectionDetails["registrationToken"] = []byte("from-first-reconcile")
 				r.Conditions = []compose.Condition{{Type: "Homeserver", Status: metav1.ConditionTrue, Reason: "Available"}}
+			})},
+		},
+		"DNS": {
+			reason: "dns: one A record per public host, the delegating server name included; not ready until the provider says so.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "dns": dnsParams(false)},
+			want: want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
+				r.Resources["dns-example-org-a"] = compose.Desired{Object: wantRecord("chat-example-org-a", "@", "A", "192.0.2.10"), Ready: resource.ReadyFalse}
+				r.Resources["dns-matrix-example-org-a"] = compose.Desired{Object: wantRecord("chat-matrix-example-org-a", "matrix", "A", "192.0.2.10"), Ready: resource.ReadyFalse}
+				r.Conditions = append(r.Conditions, compose.Condition{Type: "DNS", Status: metav1.ConditionFalse, Reason: "Creating",
+					Message: "DNS records not ready: example.org A, matrix.example.org A"})
+			})},
+		},
+		"DNSReadyWithSRV": {
+			reason: "dns.srv on a server that is its own host: the _matrix-fed._tcp and _matrix._tcp SRV records too; all observed Ready.",
+			params: map[string]any{"serverName": "example.org", "dns": dnsParams(true)},
+			observed: map[string]runtime.Object{
+				"dns-example-org-a":                  observedWithConditions("dns.homeplane.dev/v1alpha1", "RecordSet", "chat-example-org-a", readyStatus(nil)),
+				"dns-matrix-fed-tcp-example-org-srv": observedWithConditions("dns.homeplane.dev/v1alpha1", "RecordSet", "x", readyStatus(nil)),
+				"dns-matrix-tcp-example-org-srv":     observedWithConditions("dns.homeplane.dev/v1alpha1", "RecordSet", "y", readyStatus(nil)),
+			},
+			want: want{res: result("example.org", conduitEnv("example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
+				r.Resources["dns-example-org-a"] = compose.Desired{Object: wantRecord("chat-example-org-a", "@", "A", "192.0.2.10"), Ready: resource.ReadyTrue}
+				r.Resources["dns-matrix-fed-tcp-example-org-srv"] = compose.Desired{Object: wantRecord("chat-matrix-fed-tcp-example-org-srv", "_matrix-fed._tcp", "SRV", "10 0 443 example.org."), Ready: resource.ReadyTrue}
+				r.Resources["dns-matrix-tcp-example-org-srv"] = compose.Desired{Object: wantRecord("chat-matrix-tcp-example-org-srv", "_matrix._tcp", "SRV", "10 0 443 example.org."), Ready: resource.ReadyTrue}
+				r.Conditions = append(r.Conditions, compose.Condition{Type: "DNS", Status: metav1.ConditionTrue, Reason: "Available", Message: "3 DNS record sets are published"})
+			})},
+		},
+		"SRVDelegated": {
+			reason: "SRV records cannot serve a delegated server: the server found through SRV would be asked for the server name's certificate.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "dns": dnsParams(true)},
+			want:   want{err: compose.InvalidField("spec.parameters.dns.srv", "needs host to equal serverName: a server found through SRV is asked for example.org's certificate, which only the delegation route serves, not the homeserver's route on matrix.example.org")},
+		},
+		"DNSOutsideZone": {
+			reason: "A host outside the zone is a FieldError on the zone.",
+			params: map[string]any{"serverName": "example.net", "dns": dnsParams(false)},
+			want:   want{err: compose.InvalidField("spec.parameters.dns.zone", `host "example.net" is not in zone "example.org"`)},
+		},
+		"TLSIngress": {
+			reason: "tls with an ingress: cert-manager's annotation on both Ingresses, and a TLS condition that says so.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "route": map[string]any{"tls": map[string]any{"issuer": "letsencrypt"}}},
+			want: want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
+				r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("chat-matrix", "route", "matrix.example.org", with(bodySize, issuerAnnotation), true, "/"), Ready: resource.ReadyTrue}
+				r.Resources["delegation-ingress"] = compose.Desired{Object: wantIngress("chat-matrix-delegation", "delegation", "example.org", issuerAnnotation, true, "/.well-known/matrix"), Ready: resource.ReadyTrue}
+				r.Conditions = append(r.Conditions, compose.Condition{Type: "TLS", Status: metav1.ConditionTrue, Reason: "IngressAnnotation",
+					Message: "cert-manager issues the certificates for matrix.example.org, example.org through the Ingress annotation (ClusterIssuer letsencrypt) into Secrets chat-matrix-tls, chat-matrix-delegation-tls; Homeplane does not observe them: see kubectl -n chat get certificates"})
+			})},
+		},
+		"TLSGateway": {
+			reason: "tls with a gateway: one Certificate for both hosts next to the Gateway; TLS waits for cert-manager.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "route": map[string]any{"gateway": map[string]any{"name": "public", "namespace": "gateways"}, "tls": map[string]any{"issuer": "letsencrypt"}}},
+			want: want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
+				delete(r.Resources, "route-ingress")
+				delete(r.Resources, "delegation-ingress")
+				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute("chat-matrix", "route", "matrix.example.org", "/"), Ready: resource.ReadyTrue}
+				r.Resources["delegation-httproute"] = compose.Desired{Object: wantHTTPRoute("chat-matrix-delegation", "delegation", "example.org", "/.well-known/matrix"), Ready: resource.ReadyTrue}
+				r.Resources["certificate"] = compose.Desired{Object: wantCertificate("gateways", "example.org", "matrix.example.org"), Ready: resource.ReadyFalse}
+				r.Conditions = append(r.Conditions, compose.Condition{Type: "TLS", Status: metav1.ConditionFalse, Reason: "Creating", Message: "Certificate is being created"})
+			})},
+		},
+		"SSOTuwunel": {
+			reason: "sso with tuwunel: an OIDC client with tuwunel's callback; brand, callback and scopes in the ConfigMap; client ID, secret and issuer from the client's Secret; the homeserver waits for the client.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "implementation": "tuwunel", "sso": ssoParams()},
+			want: want{res: result("matrix.example.org", nil, func(r *compose.Result, d *appsv1.Deployment) {
+				r.Resources["env"] = compose.Desired{Object: wantConfigMap(tuwunelSSOEnv()), Ready: resource.ReadyTrue}
+				tuwunelSSODeployment(d)
+				r.Resources["oidc-client"] = compose.Desired{Object: wantOIDCClient(tuwunelCB), Ready: resource.ReadyFalse}
+				r.Conditions = []compose.Condition{
+					{Type: "Homeserver", Status: metav1.ConditionFalse, Reason: "Waiting",
+						Message: "Waiting for the data volume to be bound, the OIDC client chat-chat-matrix (OIDC client is being created), the homeserver to answer /_matrix/client/versions"},
+					{Type: "SSO", Status: metav1.ConditionFalse, Reason: "Creating", Message: "OIDC client is being created"},
+				}
+			})},
+		},
+		"SSOClientFailing": {
+			reason: "An OIDC client the provider cannot create: the Homeserver and SSO conditions carry the provider's reason, the Deployment is not ready even when available.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "implementation": "tuwunel", "sso": ssoParams()},
+			observed: map[string]runtime.Object{
+				ResourceData:       observedPVC("10Gi", "standard", corev1.ClaimBound),
+				ResourceDeployment: &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, Status: appsv1.DeploymentStatus{AvailableReplicas: 1}},
+				"oidc-client": observedWithConditions("oidc.homeplane.dev/v1alpha1", "OIDCClient", oidcSecret, map[string]any{"conditions": []any{
+					map[string]any{"type": "Ready", "status": "False", "reason": "Creating"},
+					map[string]any{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": "provider config keycloak not found"},
+				}}),
+			},
+			want: want{res: result("matrix.example.org", nil, func(r *compose.Result, d *appsv1.Deployment) {
+				r.Resources["data"] = compose.Desired{Object: wantPVC("10Gi", nil), Ready: resource.ReadyTrue}
+				r.Resources["env"] = compose.Desired{Object: wantConfigMap(tuwunelSSOEnv()), Ready: resource.ReadyTrue}
+				tuwunelSSODeployment(d)
+				r.Resources["oidc-client"] = compose.Desired{Object: wantOIDCClient(tuwunelCB), Ready: resource.ReadyFalse}
+				r.Conditions = []compose.Condition{
+					{Type: "Homeserver", Status: metav1.ConditionFalse, Reason: "Waiting",
+						Message: "Waiting for the OIDC client chat-chat-matrix (OIDC client not ready: provider config keycloak not found)"},
+					{Type: "SSO", Status: metav1.ConditionFalse, Reason: "Creating", Message: "OIDC client not ready: provider config keycloak not found"},
+				}
+			})},
+		},
+		"SSOContinuwuity": {
+			reason: "sso with continuwuity: its [global.oauth.oidc] keys, its own callback, and /_continuwuity routed on the server name.",
+			params: map[string]any{"serverName": "example.org", "implementation": "continuwuity", "sso": ssoParams()},
+			want: want{res: result("example.org", nil, func(r *compose.Result, d *appsv1.Deployment) {
+				r.Resources["env"] = compose.Desired{Object: wantConfigMap(with(conduitEnv("example.org"), map[string]string{
+					"CONDUIT_DATABASE_PATH":                  "/var/lib/continuwuity",
+					"CONDUIT_WELL_KNOWN__CLIENT":             "https://example.org",
+					"CONDUIT_WELL_KNOWN__SERVER":             "example.org:443",
+					"CONDUIT_OAUTH__OIDC__ADDITIONAL_SCOPES": `["profile","email"]`,
+				}, "CONDUIT_CONFIG", "CONDUIT_DATABASE_BACKEND", "CONDUIT_WELL_KNOWN_CLIENT", "CONDUIT_WELL_KNOWN_SERVER")), Ready: resource.ReadyTrue}
+				c := &d.Spec.Template.Spec.Containers[0]
+				c.Image = "forgejo.ellis.link/continuwuation/continuwuity:v26.9.1"
+				c.VolumeMounts[0].MountPath = "/var/lib/continuwuity"
+				c.Env = append(c.Env,
+					fromSecret("CONDUIT_OAUTH__OIDC__CLIENT_ID", "client_id"),
+					fromSecret("CONDUIT_OAUTH__OIDC__CLIENT_SECRET", "client_secret"),
+					fromSecret("CONDUIT_OAUTH__OIDC__DISCOVERY_URL", "issuer_url"),
+				)
+				r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("chat-matrix", "route", "example.org", bodySize, false, "/_matrix", "/.well-known/matrix", "/_continuwuity"), Ready: resource.ReadyTrue}
+				r.Resources["oidc-client"] = compose.Desired{Object: wantOIDCClient("https://example.org/_continuwuity/oidc/complete"), Ready: resource.ReadyFalse}
+				r.Conditions = []compose.Condition{
+					{Type: "Homeserver", Status: metav1.ConditionFalse, Reason: "Waiting",
+						Message: "Waiting for the data volume to be bound, the OIDC client chat-chat-matrix (OIDC client is being created), the homeserver to answer /_matrix/client/versions"},
+					{Type: "SSO", Status: metav1.ConditionFalse, Reason: "Creating", Message: "OIDC client is being created"},
+				}
+			})},
+		},
+		"SSOConduit": {
+			reason: "Conduit has no single sign-on: the claim is rejected naming sso.",
+			params: map[string]any{"serverName": "example.org", "sso": ssoParams()},
+			want:   want{err: compose.InvalidField("spec.parameters.sso", "conduit has no single sign-on: use implementation tuwunel (which migrates a Conduit database in place) or continuwuity, or remove sso")},
+		},
+		"Wired": {
+			reason: "dns + tls + sso together, all observed ready: records, the ingress certificate, the OIDC client, and a Ready homeserver.",
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "implementation": "tuwunel", "sso": ssoParams(), "dns": dnsParams(false),
+				"route": map[string]any{"tls": map[string]any{"issuer": "letsencrypt"}}},
+			observed: map[string]runtime.Object{
+				ResourceData:               observedPVC("10Gi", "standard", corev1.ClaimBound),
+				ResourceDeployment:         &appsv1.Deployment{TypeMeta: metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"}, Status: appsv1.DeploymentStatus{AvailableReplicas: 1}},
+				ResourceRegistration:       wantTokenSecret(generated(7)),
+				"oidc-client":              observedWithConditions("oidc.homeplane.dev/v1alpha1", "OIDCClient", oidcSecret, readyStatus(map[string]any{"atProvider": map[string]any{"clientID": oidcID, "issuerURL": issuer}})),
+				"dns-example-org-a":        observedWithConditions("dns.homeplane.dev/v1alpha1", "RecordSet", "chat-example-org-a", readyStatus(nil)),
+				"dns-matrix-example-org-a": observedWithConditions("dns.homeplane.dev/v1alpha1", "RecordSet", "chat-matrix-example-org-a", readyStatus(nil)),
+			},
+			want: want{res: result("matrix.example.org", nil, func(r *compose.Result, d *appsv1.Deployment) {
+				r.Resources["data"] = compose.Desired{Object: wantPVC("10Gi", nil), Ready: resource.ReadyTrue}
+				r.Resources["env"] = compose.Desired{Object: wantConfigMap(tuwunelSSOEnv()), Ready: resource.ReadyTrue}
+				tuwunelSSODeployment(d)
+				r.Resources["deployment"] = compose.Desired{Object: d, Ready: resource.ReadyTrue}
+				r.Resources["oidc-client"] = compose.Desired{Object: wantOIDCClient(tuwunelCB), Ready: resource.ReadyTrue}
+				r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("chat-matrix", "route", "matrix.example.org", with(bodySize, issuerAnnotation), true, "/"), Ready: resource.ReadyTrue}
+				r.Resources["delegation-ingress"] = compose.Desired{Object: wantIngress("chat-matrix-delegation", "delegation", "example.org", issuerAnnotation, true, "/.well-known/matrix"), Ready: resource.ReadyTrue}
+				r.Resources["dns-example-org-a"] = compose.Desired{Object: wantRecord("chat-example-org-a", "@", "A", "192.0.2.10"), Ready: resource.ReadyTrue}
+				r.Resources["dns-matrix-example-org-a"] = compose.Desired{Object: wantRecord("chat-matrix-example-org-a", "matrix", "A", "192.0.2.10"), Ready: resource.ReadyTrue}
+				r.Conditions = []compose.Condition{
+					{Type: "Homeserver", Status: metav1.ConditionTrue, Reason: "Available"},
+					{Type: "DNS", Status: metav1.ConditionTrue, Reason: "Available", Message: "2 DNS record sets are published"},
+					{Type: "TLS", Status: metav1.ConditionTrue, Reason: "IngressAnnotation",
+						Message: "cert-manager issues the certificates for matrix.example.org, example.org through the Ingress annotation (ClusterIssuer letsencrypt) into Secrets chat-matrix-tls, chat-matrix-delegation-tls; Homeplane does not observe them: see kubectl -n chat get certificates"},
+					{Type: "SSO", Status: metav1.ConditionTrue, Reason: "Available", Message: "OIDC client chat-chat-matrix is registered"},
+				}
+			})},
+		},
+		"SSOBadScope": {
+			reason: "A scope with a space would split into two in the environment's list: rejected naming it.",
+			params: map[string]any{"serverName": "example.org", "implementation": "tuwunel", "sso": map[string]any{"providerConfigRef": map[string]any{"name": providerCfg}, "scopes": []any{"openid", "a b"}}},
+			want:   want{err: compose.InvalidField("spec.parameters.sso.scopes[1]", `"a b" must be an OAuth scope: printable, without spaces or quotes`)},
+		},
+		"NetworkBadPolicies": {
+			reason: "policies is Enabled or Disabled, as the XRD's enum says.",
+			params: map[string]any{"serverName": "example.org", "network": map[string]any{"policies": "Off"}},
+			want:   want{err: compose.InvalidField("spec.parameters.network.policies", `"Off" must be Enabled or Disabled`)},
+		},
+		"NetworkCustom": {
+			reason: "Another ingress namespace, and pods of the claim's namespace with a label (a bridge) reach the homeserver directly.",
+			params: map[string]any{"serverName": "example.org", "network": map[string]any{"ingressNamespace": "traefik", "allowFromPods": map[string]any{"app": "bridge"}}},
+			want: want{res: result("example.org", conduitEnv("example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
+				deny, allow := wantPolicies("traefik", map[string]string{"app": "bridge"})
+				r.Resources["network-policy-deny"] = compose.Desired{Object: deny, Ready: resource.ReadyTrue}
+				r.Resources["network-policy-allow"] = compose.Desired{Object: allow, Ready: resource.ReadyTrue}
+			})},
+		},
+		"NetworkDisabled": {
+			reason: "policies Disabled (a CNI that does not enforce them): no NetworkPolicies.",
+			params: map[string]any{"serverName": "example.org", "network": map[string]any{"policies": "Disabled"}},
+			want: want{res: result("example.org", conduitEnv("example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
+				delete(r.Resources, "network-policy-deny")
+				delete(r.Resources, "network-policy-allow")
 			})},
 		},
 		"BadServerName": {

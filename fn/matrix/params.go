@@ -14,6 +14,7 @@ import (
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/sso"
 )
 
 // Defaults. They match the +kubebuilder:default markers of the XRD, so a
@@ -55,6 +56,9 @@ const (
 	fieldMaxUploadSize = "spec.parameters.maxUploadSize"
 	fieldLogLevel      = "spec.parameters.logLevel"
 	fieldRoute         = "spec.parameters.route"
+	fieldDNS           = "spec.parameters.dns"
+	fieldSSO           = "spec.parameters.sso"
+	fieldNetwork       = "spec.parameters.network"
 	fieldClaimName     = "metadata.labels[crossplane.io/claim-name]"
 )
 
@@ -81,6 +85,13 @@ type params struct {
 	LogLevel       v1alpha1.LogLevel
 	Resources      *corev1.ResourceRequirements
 	Route          common.Route
+	DNS            *v1alpha1.DNS
+	SSO            *common.SSO
+	Network        *common.Network
+
+	// OIDC is the composed OIDC client when SSO is set; Compose sets it
+	// before the ConfigMap and Deployment are built.
+	OIDC *sso.Client
 }
 
 // resolve applies defaults to p and validates the result the way the XRD
@@ -110,6 +121,9 @@ func resolve(claim string, p v1alpha1.MatrixServerParameters) (*params, error) {
 		LogLevel:       p.LogLevel,
 		Resources:      p.Resources,
 		Route:          p.Route,
+		DNS:            p.DNS,
+		SSO:            p.SSO,
+		Network:        p.Network,
 	}
 	if out.Host == "" {
 		out.Host = out.ServerName
@@ -199,6 +213,9 @@ func resolve(claim string, p v1alpha1.MatrixServerParameters) (*params, error) {
 	case "", "error", "warn", "info", "debug", "trace":
 	default:
 		return nil, compose.InvalidField(fieldLogLevel, "%q must be one of error, warn, info, debug or trace", out.LogLevel)
+	}
+	if err := resolveWiring(out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

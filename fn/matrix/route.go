@@ -42,6 +42,10 @@ func Routes(req *compose.Request, p *params) ([]routed, error) {
 			{Path: PathMatrix, Type: route.PathTypePrefix, Service: svc, Port: Port},
 			{Path: PathWellKnown, Type: route.PathTypePrefix, Service: svc, Port: Port},
 		}
+		// continuwuity's OIDC callback and login pages live outside /_matrix.
+		if p.SSO != nil && p.impl().SSO == ssoOAuthOIDC {
+			paths = append(paths, route.Path{Path: PathContinuwuity, Type: route.PathTypePrefix, Service: svc, Port: Port})
+		}
 	}
 	var annotations map[string]string
 	if route.Controller(p.Route) == common.IngressControllerNginx {

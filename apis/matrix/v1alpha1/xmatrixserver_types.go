@@ -76,9 +76,25 @@ type TURN struct {
 	SharedSecretRef common.SecretKeySelector `json:"sharedSecretRef"`
 }
 
+// DNS publishes the homeserver's public hosts as records in a zone.
+type DNS struct {
+	common.DNS `json:",inline"`
+
+	// SRV also publishes the SRV records federating servers look up when
+	// /.well-known/matrix/server on the server name does not answer:
+	// _matrix-fed._tcp (Matrix 1.8 and later) and the deprecated
+	// _matrix._tcp, both pointing at port 443 of the server name. A server
+	// found through SRV is asked for the server name's certificate, so this
+	// needs host to equal serverName.
+	// +optional
+	SRV bool `json:"srv,omitempty"`
+}
+
 // MatrixServerParameters are what an app team asks for.
 // +kubebuilder:validation:XValidation:rule="!has(self.database) || self.database != 'sqlite' || !has(self.implementation) || self.implementation == 'conduit'",message="database sqlite is only supported by the conduit implementation"
 // +kubebuilder:validation:XValidation:rule="!has(self.registrationTokenSecretRef) || !has(self.registration) || self.registration == 'token'",message="registrationTokenSecretRef needs registration token"
+// +kubebuilder:validation:XValidation:rule="!has(self.sso) || (has(self.implementation) && self.implementation != 'conduit')",message="sso needs implementation tuwunel or continuwuity: Conduit has no single sign-on"
+// +kubebuilder:validation:XValidation:rule="!has(self.dns) || !has(self.dns.srv) || !self.dns.srv || !has(self.host) || self.host == self.serverName",message="dns.srv needs host to equal serverName: servers found through SRV ask for the server name's certificate, which only the delegation route serves"
 type MatrixServerParameters struct {
 	// ServerName is the Matrix domain in user IDs, e.g. example.org. It is
 	// bound into every user and room ID, so it cannot change.
@@ -164,6 +180,23 @@ type MatrixServerParameters struct {
 	// Route says how clients and other servers reach the homeserver.
 	// +kubebuilder:default={ingress:{className:nginx}}
 	Route common.Route `json:"route,omitempty"`
+
+	// DNS publishes host, and serverName when host delegates from it, as
+	// records in a zone. Removing it removes the records.
+	// +optional
+	DNS *DNS `json:"dns,omitempty"`
+
+	// SSO lets users log in through an OpenID Connect identity provider: an
+	// OIDC client is registered for the homeserver. tuwunel and continuwuity
+	// only; continuwuity then accepts only clients that support OAuth login
+	// (next-gen auth).
+	// +optional
+	SSO *common.SSO `json:"sso,omitempty"`
+
+	// Network limits who reaches the homeserver: by default only the ingress
+	// controller's namespace. Federation arrives through the same ingress.
+	// +optional
+	Network *common.Network `json:"network,omitempty"`
 }
 
 // XMatrixServerSpec is the desired state of an XMatrixServer.

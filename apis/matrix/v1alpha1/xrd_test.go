@@ -87,6 +87,10 @@ func params(kv ...any) map[string]any {
 func TestXRDValidation(t *testing.T) {
 	x := loadXRD(t)
 	ref := map[string]any{"name": "s", "key": "k"}
+	sso := map[string]any{"providerConfigRef": map[string]any{"name": "keycloak"}}
+	dns := func(srv bool) map[string]any {
+		return map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "zone": "example.org", "target": "192.0.2.1", "srv": srv}
+	}
 	cases := map[string]struct {
 		params, old map[string]any
 		// wantErr is a substring of the errors; empty means valid.
@@ -118,7 +122,17 @@ func TestXRDValidation(t *testing.T) {
 		"TURNNoURIs":           {params: params("turn", map[string]any{"uris": []any{}, "sharedSecretRef": ref}), wantErr: "spec.parameters.turn.uris"},
 		"Gateway":              {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}})},
 		"GatewayAndIngress":    {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}, "ingress": map[string]any{}}), wantErr: "set at most one of route.ingress or route.gateway"},
-		"GatewayWithTLS":       {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}, "tls": map[string]any{"issuer": "le"}}), wantErr: "route.tls applies to an ingress only"},
+		"GatewayWithTLS":       {params: params("route", map[string]any{"gateway": map[string]any{"name": "public"}, "tls": map[string]any{"issuer": "le"}})},
+		"SSOConduit":           {params: params("sso", sso), wantErr: "sso needs implementation tuwunel or continuwuity"},
+		"SSOTuwunel":           {params: params("implementation", "tuwunel", "sso", sso)},
+		"SSOContinuwuity":      {params: params("implementation", "continuwuity", "sso", sso)},
+		"SSONoProvider":        {params: params("implementation", "tuwunel", "sso", map[string]any{}), wantErr: "spec.parameters.sso.providerConfigRef"},
+		"DNS":                  {params: params("host", "matrix.example.org", "dns", dns(false))},
+		"DNSNoZone":            {params: params("dns", map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "target": "192.0.2.1"}), wantErr: "spec.parameters.dns.zone"},
+		"SRV":                  {params: params("dns", dns(true))},
+		"SRVDelegated":         {params: params("host", "matrix.example.org", "dns", dns(true)), wantErr: "dns.srv needs host to equal serverName"},
+		"NetworkDisabled":      {params: params("network", map[string]any{"policies": "Disabled"})},
+		"NetworkBad":           {params: params("network", map[string]any{"policies": "Off"}), wantErr: "spec.parameters.network.policies"},
 		"TLSOnly":              {params: params("route", map[string]any{"tls": map[string]any{"issuer": "le"}})},
 		"TrustedWithPort":      {params: params("federation", map[string]any{"trustedServers": []any{"matrix.org:8448"}})},
 		"TrustedURL":           {params: params("federation", map[string]any{"trustedServers": []any{"https://matrix.org"}}), wantErr: "spec.parameters.federation.trustedServers[0]"},

@@ -1,0 +1,306 @@
+package matrix
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/crossplane/function-sdk-go/resource"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
+	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/dns"
+	"github.com/homeplane/homeplane/fn/netpol"
+	"github.com/homeplane/homeplane/fn/route"
+	"github.com/homeplane/homeplane/fn/sso"
+	"github.com/homeplane/homeplane/fn/tls"
+	"github.com/homeplane/homeplane/fn/usage"
+)
+
+// DefaultScopes are asked for when sso.scopes is not set (the XRD's default).
+var DefaultScopes = []string{"openid", "profile", "email"}
+
+// Paths of the OpenID Connect callbacks, the redirect URIs registered with
+// the identity provider.
+const (
+	// tuwunel: /_matrix/client/unstable/login/sso/callback/<client_id>, see
+	// its docs/authentication/providers.md ("callback_url") and the
+	// IdentityProvider.callback_url doc in src/core/config/mod.rs (v1.9.0).
+	PathTuwunelCallback = "/_matrix/client/unstable/login/sso/callback/"
+	// continuwuity: <well_known.client>/_continuwuity/oidc/complete, built in
+	// src/service/oidc/mod.rs (v26.7.0 to v26.7.3 and main of 2026-08) and
+	// documented in docs/guides/oidc.mdx.
+	PathContinuwuityCallback = "/_continuwuity/oidc/complete"
+	// PathContinuwuity is where continuwuity serves its own pages (OAuth
+	// login and the OIDC callback). It must be routed when SSO is on.
+	PathContinuwuity = "/_continuwuity"
+)
+
+// ResourceDataUsage is the composition resource name of the Usage that keeps
+// the data volume while the Deployment exists.
+const ResourceDataUsage = "data-usage"
+
+// SRV record owner names (RFC 2782 form, relative to the server name).
+const (
+	srvMatrixFed = "_matrix-fed._tcp"
+	srvMatrix    = "_matrix._tcp"
+)
+
+// ConditionTLS reason for an Ingress, whose certificate cert-manager's
+// ingress-shim issues from the Ingress annotation.
+const reasonIngressAnnotation = "IngressAnnotation"
+
+// resolveWiring checks the dns, sso and network blocks the way the XRD does.
+func resolveWiring(p *params) error {
+	if d := p.DNS; d != nil {
+		if d.ProviderConfigRef.Name == "" {
+			return compose.InvalidField(fieldDNS+".providerConfigRef.name", "is required: the provider config of the DNS backend")
+		}
+		if d.SRV && p.Delegated() {
+			return compose.InvalidField(fieldDNS+".srv", "needs host to equal serverName: a server found through SRV is asked for %s's certificate, which only the delegation route serves, not the homeserver's route on %s", p.ServerName, p.Host)
+		}
+	}
+	if s := p.SSO; s != nil {
+		switch p.impl().SSO {
+		case ssoIdentityProvider, ssoOAuthOIDC:
+		default:
+			return compose.InvalidField(fieldSSO, "%s has no single sign-on: use implementation tuwunel (which migrates a Conduit database in place) or continuwuity, or remove sso", p.Implementation)
+		}
+		if s.ProviderConfigRef.Name == "" {
+			return compose.InvalidField(fieldSSO+".providerConfigRef.name", "is required: the provider config of the identity provider")
+		}
+		for i, sc := range s.Scopes {
+			if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return r <= ' ' || r == '"' || r == '\\' }) {
+				return compose.InvalidField(fmt.Sprintf("%s.scopes[%d]", fieldSSO, i), "%q must be an OAuth scope: printable, without spaces or quotes", sc)
+			}
+		}
+	}
+	if n := p.Network; n != nil {
+		switch n.Policies {
+		case "", "Enabled", "Disabled":
+		default:
+			return compose.InvalidField(fieldNetwork+".policies", "%q must be Enabled or Disabled", n.Policies)
+		}
+	}
+	return nil
+}
+
+// hosts are the public hosts of the homeserver: host, and the server name
+// when host delegates from it.
+func (p *params) hosts() []string {
+	if p.Delegated() {
+		return []string{p.Host, p.ServerName}
+	}
+	return []string{p.Host}
+}
+
+// scopes returns the OAuth scopes asked for, defaulted.
+func (p *params) scopes() []string {
+	if p.SSO == nil || len(p.SSO.Scopes) == 0 {
+		return DefaultScopes
+	}
+	return p.SSO.Scopes
+}
+
+// clientID is the OIDC client ID Homeplane chooses: unique per claim in the
+// cluster, and known before the client exists, because tuwunel's redirect URI
+// embeds it.
+func clientID(req *compose.Request) string {
+	return compose.DNSLabel(req.Namespace, req.ClaimName, App)
+}
+
+// redirectURI is the implementation's OpenID Connect callback on host.
+func (p *params) redirectURI(clientID string) string {
+	if p.impl().SSO == ssoOAuthOIDC {
+		return "https://" + p.Host + PathContinuwuityCallback
+	}
+	return "https://" + p.Host + PathTuwunelCallback + clientID
+}
+
+// OIDCClient returns the homeserver's OIDC client.
+func OIDCClient(req *compose.Request, p *params) *sso.Client {
+	id := clientID(req)
+	return sso.Compose(req, sso.Spec{
+		App:               App,
+		ProviderConfigRef: p.SSO.ProviderConfigRef,
+		ClientID:          id,
+		DisplayName:       fmt.Sprintf("Matrix (%s)", p.ServerName),
+		RedirectURIs:      []string{p.redirectURI(id)},
+		Scopes:            p.scopes(),
+	})
+}
+
+// Config keys of single sign-on.
+const (
+	keyIdentityProvider = "identity_provider"
+	// ssoIndex is the one entry Homeplane configures in tuwunel's
+	// identity_provider list.
+	ssoIndex            = "0"
+	keyBrand            = "brand"
+	keyClientID         = "client_id"
+	keyClientSecret     = "client_secret"
+	keyIssuerURL        = "issuer_url"
+	keyCallbackURL      = "callback_url"
+	keyScope            = "scope"
+	keyOAuth            = "oauth"
+	keyOIDC             = "oidc"
+	keyDiscoveryURL     = "discovery_url"
+	keyAdditionalScopes = "additional_scopes"
+)
+
+// ssoEnv adds the settings of single sign-on that are not secret to e.
+//
+// tuwunel (v1.9.0): identity providers are a list of tables,
+// [[global.identity_provider]]; its Config deserializes the list from a map
+// too (src/core/config/identity_provider_serde.rs) and reads the environment
+// with figment's Env::prefixed(P).split("__") for P in CONDUIT_, CONDUWUIT_,
+// TUWUNEL_ (ENV_PREFIXES in src/core/config/mod.rs). So
+// CONDUIT_IDENTITY_PROVIDER__0__CLIENT_ID is identity_provider["0"].client_id,
+// the form docs/authentication/providers.md ("Configuring via environment
+// variables") documents with the TUWUNEL_ prefix. brand is required; any
+// string is allowed (known brands only add defaults) and is shown as the
+// provider's name, so it is the provider config's name. One provider is the
+// implicit default.
+//
+// continuwuity (v26.7): one provider, [global.oauth.oidc] with discovery_url
+// (the issuer: /.well-known/openid-configuration is appended), client_id,
+// client_secret and additional_scopes (openid is always asked for), read
+// from CONDUIT_OAUTH__OIDC__* (Env::prefixed("CONDUIT_").split("__") in
+// src/core/config/mod.rs). Setting it makes OAuth the only login.
+func ssoEnv(p *params, e map[string]string) error {
+	if p.SSO == nil || p.OIDC == nil {
+		return nil
+	}
+	i := p.impl()
+	switch i.SSO {
+	case ssoIdentityProvider:
+		scopes, err := tomlList(p.scopes())
+		if err != nil {
+			return err
+		}
+		e[i.Env(keyIdentityProvider, ssoIndex, keyBrand)] = strings.ToLower(p.SSO.ProviderConfigRef.Name)
+		e[i.Env(keyIdentityProvider, ssoIndex, keyCallbackURL)] = p.OIDC.Object.Spec.ForProvider.RedirectURIs[0]
+		e[i.Env(keyIdentityProvider, ssoIndex, keyScope)] = scopes
+	case ssoOAuthOIDC:
+		extra := slices.DeleteFunc(slices.Clone(p.scopes()), func(s string) bool { return s == "openid" })
+		scopes, err := tomlList(extra)
+		if err != nil {
+			return err
+		}
+		e[i.Env(keyOAuth, keyOIDC, keyAdditionalScopes)] = scopes
+	}
+	return nil
+}
+
+// ssoSecretEnv returns the environment variables the homeserver reads from
+// the OIDC client's connection Secret: client ID, client secret and issuer.
+// They are references, never copies, and not optional: the pod does not
+// start before the provider has written the Secret.
+//
+// The client ID is read from the Secret too, as the provider wrote it; it is
+// the ID Homeplane chose for every backend that lets the client choose it.
+func ssoSecretEnv(p *params) []corev1.EnvVar {
+	if p.SSO == nil || p.OIDC == nil {
+		return nil
+	}
+	i := p.impl()
+	ref := func(name, key string) corev1.EnvVar {
+		v := p.OIDC.SecretKeyRef(key)
+		v.SecretKeyRef.Optional = ptr.To(false)
+		return corev1.EnvVar{Name: name, ValueFrom: v}
+	}
+	switch i.SSO {
+	case ssoIdentityProvider:
+		return []corev1.EnvVar{
+			ref(i.Env(keyIdentityProvider, ssoIndex, keyClientID), sso.KeyClientID),
+			ref(i.Env(keyIdentityProvider, ssoIndex, keyClientSecret), sso.KeyClientSecret),
+			ref(i.Env(keyIdentityProvider, ssoIndex, keyIssuerURL), sso.KeyIssuerURL),
+		}
+	case ssoOAuthOIDC:
+		return []corev1.EnvVar{
+			ref(i.Env(keyOAuth, keyOIDC, keyClientID), sso.KeyClientID),
+			ref(i.Env(keyOAuth, keyOIDC, keyClientSecret), sso.KeyClientSecret),
+			ref(i.Env(keyOAuth, keyOIDC, keyDiscoveryURL), sso.KeyIssuerURL),
+		}
+	}
+	return nil
+}
+
+// DNSRecords returns the RecordSets of the homeserver's public hosts, and the
+// SRV records when asked for.
+func DNSRecords(req *compose.Request, p *params) ([]dns.Record, error) {
+	var extras []dns.Extra
+	if p.DNS.SRV {
+		target := fmt.Sprintf("10 0 443 %s.", p.Host)
+		extras = []dns.Extra{
+			{Name: srvMatrixFed + "." + p.ServerName, Type: dnsv1alpha1.RecordType("SRV"), Records: []string{target}},
+			{Name: srvMatrix + "." + p.ServerName, Type: dnsv1alpha1.RecordType("SRV"), Records: []string{target}},
+		}
+	}
+	return dns.Compose(req, fieldDNS, p.DNS.DNS, p.hosts(), extras...)
+}
+
+// addTLS adds the certificate of a gateway route, or says that cert-manager's
+// ingress-shim issues the Ingress' certificate. Without route.tls there is
+// nothing to report.
+func addTLS(req *compose.Request, p *params, res *compose.Result) {
+	t := p.Route.TLS
+	if t == nil {
+		return
+	}
+	if route.IsGateway(p.Route) {
+		tls.Add(res, tls.Compose(req, App, *t, *p.Route.Gateway, p.hosts()))
+		return
+	}
+	kind := t.IssuerKind
+	if kind == "" {
+		kind = common.IssuerKindClusterIssuer
+	}
+	n := namesFor(req.ClaimName)
+	secrets := []string{n.Route() + "-tls"}
+	if p.Delegated() {
+		secrets = append(secrets, n.Delegation()+"-tls")
+	}
+	res.SetCondition(compose.Condition{
+		Type: tls.ConditionType, Status: metav1.ConditionTrue, Reason: reasonIngressAnnotation,
+		Message: fmt.Sprintf("cert-manager issues the certificates for %s through the Ingress annotation (%s %s) into Secrets %s; Homeplane does not observe them: see kubectl -n %s get certificates",
+			strings.Join(p.hosts(), ", "), kind, t.Issuer, strings.Join(secrets, ", "), req.Namespace),
+	})
+}
+
+// networkPolicy says who may reach the homeserver's pods: the ingress
+// controller's namespace, and the pods the claim names. Federation needs no
+// rule of its own: other servers reach the homeserver through the same
+// ingress (port 443, then the Service's only port), so the HTTP port is all
+// there is to allow with federation on or off.
+func networkPolicy(req *compose.Request, p *params) (netpol.Spec, bool) {
+	if !p.Network.PoliciesEnabled() {
+		return netpol.Spec{}, false
+	}
+	s := netpol.Spec{
+		App:         App,
+		PodSelector: selector(req),
+		Ports:       []int32{Port},
+		Peers:       []netpol.Peer{{Namespace: p.Network.Namespace()}},
+	}
+	if p.Network != nil && len(p.Network.AllowFromPods) > 0 {
+		s.Peers = append(s.Peers, netpol.Peer{PodLabels: p.Network.AllowFromPods})
+	}
+	return s, true
+}
+
+// addDataUsage keeps the data volume while the Deployment that mounts it
+// exists: deleting the claim deletes the Deployment first, and the volume's
+// delete is replayed once it is gone.
+func addDataUsage(req *compose.Request, res *compose.Result) {
+	n := namesFor(req.ClaimName)
+	u := usage.By(req, App,
+		usage.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: n.PVC()},
+		usage.Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: n.Deployment()},
+		fmt.Sprintf("the homeserver %s/%s keeps its database and media on this volume", req.Namespace, n.Deployment()))
+	res.Add(ResourceDataUsage, u, resource.ReadyTrue)
+}
