@@ -1,7 +1,14 @@
 // Package collabora composes an XCollabora into Collabora Online (CODE): an
 // admin Secret and a WOPI proof-key Secret generated once, a Deployment that
 // every WOPI host can reach through a Service and a route, and a
-// PodDisruptionBudget when there is more than one replica.
+// PodDisruptionBudget when there is more than one replica. Around it, the
+// wiring: a DNS RecordSet for the host (spec.parameters.dns), a cert-manager
+// certificate for the route (route.tls: an Ingress annotation, or a
+// Certificate next to a Gateway), and a default-deny NetworkPolicy that lets
+// in only the ingress controller and the pods the claim names
+// (spec.parameters.network). Each of DNS and TLS reports a condition on the
+// claim. There is no single sign-on: CODE has no login of its own, users come
+// through the WOPI host.
 //
 // Security mode: capabilities. The image runs as uid 1001 and isolates each
 // document in a chroot jail through file capabilities on coolforkit (CHOWN,
@@ -97,6 +104,11 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	if err != nil {
 		return nil, err
 	}
+	// Before anything is generated: a dns block that cannot work costs nothing.
+	rs, err := records(req, p)
+	if err != nil {
+		return nil, err
+	}
 
 	res := compose.NewResult()
 
@@ -130,6 +142,9 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 		return nil, wrap(err, errRoute)
 	}
 	res.Add(rn, rt, resource.ReadyTrue)
+	addTLS(req, res, p, n)
+	addDNS(req, res, p, rs)
+	addNetworkPolicies(req, res, p)
 
 	url := "https://" + p.Host
 	res.ConnectionDetails[ConnectionWOPIURL] = []byte(url)

@@ -236,6 +236,33 @@ func wantIngress(class string, annotations map[string]string, paths []networking
 	}
 }
 
+// wantHTTPRoute is the HTTPRoute to Gateway gateways/public: the admin paths
+// get their own rule to the blocked Service.
+func wantHTTPRoute() *gatewayv1.HTTPRoute {
+	match := func(p string) gatewayv1.HTTPRouteMatch {
+		return gatewayv1.HTTPRouteMatch{Path: &gatewayv1.HTTPPathMatch{Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To(p)}}
+	}
+	ref := func(svc string) []gatewayv1.HTTPBackendRef {
+		return []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
+			Name: gatewayv1.ObjectName(svc), Port: ptr.To[gatewayv1.PortNumber](9980),
+		}}}}
+	}
+	return &gatewayv1.HTTPRoute{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "HTTPRoute"},
+		ObjectMeta: meta("office-collabora", "route"),
+		Spec: gatewayv1.HTTPRouteSpec{
+			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{
+				Name: "public", Namespace: ptr.To[gatewayv1.Namespace]("gateways"),
+			}}},
+			Hostnames: []gatewayv1.Hostname{"office.example.org"},
+			Rules: []gatewayv1.HTTPRouteRule{
+				{Matches: []gatewayv1.HTTPRouteMatch{match("/")}, BackendRefs: ref("office-collabora")},
+				{Matches: []gatewayv1.HTTPRouteMatch{match("/browser/dist/admin"), match("/cool/adminws"), match("/cool/getMetrics")}, BackendRefs: ref("office-collabora-blocked")},
+			},
+		},
+	}
+}
+
 func connection(password string) map[string][]byte {
 	return map[string][]byte{
 		"wopiUrl":       []byte("https://office.example.org"),
@@ -245,19 +272,24 @@ func connection(password string) map[string][]byte {
 	}
 }
 
-// wantMinimal is the result for the minimal claim on its first reconcile.
+// wantMinimal is the result for the minimal claim on its first reconcile:
+// NetworkPolicies on by default, no DNS record, no certificate of its own.
 func wantMinimal() *compose.Result {
+	deny, allow := wantNetworkPolicies(ingressPeer("ingress-nginx"))
 	return &compose.Result{
 		Resources: map[resource.Name]compose.Desired{
-			"admin-secret":     {Object: wantAdminSecret(testPassword), Ready: resource.ReadyTrue},
-			"proof-key-secret": {Object: wantProofKeySecret(testProofKey), Ready: resource.ReadyTrue},
-			"deployment":       {Object: wantDeployment(), Ready: resource.ReadyFalse},
-			"service":          {Object: wantService(), Ready: resource.ReadyTrue},
-			"blocked-service":  {Object: wantBlockedService(), Ready: resource.ReadyTrue},
-			"route-ingress":    {Object: wantIngress("nginx", nginxAnnotations(), privatePaths()), Ready: resource.ReadyTrue},
+			"admin-secret":         {Object: wantAdminSecret(testPassword), Ready: resource.ReadyTrue},
+			"proof-key-secret":     {Object: wantProofKeySecret(testProofKey), Ready: resource.ReadyTrue},
+			"deployment":           {Object: wantDeployment(), Ready: resource.ReadyFalse},
+			"service":              {Object: wantService(), Ready: resource.ReadyTrue},
+			"blocked-service":      {Object: wantBlockedService(), Ready: resource.ReadyTrue},
+			"route-ingress":        {Object: wantIngress("nginx", nginxAnnotations(), privatePaths()), Ready: resource.ReadyTrue},
+			"network-policy-deny":  {Object: deny, Ready: resource.ReadyTrue},
+			"network-policy-allow": {Object: allow, Ready: resource.ReadyTrue},
 		},
 		ConnectionDetails: connection(testPassword),
 		Status:            v1alpha1.XCollaboraStatus{URL: "https://office.example.org"},
+		Conditions:        []compose.Condition{tlsDisabled("the ingress controller's default certificate"), dnsDisabled},
 	}
 }
 
@@ -367,28 +399,9 @@ func TestCompose(t *testing.T) {
 			want: func() *compose.Result {
 				r := wantMinimal()
 				delete(r.Resources, "route-ingress")
-				match := func(p string) gatewayv1.HTTPRouteMatch {
-					return gatewayv1.HTTPRouteMatch{Path: &gatewayv1.HTTPPathMatch{Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To(p)}}
-				}
-				ref := func(svc string) []gatewayv1.HTTPBackendRef {
-					return []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
-						Name: gatewayv1.ObjectName(svc), Port: ptr.To[gatewayv1.PortNumber](9980),
-					}}}}
-				}
-				r.Resources["route-httproute"] = compose.Desired{Object: &gatewayv1.HTTPRoute{
-					TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "HTTPRoute"},
-					ObjectMeta: meta("office-collabora", "route"),
-					Spec: gatewayv1.HTTPRouteSpec{
-						CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{{
-							Name: "public", Namespace: ptr.To[gatewayv1.Namespace]("gateways"),
-						}}},
-						Hostnames: []gatewayv1.Hostname{"office.example.org"},
-						Rules: []gatewayv1.HTTPRouteRule{
-							{Matches: []gatewayv1.HTTPRouteMatch{match("/")}, BackendRefs: ref("office-collabora")},
-							{Matches: []gatewayv1.HTTPRouteMatch{match("/browser/dist/admin"), match("/cool/adminws"), match("/cool/getMetrics")}, BackendRefs: ref("office-collabora-blocked")},
-						},
-					},
-				}, Ready: resource.ReadyTrue}
+				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute(), Ready: resource.ReadyTrue}
+				r.Conditions = []compose.Condition{tlsDisabled("the certificate of the Gateway's listener"), dnsDisabled}
+				r.Events = []compose.Event{gatewayNamespaceWarning}
 				return r
 			},
 		},
@@ -447,6 +460,7 @@ func TestCompose(t *testing.T) {
 				in := wantIngress("public", a, privatePaths())
 				in.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{"office.example.org"}, SecretName: "office-collabora-tls"}}
 				r.Resources["route-ingress"] = compose.Desired{Object: in, Ready: resource.ReadyTrue}
+				r.Conditions = []compose.Condition{tlsIngress("ClusterIssuer"), dnsDisabled}
 				return r
 			},
 		},

@@ -20,6 +20,7 @@ func FuzzCompose(f *testing.F) {
 		`{"host": "office.example.org", "wopiHosts": ["https://a.example.org", "https://b.example.org:8443/x"], "replicas": 2, "route": {"gateway": {"name": "g"}}}`,
 		`{"host": "office.example.org", "wopiHosts": ["https://a.example.org"], "resources": {"requests": {"cpu": "3"}, "limits": {"cpu": "1"}}}`,
 		`{"host": "office.example.org", "wopiHosts": ["https://a.example.org"], "adminConsole": {"public": true}, "dictionaries": ["de", "en_US"]}`,
+		`{"host": "office.example.org", "wopiHosts": ["https://a.example.org"], "dns": {"providerConfigRef": {"name": "bind"}, "zone": "example.org", "target": "lb.example.net"}, "network": {"allowFromPods": {"app": "nextcloud"}}, "route": {"gateway": {"name": "g"}, "tls": {"issuer": "le"}}}`,
 	} {
 		f.Add(s)
 	}

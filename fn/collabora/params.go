@@ -38,6 +38,8 @@ const (
 	fieldResources    = fieldParameters + ".resources"
 	fieldImage        = fieldParameters + ".image"
 	fieldRoute        = fieldParameters + ".route"
+	fieldDNS          = fieldParameters + ".dns"
+	fieldNetwork      = fieldParameters + ".network"
 )
 
 // Error strings.
@@ -126,6 +128,9 @@ func resolve(in v1alpha1.CollaboraParameters) (params, error) {
 		p.Resources = defaultResources()
 	}
 	if err := checkResources(p.Resources); err != nil {
+		return params{}, err
+	}
+	if err := checkNetwork(p.Network); err != nil {
 		return params{}, err
 	}
 	return p, nil

@@ -10,7 +10,9 @@ import (
 
 // closedPort is where the blocked Service sends requests. Nothing in the pod
 // can listen below 1024 (uid 1001 without NET_BIND_SERVICE), so every request
-// fails with a 502 or 503 from the ingress controller.
+// fails with a 502 or 503 from the ingress controller; with the
+// NetworkPolicies, which do not open this port (see networkPolicies), with a
+// 504 once the controller's connect timeout passes.
 const closedPort int32 = 1
 
 // service returns the ClusterIP Service in front of the server pods.

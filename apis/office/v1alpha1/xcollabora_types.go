@@ -11,6 +11,11 @@ import (
 const DefaultImage = "collabora/code:25.04.9.4.1"
 
 // CollaboraParameters are what an app team asks for.
+//
+// There is no sso field: Collabora Online (CODE) has no login of its own.
+// Users reach it only through a WOPI host (e.g. Nextcloud), which signs them
+// in and hands Collabora a WOPI access token per document; single sign-on is
+// configured on the WOPI host.
 // +kubebuilder:validation:XValidation:rule="!has(self.replicas) || self.replicas <= 1 || (has(self.route) && has(self.route.ingress) && (!has(self.route.ingress.controller) || self.route.ingress.controller in ['nginx', 'haproxy']))",message="replicas > 1 needs every request for a document routed to the same replica (hashing on the WOPISrc query parameter): only route.ingress with controller nginx or haproxy can, so use one of those or set replicas to 1"
 type CollaboraParameters struct {
 	// Host is where browsers reach Collabora Online, e.g. office.example.org.
@@ -64,6 +69,21 @@ type CollaboraParameters struct {
 	// Route says how browsers reach the server.
 	// +kubebuilder:default={ingress:{className:nginx}}
 	Route common.Route `json:"route,omitempty"`
+
+	// DNS publishes host as a record (A, AAAA or CNAME, from the target) in
+	// the zone. Without it no record is composed, and removing it deletes the
+	// record.
+	// +optional
+	DNS *common.DNS `json:"dns,omitempty"`
+
+	// Network limits who reaches the server pods: the ingress controller's
+	// namespace (ingressNamespace; with route.gateway, set it to the
+	// namespace of the Gateway's proxy pods) and the pods of the claim's
+	// namespace labelled allowFromPods (e.g. a Nextcloud that calls
+	// /hosting/discovery directly rather than through the route), on port
+	// 9980 only. Policies are on unless policies is Disabled.
+	// +optional
+	Network *common.Network `json:"network,omitempty"`
 }
 
 // AdminConsole configures the admin console (/browser/dist/admin/admin.html,

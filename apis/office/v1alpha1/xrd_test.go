@@ -83,6 +83,10 @@ func ingress(controller string) map[string]any {
 	return map[string]any{"ingress": map[string]any{"className": "x", "controller": controller}}
 }
 
+func dns(target string) map[string]any {
+	return map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "zone": "example.org", "target": target}
+}
+
 func TestXRDValidation(t *testing.T) {
 	x := loadXRD(t)
 	const scaling = "replicas > 1 needs every request for a document routed to the same replica"
@@ -113,6 +117,12 @@ func TestXRDValidation(t *testing.T) {
 		"ImageEmpty":           {params: params("image", ""), wantErr: "spec.parameters.image"},
 		"AdminConsolePublic":   {params: params("adminConsole", map[string]any{"public": true})},
 		"AdminConsoleNotABool": {params: params("adminConsole", map[string]any{"public": "yes"}), wantErr: "spec.parameters.adminConsole.public"},
+		"DNS":                  {params: params("dns", dns("192.0.2.10"))},
+		"DNSNoTarget":          {params: params("dns", dns("")), wantErr: "spec.parameters.dns.target"},
+		"DNSNoProviderConfig":  {params: params("dns", map[string]any{"zone": "example.org", "target": "lb.example.net"}), wantErr: "spec.parameters.dns.providerConfigRef"},
+		"NetworkAllowFromPods": {params: params("network", map[string]any{"ingressNamespace": "traefik", "allowFromPods": map[string]any{"app.kubernetes.io/name": "nextcloud"}})},
+		"NetworkDisabled":      {params: params("network", map[string]any{"policies": "Disabled"})},
+		"NetworkPoliciesOff":   {params: params("network", map[string]any{"policies": "Off"}), wantErr: "spec.parameters.network.policies"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -150,5 +160,18 @@ func TestXRDDefaults(t *testing.T) {
 	got := obj["spec"].(map[string]any)["parameters"]
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults: -want, +got:\n%s", diff)
+	}
+
+	// A network block gets the defaults fn/collabora assumes without one
+	// (common.Network.PoliciesEnabled and Namespace); a dns block its
+	// provider config kind.
+	obj = map[string]any{"spec": map[string]any{"parameters": params("network", map[string]any{}, "dns", dns("192.0.2.10"))}}
+	defaulting.Default(obj, x.structural)
+	p := obj["spec"].(map[string]any)["parameters"].(map[string]any)
+	if diff := cmp.Diff(map[string]any{"policies": "Enabled", "ingressNamespace": "ingress-nginx"}, p["network"]); diff != "" {
+		t.Errorf("network defaults: -want, +got:\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]any{"name": "bind", "kind": "ClusterProviderConfig"}, p["dns"].(map[string]any)["providerConfigRef"]); diff != "" {
+		t.Errorf("dns defaults: -want, +got:\n%s", diff)
 	}
 }
