@@ -16,10 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
-	"github.com/homeplane/homeplane/fn/route"
 )
 
 var dnsDisabled = compose.Condition{Type: "DNS", Status: "False", Reason: "Disabled",
@@ -126,13 +124,6 @@ func withConditions(o runtime.Object, conds ...[3]string) runtime.Object {
 	return &unstructured.Unstructured{Object: m}
 }
 
-// gatewayTLSAllowed reports whether fn/route lets tls go with a gateway (the
-// Certificate is then composed next to the Gateway).
-func gatewayTLSAllowed() bool {
-	r := common.Route{Gateway: &common.GatewayRoute{Name: "public"}, TLS: &common.TLS{Issuer: "letsencrypt"}}
-	return route.Validate(r, route.Spec{}) == nil
-}
-
 const dnsBlock = `"dns": {"providerConfigRef": {"name": "bind"}, "zone": "example.org", "target": "192.0.2.10"}`
 
 func TestComposeWiring(t *testing.T) {
@@ -140,8 +131,6 @@ func TestComposeWiring(t *testing.T) {
 		reason     string
 		parameters string
 		observed   []runtime.Object
-		// gatewayTLS cases need fn/route to allow tls with a gateway.
-		gatewayTLS bool
 		want       func() *compose.Result
 		wantErr    string
 	}{
@@ -211,7 +200,6 @@ func TestComposeWiring(t *testing.T) {
 		},
 		"GatewayTLSCertificate": {
 			reason:     "Through a Gateway, tls composes a cert-manager Certificate next to the Gateway, whose listener references its Secret; the HTTPRoute is unchanged.",
-			gatewayTLS: true,
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}, "tls": {"issuer": "letsencrypt"}}, "network": {"ingressNamespace": "envoy-gateway-system"}}`,
 			want: func() *compose.Result {
 				r := wantMinimal()
@@ -225,7 +213,6 @@ func TestComposeWiring(t *testing.T) {
 		},
 		"GatewayTLSIssued": {
 			reason:     "Once cert-manager has issued it, the Certificate is ready and the TLS condition names its Secret.",
-			gatewayTLS: true,
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}, "tls": {"issuer": "letsencrypt"}}, "network": {"ingressNamespace": "envoy-gateway-system"}}`,
 			observed:   []runtime.Object{as("certificate", withConditions(wantCertificate(), [3]string{"Ready", "True", ""}))},
 			want: func() *compose.Result {
@@ -275,9 +262,6 @@ func TestComposeWiring(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if tc.gatewayTLS && !gatewayTLSAllowed() {
-				t.Skip("fn/route does not allow tls with a gateway yet")
-			}
 			req := request(t, tc.parameters, tc.observed...)
 			got, err := NewComposer(WithProofKeyGenerator(fixedKey)).Compose(context.Background(), req)
 			if diff := cmp.Diff(tc.wantErr, errorString(err)); diff != "" {
