@@ -116,7 +116,8 @@ func tuwunelSSOEnv() map[string]string {
 		"CONDUIT_DATABASE_PATH":                      "/var/lib/tuwunel",
 		"CONDUIT_WELL_KNOWN__CLIENT":                 "https://matrix.example.org",
 		"CONDUIT_WELL_KNOWN__SERVER":                 "matrix.example.org:443",
-		"CONDUIT_IDENTITY_PROVIDER__0__BRAND":        providerCfg,
+		"CONDUIT_IDENTITY_PROVIDER__0__BRAND":        oidcID,
+		"CONDUIT_IDENTITY_PROVIDER__0__NAME":         providerCfg,
 		"CONDUIT_IDENTITY_PROVIDER__0__CALLBACK_URL": tuwunelCB,
 		"CONDUIT_IDENTITY_PROVIDER__0__SCOPE":        `["openid","profile","email"]`,
 	}, "CONDUIT_CONFIG", "CONDUIT_DATABASE_BACKEND", "CONDUIT_WELL_KNOWN_CLIENT", "CONDUIT_WELL_KNOWN_SERVER")

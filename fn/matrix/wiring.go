@@ -141,6 +141,7 @@ const (
 	// identity_provider list.
 	ssoIndex            = "0"
 	keyBrand            = "brand"
+	keyName             = "name"
 	keyClientID         = "client_id"
 	keyClientSecret     = "client_secret"
 	keyIssuerURL        = "issuer_url"
@@ -161,10 +162,17 @@ const (
 // TUWUNEL_ (ENV_PREFIXES in src/core/config/mod.rs). So
 // CONDUIT_IDENTITY_PROVIDER__0__CLIENT_ID is identity_provider["0"].client_id,
 // the form docs/authentication/providers.md ("Configuring via environment
-// variables") documents with the TUWUNEL_ prefix. brand is required; any
-// string is allowed (known brands only add defaults) and is shown as the
-// provider's name, so it is the provider config's name. One provider is the
+// variables") documents with the TUWUNEL_ prefix. One provider is the
 // implicit default.
+//
+// brand is required and any string is allowed (known brands only add
+// defaults). It is the client ID Homeplane chose, because tuwunel finds the
+// provider of a callback /_matrix/client/unstable/login/sso/callback/<id> by
+// client_id or else by a unique brand (get_config in
+// src/service/oauth/providers.rs): so the callback registered before the
+// client existed still works when a backend (RFC 7591 registration) assigns
+// another client_id, which the homeserver reads from the Secret. name, shown
+// on the login page, is the provider config's name.
 //
 // continuwuity (v26.7): one provider, [global.oauth.oidc] with discovery_url
 // (the issuer: /.well-known/openid-configuration is appended), client_id,
@@ -182,7 +190,8 @@ func ssoEnv(p *params, e map[string]string) error {
 		if err != nil {
 			return err
 		}
-		e[i.Env(keyIdentityProvider, ssoIndex, keyBrand)] = strings.ToLower(p.SSO.ProviderConfigRef.Name)
+		e[i.Env(keyIdentityProvider, ssoIndex, keyBrand)] = p.OIDC.Object.Spec.ForProvider.ClientID
+		e[i.Env(keyIdentityProvider, ssoIndex, keyName)] = p.SSO.ProviderConfigRef.Name
 		e[i.Env(keyIdentityProvider, ssoIndex, keyCallbackURL)] = p.OIDC.Object.Spec.ForProvider.RedirectURIs[0]
 		e[i.Env(keyIdentityProvider, ssoIndex, keyScope)] = scopes
 	case ssoOAuthOIDC:
@@ -201,8 +210,8 @@ func ssoEnv(p *params, e map[string]string) error {
 // They are references, never copies, and not optional: the pod does not
 // start before the provider has written the Secret.
 //
-// The client ID is read from the Secret too, as the provider wrote it; it is
-// the ID Homeplane chose for every backend that lets the client choose it.
+// The client ID is read from the Secret too, as the provider wrote it: the ID
+// Homeplane chose, or the one an RFC 7591 backend assigned.
 func ssoSecretEnv(p *params) []corev1.EnvVar {
 	if p.SSO == nil || p.OIDC == nil {
 		return nil
