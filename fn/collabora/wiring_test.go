@@ -171,7 +171,7 @@ func TestComposeWiring(t *testing.T) {
 				in.Spec.TLS = []networkingv1.IngressTLS{{Hosts: []string{"office.example.org"}, SecretName: "office-collabora-tls"}}
 				r.Resources["route-ingress"] = compose.Desired{Object: in, Ready: resource.ReadyTrue}
 				r.Conditions = []compose.Condition{tlsIngress("Issuer"),
-					{Type: "DNS", Status: "True", Reason: "Available", Message: "1 DNS record sets are published"}}
+					{Type: "DNS", Status: "True", Reason: "Available", Message: "The DNS record set is published"}}
 				return r
 			},
 		},

@@ -132,8 +132,11 @@ func Add(req *compose.Request, res *compose.Result, records []Record) {
 		return
 	}
 	if len(waiting) == 0 {
-		res.SetCondition(compose.Condition{Type: ConditionType, Status: metav1.ConditionTrue, Reason: "Available",
-			Message: fmt.Sprintf("%d DNS record sets are published", len(records))})
+		msg := fmt.Sprintf("%d DNS record sets are published", len(records))
+		if len(records) == 1 {
+			msg = "The DNS record set is published"
+		}
+		res.SetCondition(compose.Condition{Type: ConditionType, Status: metav1.ConditionTrue, Reason: "Available", Message: msg})
 		return
 	}
 	res.SetCondition(compose.Condition{Type: ConditionType, Status: metav1.ConditionFalse, Reason: "Creating",

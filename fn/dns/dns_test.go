@@ -128,7 +128,7 @@ func TestAdd(t *testing.T) {
 		"Ready": {
 			observed:  observed("dns-matrix-example-org-a", map[string]any{"type": "Ready", "status": "True", "reason": "Available"}),
 			wantReady: resource.ReadyTrue,
-			want:      compose.Condition{Type: "DNS", Status: "True", Reason: "Available", Message: "1 DNS record sets are published"},
+			want:      compose.Condition{Type: "DNS", Status: "True", Reason: "Available", Message: "The DNS record set is published"},
 		},
 	}
 	for name, tc := range cases {

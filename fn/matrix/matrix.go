@@ -96,6 +96,7 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	}
 	res.Add(ResourceDeployment, Deployment(req, p, cm, t), ready(available && clientReady))
 	addDataUsage(req, res)
+	addProtection(req, res, p)
 	res.Add(ResourceService, Service(req), resource.ReadyTrue)
 	for _, r := range routes {
 		res.Add(r.name, r.obj, resource.ReadyTrue)
@@ -122,6 +123,7 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	if p.OIDC != nil {
 		sso.Add(res, p.OIDC)
 	}
+	res.SetCondition(protectionCondition(p))
 	return res, nil
 }
 

@@ -435,11 +435,30 @@ func TestCompose(t *testing.T) {
 			if tc.want.err != nil && !compose.IsFieldError(err) {
 				t.Errorf("%s\nCompose(...): want a FieldError, got %T", tc.reason, err)
 			}
-			if diff := cmp.Diff(tc.want.res, got, cmpOpts()...); diff != "" {
+			if diff := cmp.Diff(withProtectionCondition(tc.want.res), got, cmpOpts()...); diff != "" {
 				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}
+}
+
+// unprotected is the last condition of every result without deletionProtection.
+var unprotected = compose.Condition{Type: "DeletionProtection", Status: metav1.ConditionFalse, Reason: "Disabled",
+	Message: "Deleting this claim deletes the homeserver; its data volume is deleted once the server is gone."}
+
+// withProtectionCondition ends r's conditions with the DeletionProtection
+// condition, unless the case already states one.
+func withProtectionCondition(r *compose.Result) *compose.Result {
+	if r == nil {
+		return nil
+	}
+	for _, c := range r.Conditions {
+		if c.Type == "DeletionProtection" {
+			return r
+		}
+	}
+	r.Conditions = append(r.Conditions, unprotected)
+	return r
 }
 
 // TestTokenStable composes twice, the second time observing what the first

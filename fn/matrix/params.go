@@ -88,6 +88,8 @@ type params struct {
 	DNS            *v1alpha1.DNS
 	SSO            *common.SSO
 	Network        *common.Network
+	// DeletionProtection with its default (off) resolved.
+	DeletionProtection bool
 
 	// OIDC is the composed OIDC client when SSO is set; Compose sets it
 	// before the ConfigMap and Deployment are built.
@@ -124,6 +126,8 @@ func resolve(claim string, p v1alpha1.MatrixServerParameters) (*params, error) {
 		DNS:            p.DNS,
 		SSO:            p.SSO,
 		Network:        p.Network,
+
+		DeletionProtection: p.DeletionProtection != nil && *p.DeletionProtection,
 	}
 	if out.Host == "" {
 		out.Host = out.ServerName

@@ -5,10 +5,10 @@ import (
 
 	protectionv1beta1 "github.com/crossplane/crossplane/apis/v2/protection/v1beta1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/utils/ptr"
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/usage"
 )
 
 // Condition saying whether and why deletion is blocked.
@@ -32,23 +32,12 @@ func protection(req *compose.Request, p *params) map[string]*protectionv1beta1.U
 		return nil
 	}
 	reason := fmt.Sprintf("PostgreSQL %s/%s has deletionProtection on: set spec.parameters.deletionProtection to false to delete it and its data", req.Namespace, req.ClaimName)
-	usage := func(name, apiVersion, kind, of string) *protectionv1beta1.Usage {
-		return &protectionv1beta1.Usage{
-			TypeMeta:   metav1.TypeMeta{APIVersion: protectionv1beta1.SchemeGroupVersion.String(), Kind: protectionv1beta1.UsageKind},
-			ObjectMeta: req.ObjectMeta(name, "postgresql", "deletion-protection"),
-			Spec: protectionv1beta1.UsageSpec{
-				Of: protectionv1beta1.NamespacedResource{
-					APIVersion:  apiVersion,
-					Kind:        kind,
-					ResourceRef: &protectionv1beta1.NamespacedResourceRef{Name: of},
-				},
-				Reason: ptr.To(reason),
-			},
-		}
+	protect := func(name, apiVersion, kind, of string) *protectionv1beta1.Usage {
+		return usage.Protect(req, "postgresql", name, usage.Ref{APIVersion: apiVersion, Kind: kind, Name: of}, reason)
 	}
 	return map[string]*protectionv1beta1.Usage{
-		resourceUsageDatabase: usage(p.Cluster+"-protect-database", zalandoAPIVersion, zalandoKind, p.Cluster),
-		resourceUsageClaim:    usage(p.Cluster+"-protect-claim", v1alpha1.GroupVersion.String(), claimKind, req.ClaimName),
+		resourceUsageDatabase: protect(p.Cluster+"-protect-database", zalandoAPIVersion, zalandoKind, p.Cluster),
+		resourceUsageClaim:    protect(p.Cluster+"-protect-claim", v1alpha1.GroupVersion.String(), claimKind, req.ClaimName),
 	}
 }
 

@@ -44,3 +44,19 @@ func By(req *compose.Request, app string, of, by Ref, reason string) *protection
 		},
 	}
 }
+
+// Protect returns a reason-only Usage of of: Kubernetes refuses to delete it
+// while the Usage exists, whoever asks, and says why.
+func Protect(req *compose.Request, app, name string, of Ref, reason string) *protectionv1beta1.Usage {
+	return &protectionv1beta1.Usage{
+		TypeMeta:   metav1.TypeMeta{APIVersion: protectionv1beta1.SchemeGroupVersion.String(), Kind: protectionv1beta1.UsageKind},
+		ObjectMeta: req.ObjectMeta(name, app, "deletion-protection"),
+		Spec: protectionv1beta1.UsageSpec{
+			Of: protectionv1beta1.NamespacedResource{
+				APIVersion: of.APIVersion, Kind: of.Kind,
+				ResourceRef: &protectionv1beta1.NamespacedResourceRef{Name: of.Name},
+			},
+			Reason: ptr.To(reason),
+		},
+	}
+}

@@ -35,3 +35,22 @@ func TestBy(t *testing.T) {
 		t.Errorf("By(...): -want, +got:\n%s", diff)
 	}
 }
+
+func TestProtect(t *testing.T) {
+	req := &compose.Request{ClaimName: "chat", Namespace: "chat"}
+	got := Protect(req, "matrix", "chat-protect-claim", Ref{APIVersion: "matrix.homeplane.dev/v1alpha1", Kind: "MatrixServer", Name: "chat"}, "protected")
+	want := &protectionv1beta1.Usage{
+		TypeMeta: metav1.TypeMeta{APIVersion: "protection.crossplane.io/v1beta1", Kind: "Usage"},
+		ObjectMeta: metav1.ObjectMeta{Name: "chat-protect-claim", Namespace: "chat", Labels: map[string]string{
+			"app.kubernetes.io/name": "matrix", "app.kubernetes.io/instance": "chat", "app.kubernetes.io/managed-by": "homeplane", "app.kubernetes.io/component": "deletion-protection",
+		}},
+		Spec: protectionv1beta1.UsageSpec{
+			Of: protectionv1beta1.NamespacedResource{APIVersion: "matrix.homeplane.dev/v1alpha1", Kind: "MatrixServer",
+				ResourceRef: &protectionv1beta1.NamespacedResourceRef{Name: "chat"}},
+			Reason: ptr.To("protected"),
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Protect(...): -want, +got:\n%s", diff)
+	}
+}

@@ -197,6 +197,13 @@ type MatrixServerParameters struct {
 	// controller's namespace. Federation arrives through the same ingress.
 	// +optional
 	Network *common.Network `json:"network,omitempty"`
+
+	// DeletionProtection makes Kubernetes refuse to delete this claim and its
+	// data volume while it is true, so the homeserver's database cannot be
+	// lost by accident. Set it to false before deleting the claim.
+	// +kubebuilder:default=false
+	// +optional
+	DeletionProtection *bool `json:"deletionProtection,omitempty"`
 }
 
 // XMatrixServerSpec is the desired state of an XMatrixServer.

@@ -162,14 +162,15 @@ func TestXRDDefaults(t *testing.T) {
 	obj := map[string]any{"spec": map[string]any{"parameters": params()}}
 	defaulting.Default(obj, x.structural)
 	want := map[string]any{
-		"serverName":     "example.org",
-		"implementation": "conduit",
-		"storage":        "10Gi",
-		"database":       "rocksdb",
-		"registration":   "token",
-		"federation":     map[string]any{"enabled": true, "trustedServers": []any{"matrix.org"}},
-		"maxUploadSize":  "20Mi",
-		"route":          map[string]any{"ingress": map[string]any{"className": "nginx", "controller": "nginx"}},
+		"serverName":         "example.org",
+		"implementation":     "conduit",
+		"storage":            "10Gi",
+		"database":           "rocksdb",
+		"deletionProtection": false,
+		"registration":       "token",
+		"federation":         map[string]any{"enabled": true, "trustedServers": []any{"matrix.org"}},
+		"maxUploadSize":      "20Mi",
+		"route":              map[string]any{"ingress": map[string]any{"className": "nginx", "controller": "nginx"}},
 	}
 	got := obj["spec"].(map[string]any)["parameters"]
 	if diff := cmp.Diff(want, got); diff != "" {
