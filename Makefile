@@ -137,3 +137,21 @@ push: xpkg
 	$$CP xpkg push -f $(call xpkg-files,function) $(REGISTRY)/function:$(VERSION) && \
 	$$CP xpkg push -f $(call xpkg-files,provider) $(REGISTRY)/provider:$(VERSION) && \
 	$$CP xpkg push -f $(XPKG_DIR)/configuration.xpkg $(REGISTRY)/configuration:$(VERSION)
+
+# ---------------------------------------------------------------------------
+# End to end: etcd, kube-apiserver, kube-controller-manager and Crossplane
+# core on loopback, our packages from `make xpkg` pushed to a loopback
+# registry and installed as a user would, the function and provider run as
+# local processes, BIND as the DNS backend (test/e2e, build tag e2e).
+E2E_BIN = $(OUTPUT)/e2e/bin
+
+.PHONY: e2e
+## e2e: end-to-end scenarios on a real control plane on loopback (builds pinned binaries on first use)
+e2e: provider-test-deps xpkg
+	hack/e2e-tools.sh all
+	hack/tools.sh path crossplane >/dev/null
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(E2E_BIN)/function ./fn
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(E2E_BIN)/provider ./provider
+	E2E_FUNCTION=$(abspath $(E2E_BIN)/function) E2E_PROVIDER=$(abspath $(E2E_BIN)/provider) \
+	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
+	  $(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/...

@@ -1,0 +1,251 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	mdns "github.com/miekg/dns"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// setStatus patches an object's status subresource, the way the controller
+// that owns it would (no kubelet, scheduler or volume provisioner runs here).
+func setStatus(t *testing.T, u *unstructured.Unstructured, status map[string]any) {
+	t.Helper()
+	ctx := context.Background()
+	cur, err := get(ctx, u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(cur.DeepCopy())
+	cur.Object["status"] = status
+	if err := env.c.Status().Patch(ctx, cur, patch); err != nil {
+		t.Fatalf("cannot set status of %s %s: %v", u.GetKind(), u.GetName(), err)
+	}
+}
+
+// volumeBound plays the volume provisioner: the claim is Bound.
+func volumeBound(t *testing.T, pvc *unstructured.Unstructured) {
+	t.Helper()
+	size, _, _ := unstructured.NestedString(pvc.Object, "spec", "resources", "requests", "storage")
+	setStatus(t, pvc, map[string]any{
+		"phase":       "Bound",
+		"accessModes": []any{"ReadWriteOnce"},
+		"capacity":    map[string]any{"storage": size},
+	})
+}
+
+// deploymentAvailable plays the Deployment controller and kubelet: every
+// replica is up to date, ready and available.
+func deploymentAvailable(t *testing.T, d *unstructured.Unstructured) {
+	t.Helper()
+	cur, err := get(context.Background(), d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replicas, ok, _ := unstructured.NestedInt64(cur.Object, "spec", "replicas")
+	if !ok {
+		replicas = 1
+	}
+	now := time.Now().UTC().Format(time.RFC3339)
+	setStatus(t, cur, map[string]any{
+		"observedGeneration":  cur.GetGeneration(),
+		"replicas":            replicas,
+		"updatedReplicas":     replicas,
+		"readyReplicas":       replicas,
+		"availableReplicas":   replicas,
+		"unavailableReplicas": int64(0),
+		"conditions": []any{
+			map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastUpdateTime": now, "lastTransitionTime": now},
+			map[string]any{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "lastUpdateTime": now, "lastTransitionTime": now},
+		},
+	})
+}
+
+// configMapHasValue reports whether some key of a ConfigMap has value v.
+func configMapHasValue(cm *unstructured.Unstructured, v string) bool {
+	data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
+	for _, val := range data {
+		if val == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Scenario 3: a MatrixServer claim becomes a data volume, configuration,
+// registration token, Deployment, Service, route and NetworkPolicies, and
+// its hosts become A records in BIND through the provider; once the volume
+// is bound and the homeserver available the claim is Ready; the generated
+// registration token never changes across reconciles; deleting the claim
+// removes the records from BIND.
+func TestMatrixServerClaim(t *testing.T) {
+	ctx := context.Background()
+	ns := newNamespace(t, "e2e-matrix")
+	claim := createClaim(t, `
+apiVersion: matrix.homeplane.dev/v1alpha1
+kind: MatrixServer
+metadata: {name: chat, namespace: `+ns+`}
+spec:
+  parameters:
+    serverName: chat.homeplane.test
+    host: matrix.chat.homeplane.test
+    storage: 1Gi
+    logLevel: warn
+    dns:
+      providerConfigRef: {name: bind}
+      zone: homeplane.test
+      target: 192.0.2.20
+  writeConnectionSecretToRef: {name: chat-matrix}
+`)
+	pvc := waitComposed(t, claim, gvkPVC, 1)[0]
+	deploy := waitComposed(t, claim, gvkDeployment, 1)[0]
+	waitComposed(t, claim, gvkService, 1)
+	waitComposed(t, claim, gvkConfigMap, 1)
+	waitComposed(t, claim, gvkIngress, 1)
+	secrets := waitComposed(t, claim, gvkSecret, 1)
+	waitComposed(t, claim, gvkNetworkPolicy, 1)
+	// One RecordSet per public host: the homeserver and the server name it
+	// delegates from; the provider writes them into BIND.
+	waitComposed(t, claim, gvkRecordSet, 2)
+	hosts := []string{"matrix.chat." + testZone, "chat." + testZone}
+	for _, h := range hosts {
+		err := poll(ctx, 60*time.Second, h+" A 192.0.2.20 in BIND", func() (bool, string, error) {
+			got := env.dns.records(h, mdns.TypeA)
+			return slices.Equal(got, []string{"192.0.2.20"}), fmt.Sprintf("%v", got), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The harness reports the volume bound and the Deployment available.
+	volumeBound(t, &pvc)
+	deploymentAvailable(t, &deploy)
+	waitCondition(t, claim, "Ready", "True", 90*time.Second)
+
+	token := func() (conn, composedSecret string) {
+		t.Helper()
+		data, err := secretData(ctx, ns, "chat-matrix")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range secrets {
+			d, err := secretData(ctx, s.GetNamespace(), s.GetName())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v, ok := d["registrationToken"]; ok {
+				composedSecret = string(v)
+			}
+		}
+		return string(data["registrationToken"]), composedSecret
+	}
+	var first string
+	err := poll(ctx, 30*time.Second, "registration token published", func() (bool, string, error) {
+		c, s := token()
+		first = c
+		return c != "" && c == s, fmt.Sprintf("connection %q, composed %q", c, s), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Force three full reconciles by changing the log level, each time
+	// waiting until the change reached the composed configuration.
+	for i, level := range []string{"info", "debug", "error"} {
+		cur, err := get(ctx, claim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		patch := client.MergeFrom(cur.DeepCopy())
+		_ = unstructured.SetNestedField(cur.Object, level, "spec", "parameters", "logLevel")
+		if err := env.c.Patch(ctx, cur, patch); err != nil {
+			t.Fatal(err)
+		}
+		err = poll(ctx, 60*time.Second, fmt.Sprintf("reconcile %d (logLevel %s) reached the ConfigMap", i+1, level), func() (bool, string, error) {
+			cms, err := composed(ctx, claim, gvkConfigMap, ns)
+			if err != nil || len(cms) == 0 {
+				return false, "no ConfigMap", err
+			}
+			return configMapHasValue(&cms[0], level), fmt.Sprintf("%v", cms[0].Object["data"]), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c, s := token(); c != first || s != first {
+			t.Fatalf("registration token changed on reconcile %d: was %q, now connection %q composed %q", i+1, first, c, s)
+		}
+	}
+
+	// Deleting the claim deletes its RecordSets, and the provider removes
+	// the records from BIND.
+	if err := env.c.Delete(ctx, claim.DeepCopy()); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, claim, 90*time.Second)
+	for _, h := range hosts {
+		err := poll(ctx, 90*time.Second, h+" removed from BIND", func() (bool, string, error) {
+			got := env.dns.records(h, mdns.TypeA)
+			return len(got) == 0, fmt.Sprintf("%v", got), nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// Scenario 4: a Collabora claim with 2 replicas gets an Ingress that hashes
+// on WOPISrc (every request for a document reaches the same pod) and a
+// PodDisruptionBudget; once the Deployment is available the claim is Ready.
+func TestCollaboraClaim(t *testing.T) {
+	ns := newNamespace(t, "e2e-collabora")
+	claim := createClaim(t, `
+apiVersion: office.homeplane.dev/v1alpha1
+kind: Collabora
+metadata: {name: office, namespace: `+ns+`}
+spec:
+  parameters:
+    host: office.homeplane.test
+    wopiHosts: [https://cloud.homeplane.test]
+    replicas: 2
+    route:
+      ingress: {className: nginx, controller: nginx}
+  writeConnectionSecretToRef: {name: office-collabora}
+`)
+	deploy := waitComposed(t, claim, gvkDeployment, 1)[0]
+	if r, _, _ := unstructured.NestedInt64(deploy.Object, "spec", "replicas"); r != 2 {
+		t.Errorf("Deployment replicas = %d, want 2", r)
+	}
+	ing := waitComposed(t, claim, gvkIngress, 1)[0]
+	if got := ing.GetAnnotations()["nginx.ingress.kubernetes.io/upstream-hash-by"]; got != "$arg_WOPISrc" {
+		t.Errorf("Ingress upstream-hash-by = %q, want $arg_WOPISrc (annotations %v)", got, ing.GetAnnotations())
+	}
+	pdb := waitComposed(t, claim, gvkPDB, 1)[0]
+	sel, _, _ := unstructured.NestedStringMap(pdb.Object, "spec", "selector", "matchLabels")
+	podLabels, _, _ := unstructured.NestedStringMap(deploy.Object, "spec", "template", "metadata", "labels")
+	for k, v := range sel {
+		if podLabels[k] != v {
+			t.Errorf("PodDisruptionBudget selects %s=%s, which the Deployment's pods do not carry (%v)", k, v, podLabels)
+		}
+	}
+	if len(sel) == 0 {
+		t.Error("PodDisruptionBudget selects nothing")
+	}
+
+	deploymentAvailable(t, &deploy)
+	waitCondition(t, claim, "Ready", "True", 90*time.Second)
+	data, err := secretData(context.Background(), ns, "office-collabora")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(data["wopiUrl"]); got != "https://office.homeplane.test" {
+		t.Errorf("connection wopiUrl = %q", got)
+	}
+}
