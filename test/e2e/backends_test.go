@@ -5,7 +5,10 @@ package e2e
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,4 +129,74 @@ func (b *bind) records(name string, t uint16) []string {
 		out = append(out, strings.TrimPrefix(rr.String(), rr.Header().String()))
 	}
 	return out
+}
+
+// hydra is Ory Hydra (the provider tests' build, hack/provider-test-deps.sh)
+// with an in-memory database and dynamic client registration.
+type hydra struct {
+	issuer, publicURL, adminURL string
+}
+
+const hydraVersion = "v2.3.0"
+
+func startHydra(ctx context.Context) (*hydra, error) {
+	bin := os.Getenv("HYDRA")
+	if bin == "" {
+		dir := os.Getenv("HOMEPLANE_TOOLS_DIR")
+		if dir == "" {
+			cache, err := os.UserCacheDir()
+			if err != nil {
+				return nil, err
+			}
+			dir = filepath.Join(cache, "homeplane", "tools")
+		}
+		bin = filepath.Join(dir, "hydra-"+hydraVersion)
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return nil, fmt.Errorf("hydra %s not found at %s: run `make provider-test-deps`", hydraVersion, bin)
+	}
+	pub, adm := freePort(), freePort()
+	h := &hydra{
+		publicURL: fmt.Sprintf("http://127.0.0.1:%d", pub),
+		adminURL:  fmt.Sprintf("http://127.0.0.1:%d", adm),
+	}
+	h.issuer = h.publicURL + "/"
+	p, err := run("hydra", []string{
+		"DSN=memory",
+		"URLS_SELF_ISSUER=" + h.issuer,
+		"SECRETS_SYSTEM=" + randomHex(24),
+		fmt.Sprintf("SERVE_PUBLIC_PORT=%d", pub), "SERVE_PUBLIC_HOST=127.0.0.1",
+		fmt.Sprintf("SERVE_ADMIN_PORT=%d", adm), "SERVE_ADMIN_HOST=127.0.0.1",
+		"OIDC_DYNAMIC_CLIENT_REGISTRATION_ENABLED=true",
+		"WEBFINGER_OIDC_DISCOVERY_CLIENT_REGISTRATION_URL=" + h.publicURL + "/oauth2/register",
+		"LOG_LEVEL=warn",
+	}, bin, "serve", "all", "--dev")
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := waitHTTP(ctx, p, h.publicURL+"/.well-known/openid-configuration", nil); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// client returns Hydra's view of an OAuth2 client through its admin API
+// (nil when it does not exist).
+func (h *hydra) client(ctx context.Context, id string) (map[string]any, error) {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, h.adminURL+"/admin/clients/"+url.PathEscape(id), nil)
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = r.Body.Close() }()
+	if r.StatusCode == http.StatusNotFound {
+		return nil, nil
+	}
+	if r.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET client %s: %s", id, r.Status)
+	}
+	out := map[string]any{}
+	return out, json.NewDecoder(r.Body).Decode(&out)
 }

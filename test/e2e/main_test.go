@@ -48,6 +48,7 @@ type environment struct {
 	cp       *controlPlane
 	x        *crossplaneCore
 	dns      *bind
+	idp      *hydra
 	registry string
 	c        client.Client
 }
@@ -162,6 +163,11 @@ func setup(ctx context.Context) (*environment, error) {
 		return nil, err
 	}
 	phase("BIND ready", start)
+	start = time.Now()
+	if e.idp, err = startHydra(ctx); err != nil {
+		return nil, err
+	}
+	phase("Hydra ready", start)
 
 	if e.x, err = startCrossplane(ctx, cp, bins["core"]); err != nil {
 		return nil, err
@@ -200,7 +206,7 @@ func setup(ctx context.Context) (*environment, error) {
 		return nil, err
 	}
 	start = time.Now()
-	if err := configureProvider(ctx, cp.client, e.dns); err != nil {
+	if err := configureProvider(ctx, cp.client, e.dns, e.idp); err != nil {
 		return nil, err
 	}
 	phase("provider configured", start)
@@ -310,8 +316,9 @@ func waitCRDEstablished(ctx context.Context, c client.Client, name string) error
 }
 
 // configureProvider gives the provider a ClusterProviderConfig "bind" for
-// the BIND server, with the TSIG secret in a Secret, as a user would.
-func configureProvider(ctx context.Context, c client.Client, dns *bind) error {
+// the BIND server, with the TSIG secret in a Secret, and "hydra" for Hydra's
+// dynamic client registration, as a user would.
+func configureProvider(ctx context.Context, c client.Client, dns *bind, idp *hydra) error {
 	if err := waitCRDEstablished(ctx, c, "clusterproviderconfigs.homeplane.dev"); err != nil {
 		return err
 	}
@@ -331,5 +338,10 @@ func configureProvider(ctx context.Context, c client.Client, dns *bind) error {
 			},
 		},
 	})
-	return apply(ctx, c, []*unstructured.Unstructured{secret, pc}...)
+	oidc := obj("homeplane.dev/v1alpha1", "ClusterProviderConfig", "", "hydra", map[string]any{
+		"type":        "rfc7591",
+		"rfc7591":     map[string]any{"issuerURL": idp.issuer},
+		"credentials": map[string]any{"source": "None"},
+	})
+	return apply(ctx, c, []*unstructured.Unstructured{secret, pc, oidc}...)
 }
