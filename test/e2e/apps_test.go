@@ -202,8 +202,9 @@ spec:
 }
 
 // Scenario 4: a Collabora claim with 2 replicas gets an Ingress that hashes
-// on WOPISrc (every request for a document reaches the same pod) and a
-// PodDisruptionBudget; once the Deployment is available the claim is Ready.
+// on WOPISrc (every request for a document reaches the same pod), a
+// PodDisruptionBudget, NetworkPolicies and its host as an A record in BIND;
+// once the Deployment is available the claim is Ready.
 func TestCollaboraClaim(t *testing.T) {
 	ns := newNamespace(t, "e2e-collabora")
 	claim := createClaim(t, `
@@ -217,6 +218,10 @@ spec:
     replicas: 2
     route:
       ingress: {className: nginx, controller: nginx}
+    dns:
+      providerConfigRef: {name: bind}
+      zone: homeplane.test
+      target: 192.0.2.30
   writeConnectionSecretToRef: {name: office-collabora}
 `)
 	deploy := waitComposed(t, claim, gvkDeployment, 1)[0]
@@ -237,6 +242,16 @@ spec:
 	}
 	if len(sel) == 0 {
 		t.Error("PodDisruptionBudget selects nothing")
+	}
+
+	waitComposed(t, claim, gvkNetworkPolicy, 1)
+	waitComposed(t, claim, gvkRecordSet, 1)
+	err := poll(context.Background(), 60*time.Second, "office."+testZone+" A 192.0.2.30 in BIND", func() (bool, string, error) {
+		got := env.dns.records("office."+testZone, mdns.TypeA)
+		return slices.Equal(got, []string{"192.0.2.30"}), fmt.Sprintf("%v", got), nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 
 	deploymentAvailable(t, &deploy)

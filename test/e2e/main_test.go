@@ -196,12 +196,12 @@ func setup(ctx context.Context) (*environment, error) {
 	}
 	phase("function started", start)
 
-	addr, stopRegistry, err := startRegistry()
+	// The registry runs inside the test binary and ends with it.
+	addr, _, err := startRegistry()
 	if err != nil {
 		return nil, err
 	}
 	e.registry = addr
-	go func() { <-ctx.Done(); stopRegistry() }()
 	if err := installPackages(ctx, cp, e.x, bins["cli"], addr, fn, fnAddr, startProvider); err != nil {
 		return nil, err
 	}
