@@ -1,20 +1,9 @@
 package v1alpha1_test
 
 import (
-	"context"
-	"os"
+	"github.com/homeplane/homeplane/internal/xrdtest"
 	"strings"
 	"testing"
-
-	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
-	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-	celconfig "k8s.io/apiserver/pkg/apis/cel"
-	"sigs.k8s.io/yaml"
 )
 
 // The generated XRD, validated the way the API server validates a claim or
@@ -22,55 +11,7 @@ import (
 // transition rules against the old object.
 const xrdFile = "../../../package/configuration/xrds/xpostgresql.yaml"
 
-type validator struct {
-	schema validation.SchemaValidator
-	cel    *cel.Validator
-}
-
-func load(t *testing.T) *validator {
-	t.Helper()
-	b, err := os.ReadFile(xrdFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &xpv1.CompositeResourceDefinition{}
-	if err := yaml.Unmarshal(b, x); err != nil {
-		t.Fatal(err)
-	}
-	v1 := &extv1.JSONSchemaProps{}
-	if err := yaml.Unmarshal(x.Spec.Versions[0].Schema.OpenAPIV3Schema.Raw, v1); err != nil {
-		t.Fatal(err)
-	}
-	in := &apiextensions.JSONSchemaProps{}
-	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v1, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	s, err := schema.NewStructural(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, _, err := validation.NewSchemaValidator(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &validator{schema: sv, cel: cel.NewValidator(s, true, celconfig.PerCallLimit)}
-}
-
-// validate returns the errors for params (and, for an update, old params).
-func (v *validator) validate(params, old map[string]any) field.ErrorList {
-	obj := map[string]any{"spec": map[string]any{"parameters": params}}
-	var oldObj any
-	var errs field.ErrorList
-	if old == nil {
-		errs = validation.ValidateCustomResource(nil, obj, v.schema)
-	} else {
-		o := map[string]any{"spec": map[string]any{"parameters": old}}
-		oldObj = o
-		errs = validation.ValidateCustomResourceUpdate(nil, obj, o, v.schema)
-	}
-	celErrs, _ := v.cel.Validate(context.Background(), nil, nil, obj, oldObj, celconfig.RuntimeCELCostBudget)
-	return append(errs, celErrs...)
-}
+func load(t *testing.T) *xrdtest.Validator { return xrdtest.Load(t, xrdFile) }
 
 func base(kv ...any) map[string]any {
 	p := map[string]any{"version": "17", "storage": "5Gi", "topology": "single", "teamId": "homeplane", "deletionProtection": true}
@@ -120,7 +61,7 @@ func TestXRDValidation(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			errs := v.validate(tc.params, tc.old)
+			errs := v.Validate(tc.params, tc.old)
 			got := errs.ToAggregate()
 			switch {
 			case tc.wantErr == "" && got != nil:

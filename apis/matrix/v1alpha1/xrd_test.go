@@ -1,80 +1,18 @@
 package v1alpha1_test
 
 import (
-	"context"
-	"os"
+	"github.com/homeplane/homeplane/internal/xrdtest"
 	"strings"
 	"testing"
 
-	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	"github.com/google/go-cmp/cmp"
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
-	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-	celconfig "k8s.io/apiserver/pkg/apis/cel"
-	"sigs.k8s.io/yaml"
 )
 
 // xrdFile is the generated XRD: this test checks its OpenAPI schema, defaults
 // and CEL rules (transition rules too) as the API server applies them.
 const xrdFile = "../../../package/configuration/xrds/xmatrixserver.yaml"
 
-type xrd struct {
-	structural *schema.Structural
-	schema     validation.SchemaValidator
-	cel        *cel.Validator
-}
-
-func loadXRD(t *testing.T) *xrd {
-	t.Helper()
-	b, err := os.ReadFile(xrdFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &xpv1.CompositeResourceDefinition{}
-	if err := yaml.Unmarshal(b, x); err != nil {
-		t.Fatal(err)
-	}
-	v1 := &extv1.JSONSchemaProps{}
-	if err := yaml.Unmarshal(x.Spec.Versions[0].Schema.OpenAPIV3Schema.Raw, v1); err != nil {
-		t.Fatal(err)
-	}
-	in := &apiextensions.JSONSchemaProps{}
-	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v1, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	s, err := schema.NewStructural(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, _, err := validation.NewSchemaValidator(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &xrd{structural: s, schema: sv, cel: cel.NewValidator(s, true, celconfig.PerCallLimit)}
-}
-
-// validate defaults and validates params (an update when old is set).
-func (x *xrd) validate(params, old map[string]any) field.ErrorList {
-	obj := map[string]any{"spec": map[string]any{"parameters": params}}
-	defaulting.Default(obj, x.structural)
-	var oldObj any
-	var errs field.ErrorList
-	if old == nil {
-		errs = validation.ValidateCustomResource(nil, obj, x.schema)
-	} else {
-		o := map[string]any{"spec": map[string]any{"parameters": old}}
-		defaulting.Default(o, x.structural)
-		oldObj = o
-		errs = validation.ValidateCustomResourceUpdate(nil, obj, o, x.schema)
-	}
-	celErrs, _ := x.cel.Validate(context.Background(), nil, x.structural, obj, oldObj, celconfig.RuntimeCELCostBudget)
-	return append(errs, celErrs...)
-}
+func loadXRD(t *testing.T) *xrdtest.Validator { return xrdtest.Load(t, xrdFile) }
 
 func params(kv ...any) map[string]any {
 	p := map[string]any{"serverName": "example.org"}
@@ -142,7 +80,7 @@ func TestXRDValidation(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := x.validate(tc.params, tc.old).ToAggregate()
+			got := x.Validate(tc.params, tc.old).ToAggregate()
 			switch {
 			case tc.wantErr == "" && got != nil:
 				t.Errorf("want valid, got: %v", got)
@@ -159,8 +97,7 @@ func TestXRDValidation(t *testing.T) {
 // composer assumes (fn/matrix applies the same when they are missing).
 func TestXRDDefaults(t *testing.T) {
 	x := loadXRD(t)
-	obj := map[string]any{"spec": map[string]any{"parameters": params()}}
-	defaulting.Default(obj, x.structural)
+	got := x.Default(params())
 	want := map[string]any{
 		"serverName":         "example.org",
 		"implementation":     "conduit",
@@ -172,7 +109,6 @@ func TestXRDDefaults(t *testing.T) {
 		"maxUploadSize":      "20Mi",
 		"route":              map[string]any{"ingress": map[string]any{"className": "nginx", "controller": "nginx"}},
 	}
-	got := obj["spec"].(map[string]any)["parameters"]
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults: -want, +got:\n%s", diff)
 	}

@@ -1,75 +1,20 @@
 package v1alpha1_test
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 
-	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	"github.com/google/go-cmp/cmp"
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
-	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
-	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-	celconfig "k8s.io/apiserver/pkg/apis/cel"
-	"sigs.k8s.io/yaml"
 
 	"github.com/homeplane/homeplane/apis/office/v1alpha1"
+	"github.com/homeplane/homeplane/internal/xrdtest"
 )
 
 // xrdFile is the generated XRD: these tests check its OpenAPI schema, defaults
 // and CEL rules as the API server applies them.
 const xrdFile = "../../../package/configuration/xrds/xcollabora.yaml"
 
-type xrd struct {
-	structural *schema.Structural
-	schema     validation.SchemaValidator
-	cel        *cel.Validator
-}
-
-func loadXRD(t *testing.T) *xrd {
-	t.Helper()
-	b, err := os.ReadFile(xrdFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := &xpv1.CompositeResourceDefinition{}
-	if err := yaml.Unmarshal(b, x); err != nil {
-		t.Fatal(err)
-	}
-	v1 := &extv1.JSONSchemaProps{}
-	if err := yaml.Unmarshal(x.Spec.Versions[0].Schema.OpenAPIV3Schema.Raw, v1); err != nil {
-		t.Fatal(err)
-	}
-	in := &apiextensions.JSONSchemaProps{}
-	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v1, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	s, err := schema.NewStructural(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, _, err := validation.NewSchemaValidator(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &xrd{structural: s, schema: sv, cel: cel.NewValidator(s, true, celconfig.PerCallLimit)}
-}
-
-// validate defaults and validates the parameters of a new composite.
-func (x *xrd) validate(params map[string]any) field.ErrorList {
-	obj := map[string]any{"spec": map[string]any{"parameters": params}}
-	defaulting.Default(obj, x.structural)
-	errs := validation.ValidateCustomResource(nil, obj, x.schema)
-	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, x.structural, obj)...)
-	celErrs, _ := x.cel.Validate(context.Background(), nil, x.structural, obj, nil, celconfig.RuntimeCELCostBudget)
-	return append(errs, celErrs...)
-}
+func loadXRD(t *testing.T) *xrdtest.Validator { return xrdtest.Load(t, xrdFile) }
 
 func params(kv ...any) map[string]any {
 	p := map[string]any{"host": "office.example.org", "wopiHosts": []any{"https://cloud.example.org"}}
@@ -126,7 +71,7 @@ func TestXRDValidation(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got := x.validate(tc.params).ToAggregate()
+			got := x.Validate(tc.params, nil).ToAggregate()
 			switch {
 			case tc.wantErr == "" && got != nil:
 				t.Errorf("want valid, got: %v", got)
@@ -143,8 +88,7 @@ func TestXRDValidation(t *testing.T) {
 // composer assumes (fn/collabora applies the same when they are missing).
 func TestXRDDefaults(t *testing.T) {
 	x := loadXRD(t)
-	obj := map[string]any{"spec": map[string]any{"parameters": params()}}
-	defaulting.Default(obj, x.structural)
+	got := x.Default(params())
 	want := map[string]any{
 		"host":         "office.example.org",
 		"wopiHosts":    []any{"https://cloud.example.org"},
@@ -157,7 +101,6 @@ func TestXRDDefaults(t *testing.T) {
 		"image": v1alpha1.DefaultImage,
 		"route": map[string]any{"ingress": map[string]any{"className": "nginx", "controller": "nginx"}},
 	}
-	got := obj["spec"].(map[string]any)["parameters"]
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults: -want, +got:\n%s", diff)
 	}
@@ -165,9 +108,7 @@ func TestXRDDefaults(t *testing.T) {
 	// A network block gets the defaults fn/collabora assumes without one
 	// (common.Network.PoliciesEnabled and Namespace); a dns block its
 	// provider config kind.
-	obj = map[string]any{"spec": map[string]any{"parameters": params("network", map[string]any{}, "dns", dns("192.0.2.10"))}}
-	defaulting.Default(obj, x.structural)
-	p := obj["spec"].(map[string]any)["parameters"].(map[string]any)
+	p := x.Default(params("network", map[string]any{}, "dns", dns("192.0.2.10")))
 	if diff := cmp.Diff(map[string]any{"policies": "Enabled", "ingressNamespace": "ingress-nginx"}, p["network"]); diff != "" {
 		t.Errorf("network defaults: -want, +got:\n%s", diff)
 	}

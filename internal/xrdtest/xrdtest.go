@@ -1,0 +1,88 @@
+// Package xrdtest checks a generated XRD's schema the way the API server does
+// (OpenAPI validation, list sets and maps, CEL rules including transition
+// rules, and defaulting), so API tests can prove what a claim author would see
+// without running an API server.
+package xrdtest
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/yaml"
+)
+
+// Validator validates composites against one XRD's first version.
+type Validator struct {
+	structural *schema.Structural
+	schema     validation.SchemaValidator
+	cel        *cel.Validator
+}
+
+// Load reads the XRD at path.
+func Load(t testing.TB, path string) *Validator {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := &xpv1.CompositeResourceDefinition{}
+	if err := yaml.Unmarshal(b, x); err != nil {
+		t.Fatal(err)
+	}
+	v1 := &extv1.JSONSchemaProps{}
+	if err := yaml.Unmarshal(x.Spec.Versions[0].Schema.OpenAPIV3Schema.Raw, v1); err != nil {
+		t.Fatal(err)
+	}
+	in := &apiextensions.JSONSchemaProps{}
+	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v1, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := schema.NewStructural(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, _, err := validation.NewSchemaValidator(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Validator{structural: s, schema: sv, cel: cel.NewValidator(s, true, celconfig.PerCallLimit)}
+}
+
+// Default returns spec.parameters with the XRD's defaults applied.
+func (v *Validator) Default(params map[string]any) map[string]any {
+	obj := map[string]any{"spec": map[string]any{"parameters": params}}
+	defaulting.Default(obj, v.structural)
+	p, _ := obj["spec"].(map[string]any)["parameters"].(map[string]any)
+	return p
+}
+
+// Validate defaults and validates spec.parameters of a new composite, or of
+// an update from old when old is not nil.
+func (v *Validator) Validate(params, old map[string]any) field.ErrorList {
+	obj := map[string]any{"spec": map[string]any{"parameters": params}}
+	defaulting.Default(obj, v.structural)
+	var oldObj any
+	var errs field.ErrorList
+	if old == nil {
+		errs = validation.ValidateCustomResource(nil, obj, v.schema)
+	} else {
+		o := map[string]any{"spec": map[string]any{"parameters": old}}
+		defaulting.Default(o, v.structural)
+		oldObj = o
+		errs = validation.ValidateCustomResourceUpdate(nil, obj, o, v.schema)
+	}
+	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
+	celErrs, _ := v.cel.Validate(context.Background(), nil, v.structural, obj, oldObj, celconfig.RuntimeCELCostBudget)
+	return append(errs, celErrs...)
+}
