@@ -25,8 +25,11 @@ var Packages = []string{
 	"./apis/office/...",
 }
 
-// FunctionName is the name of the Function package every Composition calls.
-const FunctionName = "homeplane"
+// FunctionName is the name of the Function every Composition calls. It is
+// the name Crossplane gives the function package xpkg.homeplane.dev/homeplane/function
+// when it installs it as the Configuration's dependency (registry path
+// without the host, '/' replaced by '-').
+const FunctionName = "homeplane-function"
 
 // ConnectionSecretNamespace is where Crossplane writes the composite's own
 // connection secret for legacy (claim-backed) XRs.

@@ -27,7 +27,7 @@ import (
 // the way a user points Crossplane at a mirror.
 const (
 	pkgPrefix         = "xpkg.homeplane.dev/homeplane/"
-	functionName      = "homeplane" // the Compositions' functionRef
+	functionName      = "homeplane-function" // the Compositions' functionRef, the dependency's name
 	providerName      = "provider-homeplane"
 	configuration     = "homeplane"
 	functionTLSName   = "homeplane-function-tls-server"
