@@ -185,11 +185,24 @@ func Run(ctx context.Context, t Tools, functions, target string, c Case) ([]byte
 		"--function-annotations=render.crossplane.io/runtime=Development",
 		"--function-annotations=render.crossplane.io/runtime-development-target=" + target,
 	}
-	if c.Observed != "" {
-		args = append(args, "--observed-resources="+c.Observed)
+	tmp, err := os.MkdirTemp("", "homeplane-render-")
+	if err != nil {
+		return nil, err
 	}
-	if c.Required != "" {
-		args = append(args, "--required-resources="+c.Required)
+	defer os.RemoveAll(tmp) //nolint:errcheck // best effort.
+	for flag, path := range map[string]string{"--observed-resources=": c.Observed, "--required-resources=": c.Required} {
+		if path == "" {
+			continue
+		}
+		sub := filepath.Join(tmp, strings.Trim(flag, "-="))
+		if err := os.MkdirAll(sub, 0o700); err != nil {
+			return nil, err
+		}
+		p, err := withGeneratedKeys(path, sub)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, flag+p)
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, t.CLI, args...)
