@@ -96,7 +96,7 @@ func Compose(req *compose.Request, field string, d common.DNS, hosts []string, e
 			ObjectMeta: req.ObjectMeta(compose.DNSLabel(req.ClaimName, e.Name, string(e.Type)), "dns", "record"),
 			Spec: dnsv1alpha1.RecordSetSpec{
 				ManagedResourceSpec: xpv2.ManagedResourceSpec{
-					ProviderConfigReference: &xpv2.ProviderConfigReference{Name: d.ProviderConfigRef.Name, Kind: providerConfigKind(d.ProviderConfigRef)},
+					ProviderConfigReference: &xpv2.ProviderConfigReference{Name: d.ProviderConfigRef.Name, Kind: d.ProviderConfigRef.KindOrDefault()},
 				},
 				ForProvider: dnsv1alpha1.RecordSetParameters{Zone: zone, Name: rel, Type: e.Type, Records: append([]string(nil), e.Records...)},
 			},
@@ -167,11 +167,4 @@ func relative(name, zone string) (string, error) {
 		return rel, nil
 	}
 	return "", fmt.Errorf(errHostNotInZone, name, zone)
-}
-
-func providerConfigKind(r common.ProviderConfigReference) string {
-	if r.Kind == "" {
-		return "ClusterProviderConfig"
-	}
-	return r.Kind
 }

@@ -72,7 +72,7 @@ func Compose(req *compose.Request, s Spec) *Client {
 		ObjectMeta: req.ObjectMeta(name, s.App, "oidc-client"),
 		Spec: oidcv1alpha1.OIDCClientSpec{
 			ManagedResourceSpec: xpv2.ManagedResourceSpec{
-				ProviderConfigReference:          &xpv2.ProviderConfigReference{Name: s.ProviderConfigRef.Name, Kind: kind(s.ProviderConfigRef)},
+				ProviderConfigReference:          &xpv2.ProviderConfigReference{Name: s.ProviderConfigRef.Name, Kind: s.ProviderConfigRef.KindOrDefault()},
 				WriteConnectionSecretToReference: &xpv2.LocalSecretReference{Name: name},
 			},
 			ForProvider: oidcv1alpha1.OIDCClientParameters{
@@ -104,7 +104,7 @@ func Compose(req *compose.Request, s Spec) *Client {
 	case ready.Message != "":
 		out.NotReady = "OIDC client not ready: " + ready.Message
 	default:
-		out.NotReady = fmt.Sprintf("OIDC client not ready with provider config %s %q", kind(s.ProviderConfigRef), s.ProviderConfigRef.Name)
+		out.NotReady = fmt.Sprintf("OIDC client not ready with provider config %s %q", s.ProviderConfigRef.KindOrDefault(), s.ProviderConfigRef.Name)
 	}
 	return out
 }
@@ -130,11 +130,4 @@ func Add(res *compose.Result, c *Client) {
 		return
 	}
 	res.SetCondition(compose.Condition{Type: ConditionType, Status: metav1.ConditionFalse, Reason: "Creating", Message: c.NotReady})
-}
-
-func kind(r common.ProviderConfigReference) string {
-	if r.Kind == "" {
-		return "ClusterProviderConfig"
-	}
-	return r.Kind
 }

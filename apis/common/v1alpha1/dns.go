@@ -12,6 +12,14 @@ type ProviderConfigReference struct {
 	Kind string `json:"kind,omitempty"`
 }
 
+// KindOrDefault returns Kind, defaulted as the XRD defaults it.
+func (r ProviderConfigReference) KindOrDefault() string {
+	if r.Kind == "" {
+		return "ClusterProviderConfig"
+	}
+	return r.Kind
+}
+
 // DNS publishes the app's hosts as records in a zone.
 type DNS struct {
 	// ProviderConfigRef selects the DNS backend.
