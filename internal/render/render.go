@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/homeplane/homeplane/fn/function"
+	"github.com/homeplane/homeplane/internal/tools"
 )
 
 // Files an example directory may hold.
@@ -152,27 +153,30 @@ type Tools struct {
 	Core string
 }
 
-// FindTools returns the pinned tools, building them through hack/tools.sh
-// when needed.
-func FindTools(ctx context.Context, root string) (Tools, error) {
-	path := func(name string) (string, error) {
-		cmd := exec.CommandContext(ctx, filepath.Join(root, "hack", "tools.sh"), "path", name)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return "", fmt.Errorf("cannot find tool %s: %w", name, err)
+// ToolNames are the pinned tools a render needs (internal/tools).
+var ToolNames = []string{"crossplane", "crossplane-core"}
+
+// EnsureTools returns the pinned tools, building missing ones. A cold build
+// takes many minutes: give it a ctx without the render's deadline.
+func EnsureTools(ctx context.Context, b *tools.Builder) (Tools, error) {
+	p, err := b.Ensure(ctx, ToolNames...)
+	if err != nil {
+		return Tools{}, err
+	}
+	return Tools{CLI: p[0], Core: p[1]}, nil
+}
+
+// FindTools returns the pinned tools without building them; a missing one is
+// an error wrapping tools.ErrNotBuilt that says how to build it.
+func FindTools(b *tools.Builder) (Tools, error) {
+	var p [2]string
+	for i, n := range ToolNames {
+		var err error
+		if p[i], err = b.Find(n); err != nil {
+			return Tools{}, err
 		}
-		return strings.TrimSpace(string(out)), nil
 	}
-	cli, err := path("crossplane")
-	if err != nil {
-		return Tools{}, err
-	}
-	core, err := path("crossplane-core")
-	if err != nil {
-		return Tools{}, err
-	}
-	return Tools{CLI: cli, Core: core}, nil
+	return Tools{CLI: p[0], Core: p[1]}, nil
 }
 
 // Run renders one case against the function at target.
