@@ -1,28 +1,37 @@
 # Homeplane. `make render` and `make test` set up a fresh machine: every tool
-# they need is built from the Go module proxy (hack/tools.sh) or installed
-# from Debian packages (hack/provider-test-deps.sh).
+# they need is built from the Go module proxy (internal/tools, versions pinned
+# in internal/tools/pins.env) or installed from Debian packages
+# (hack/provider-test-deps.sh).
 
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
 OUTPUT := _output
+# The tool builder: `$(TOOLS) path NAME` prints a pinned tool's path, building
+# it first (with progress, no deadline) when it is not in the cache.
+TOOLS := $(GO) run ./hack/tools
+include internal/tools/pins.env
 
 # APIs of the composites (XRDs are generated from these).
 XR_API_DIRS := apis/common/v1alpha1 apis/database/v1alpha1 apis/matrix/v1alpha1 apis/office/v1alpha1
 
-.PHONY: all tools generate verify-generated build render validate test unit bench fuzz clean
+.PHONY: all tools e2e-tools generate verify-generated build render validate test unit short release-test bench fuzz clean
 
 all: build
 
 include hack/provider.mk
 
-## tools: build the pinned crossplane CLI, Crossplane core and controller-gen
+## tools: build the pinned tools make render and make test need (crossplane CLI, Crossplane core, controller-gen, Hydra)
 tools:
-	hack/tools.sh all
+	$(TOOLS) build test
+
+## e2e-tools: build the pinned tools make e2e needs on top (etcd, kube-apiserver, kube-controller-manager)
+e2e-tools:
+	$(TOOLS) build e2e
 
 ## generate: deepcopy, XRDs and Compositions (and the provider's CRDs)
 generate: provider-generate
-	@CG=$$(hack/tools.sh path controller-gen) && \
+	@CG=$$($(TOOLS) path controller-gen) && \
 	  $$CG object:headerFile=hack/boilerplate.go.txt $(addprefix paths=./,$(XR_API_DIRS))
 	$(GO) run ./hack/xrdgen
 
@@ -37,19 +46,33 @@ build:
 
 ## render: run the function on every example through `crossplane composition render`
 render:
-	$(GO) run ./hack/render -out $(OUTPUT)/render
+	@$(TOOLS) build crossplane crossplane-core
+	@$(TOOLS) go-build render ./hack/render $(OUTPUT)/bin/render
+	$(OUTPUT)/bin/render -out $(OUTPUT)/render
 
 ## validate: validate rendered output against the XRDs and the CRDs of what we compose
 validate:
-	$(GO) run ./hack/render -out $(OUTPUT)/render -quiet
+	@$(TOOLS) build crossplane crossplane-core
+	@$(TOOLS) go-build render ./hack/render $(OUTPUT)/bin/render
+	$(OUTPUT)/bin/render -out $(OUTPUT)/render -quiet
 	hack/validate.sh $(OUTPUT)/render
 
-## unit: go test ./... (unit, golden render and real-server tests)
-unit: provider-test-deps xpkg
-	$(GO) test -count=1 ./...
+## unit: go test ./... (unit, golden render, packaging and real-server tests; packages for this machine's architecture)
+unit: provider-test-deps
+	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
+	PACKAGE_PLATFORMS=$(HOST_PLATFORM) $(GO) test -count=1 ./...
+
+## short: the fast unit tests only (real servers, render and packaging skip under -short)
+short:
+	$(GO) test -short -count=1 ./...
 
 ## test: everything CI runs before e2e
 test: tools verify-generated unit validate
+
+## release-test: the packages test for every release platform (cross-compiles; not part of make test)
+release-test:
+	$(MAKE) --no-print-directory xpkg PLATFORMS="$(RELEASE_PLATFORMS)"
+	PACKAGE_PLATFORMS="$(RELEASE_PLATFORMS)" $(GO) test -count=1 ./test/packages
 
 ## bench: Go benchmarks (not a test gate)
 bench:
@@ -68,7 +91,11 @@ clean:
 # pushes). One version for everything: an exact git tag on HEAD, else VERSION.
 # Targets are files, so a second `make xpkg` only rebuilds what changed.
 VERSION ?= $(shell git describe --tags --exact-match 2>/dev/null || cat VERSION)
-PLATFORMS ?= linux/amd64 linux/arm64
+# Releases (make push) are multi-arch; make test and make e2e build this
+# machine's architecture only: the other is cross-compiled for no test.
+RELEASE_PLATFORMS := linux/amd64 linux/arm64
+HOST_PLATFORM := linux/$(shell $(GO) env GOARCH)
+PLATFORMS ?= $(RELEASE_PLATFORMS)
 REGISTRY ?= xpkg.homeplane.dev/homeplane
 CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
 IMAGES_DIR = $(OUTPUT)/images
@@ -114,13 +141,13 @@ xpkg: $(XPKG_FILES)
 
 $(XPKG_DIR)/function-%.xpkg: $(IMAGES_DIR)/function.oci.tar $(call pkg-sources,package/function)
 	@mkdir -p $(@D)
-	$$(hack/tools.sh path crossplane) xpkg build --package-root=package/function \
+	$$($(TOOLS) path crossplane) xpkg build --package-root=package/function \
 	  --examples-root=package/function/examples \
 	  --embed-runtime-image-tarball=$(IMAGES_DIR)/function-linux-$*.tar -o $@
 
 $(XPKG_DIR)/provider-%.xpkg: $(IMAGES_DIR)/provider.oci.tar $(call pkg-sources,package/provider) $(wildcard examples/provider/*.yaml)
 	@mkdir -p $(@D)
-	$$(hack/tools.sh path crossplane) xpkg build --package-root=package/provider \
+	$$($(TOOLS) path crossplane) xpkg build --package-root=package/provider \
 	  --examples-root=examples/provider \
 	  --embed-runtime-image-tarball=$(IMAGES_DIR)/provider-linux-$*.tar -o $@
 
@@ -128,12 +155,12 @@ $(XPKG_DIR)/configuration.xpkg: $(call pkg-sources,package/configuration) $(CONF
 	@rm -rf $(OUTPUT)/examples/configuration && mkdir -p $(@D)
 	@for f in $(CONFIG_EXAMPLES); do d=$(OUTPUT)/examples/configuration/$$(basename $$(dirname $$f)); \
 	  mkdir -p $$d && cp $$f $$d/; done
-	$$(hack/tools.sh path crossplane) xpkg build --package-root=package/configuration \
+	$$($(TOOLS) path crossplane) xpkg build --package-root=package/configuration \
 	  --examples-root=$(OUTPUT)/examples/configuration -o $@
 
 ## push: push the three packages to $(REGISTRY)/{function,provider,configuration}:$(VERSION) (function and provider as multi-arch indexes)
 push: xpkg
-	@CP=$$(hack/tools.sh path crossplane) && set -x && \
+	@CP=$$($(TOOLS) path crossplane) && set -x && \
 	$$CP xpkg push -f $(call xpkg-files,function) $(REGISTRY)/function:$(VERSION) && \
 	$$CP xpkg push -f $(call xpkg-files,provider) $(REGISTRY)/provider:$(VERSION) && \
 	$$CP xpkg push -f $(XPKG_DIR)/configuration.xpkg $(REGISTRY)/configuration:$(VERSION)
@@ -147,11 +174,10 @@ E2E_BIN = $(OUTPUT)/e2e/bin
 
 .PHONY: e2e
 ## e2e: end-to-end scenarios on a real control plane on loopback (builds pinned binaries on first use)
-e2e: provider-test-deps xpkg
-	hack/e2e-tools.sh all
-	hack/tools.sh path crossplane >/dev/null
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(E2E_BIN)/function ./fn
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(E2E_BIN)/provider ./provider
+e2e: provider-test-deps e2e-tools
+	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
+	@$(TOOLS) go-build function ./fn $(E2E_BIN)/function
+	@$(TOOLS) go-build provider ./provider $(E2E_BIN)/provider
 	E2E_FUNCTION=$(abspath $(E2E_BIN)/function) E2E_PROVIDER=$(abspath $(E2E_BIN)/provider) \
 	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
 	  $(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/...

@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the provider tests run against for real: BIND, Knot, PowerDNS
-# (sqlite3 backend) from Debian packages, and Ory Hydra built from the Go module
-# proxy. Idempotent: only missing pieces are installed or built.
+# Installs the DNS servers the provider and e2e tests run against for real:
+# BIND, Knot, PowerDNS (sqlite3 backend) from Debian packages. Idempotent: only
+# missing packages are installed. (Ory Hydra is built by internal/tools.)
 set -euo pipefail
 
-HYDRA_VERSION=v2.3.0
-TOOLS_DIR="${HOMEPLANE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/homeplane/tools}"
-mkdir -p "$TOOLS_DIR"
 log() { echo "provider-test-deps: $*" >&2; }
 
 sudo_() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
@@ -34,22 +31,4 @@ if ((${#missing[@]})); then
   if ((!had_policy)); then sudo_ rm -f /usr/sbin/policy-rc.d; fi
 fi
 
-hydra="$TOOLS_DIR/hydra-$HYDRA_VERSION"
-if [[ ! -x "$hydra" ]]; then
-  log "building hydra $HYDRA_VERSION (several minutes on first run)"
-  src=$(mktemp -d)
-  trap 'rm -rf "$src"' EXIT
-  cat >"$src/go.mod" <<MOD
-module homeplane.dev/tools/hydra
-
-go 1.25
-
-replace github.com/gobuffalo/pop/v6 => github.com/ory/pop/v6 v6.2.1-0.20241121111754-e5dfc0f3344b
-MOD
-  printf 'package tools\n\nimport _ "github.com/ory/hydra/v2"\n' >"$src/tools.go"
-  (cd "$src" && GOFLAGS=-mod=mod go get "github.com/ory/hydra/v2@$HYDRA_VERSION" >&2 \
-    && go build -tags sqlite -trimpath -o "$hydra.tmp" github.com/ory/hydra/v2 >&2)
-  mv "$hydra.tmp" "$hydra"
-  log "built $hydra"
-fi
-echo "provider-test-deps: ok (hydra at $hydra)" >&2
+echo "provider-test-deps: DNS servers installed" >&2

@@ -2,12 +2,12 @@
 #
 #   provider-generate   deepcopy + CRDs (controller-gen) and method sets for apis/{v1alpha1,dns,oidc}
 #   provider-build      build the provider binary into bin/
-#   provider-test-deps  install BIND, Knot, PowerDNS (apt) and build Ory Hydra (tools cache)
+#   provider-test-deps  install BIND, Knot, PowerDNS (apt) and build Ory Hydra (internal/tools)
 #   provider-test       unit tests + tests against real BIND/Knot/PowerDNS/Hydra
 #   provider-bench      500 RecordSets against BIND (reconciler driven directly)
-#   provider-bench-e2e  500 RecordSets through etcd + kube-apiserver (hack/e2e-tools.sh)
+#   provider-bench-e2e  500 RecordSets through etcd + kube-apiserver (make e2e-tools)
 #   provider-validate   examples/provider against the generated CRDs (crossplane CLI, offline)
-#   provider-e2e        the whole provider against etcd + kube-apiserver (hack/e2e-tools.sh), BIND and Hydra
+#   provider-e2e        the whole provider against etcd + kube-apiserver (make e2e-tools), BIND and Hydra
 
 PROVIDER_API_DIRS := apis/v1alpha1 apis/dns/v1alpha1 apis/oidc/v1alpha1
 PROVIDER_CRD_DIR  := package/provider/crds
@@ -15,7 +15,7 @@ PROVIDER_CRD_DIR  := package/provider/crds
 .PHONY: provider-generate provider-build provider-test-deps provider-test provider-bench provider-validate provider-e2e provider-bench-e2e
 
 provider-generate:
-	@CG=$$(hack/tools.sh path controller-gen) && \
+	@CG=$$($(TOOLS) path controller-gen) && \
 	  $$CG object $(addprefix paths=./,$(PROVIDER_API_DIRS)) && \
 	  rm -rf $(PROVIDER_CRD_DIR) && \
 	  $$CG crd:crdVersions=v1 $(addprefix paths=./,$(PROVIDER_API_DIRS)) output:artifacts:config=$(PROVIDER_CRD_DIR)
@@ -26,6 +26,7 @@ provider-build:
 
 provider-test-deps:
 	hack/provider-test-deps.sh
+	@$(TOOLS) build hydra
 
 provider-test:
 	go test -count=1 ./provider/... ./apis/v1alpha1/... ./apis/dns/... ./apis/oidc/... ./hack/provider-methodsets/...
@@ -34,13 +35,15 @@ provider-bench:
 	go test -count=1 -run '^$$' -bench BenchmarkRecordSets500 -benchtime 1x ./provider/internal/controller/
 
 provider-validate:
-	@CP=$$(hack/tools.sh path crossplane) && \
+	@CP=$$($(TOOLS) path crossplane) && \
 	  $$CP resource validate $(PROVIDER_CRD_DIR) examples/provider --crossplane-image= \
 	    --cache-dir=$${TMPDIR:-/tmp}/homeplane-xp-validate --error-on-missing-schemas
 
-provider-e2e:
+provider-e2e: provider-test-deps
+	$(TOOLS) build etcd kube-apiserver
 	go test -tags e2e -count=1 -v ./provider/internal/e2e/
 
 provider-bench-e2e:
+	$(TOOLS) build etcd kube-apiserver
 	E2E_MAX_RECONCILE_RATE=$${E2E_MAX_RECONCILE_RATE:-30} go test -tags e2e -count=1 -run '^$$' \
 	  -bench BenchmarkE2ERecordSets500 -benchtime 1x ./provider/internal/e2e/

@@ -12,8 +12,10 @@ rendered=${1:?usage: $0 RENDERED_DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-CROSSPLANE=$(hack/tools.sh path crossplane)
-CORE_VERSION=$(sed -n 's/^CROSSPLANE_CORE_VERSION=//p' hack/tools.sh)
+CROSSPLANE=$(go run ./hack/tools path crossplane)
+# shellcheck source=../internal/tools/pins.env
+source internal/tools/pins.env
+CORE_VERSION=$CROSSPLANE_CORE_VERSION
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

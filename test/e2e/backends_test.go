@@ -137,24 +137,7 @@ type hydra struct {
 	issuer, publicURL, adminURL string
 }
 
-const hydraVersion = "v2.3.0"
-
-func startHydra(ctx context.Context) (*hydra, error) {
-	bin := os.Getenv("HYDRA")
-	if bin == "" {
-		dir := os.Getenv("HOMEPLANE_TOOLS_DIR")
-		if dir == "" {
-			cache, err := os.UserCacheDir()
-			if err != nil {
-				return nil, err
-			}
-			dir = filepath.Join(cache, "homeplane", "tools")
-		}
-		bin = filepath.Join(dir, "hydra-"+hydraVersion)
-	}
-	if _, err := os.Stat(bin); err != nil {
-		return nil, fmt.Errorf("hydra %s not found at %s: run `make provider-test-deps`", hydraVersion, bin)
-	}
+func startHydra(ctx context.Context, bin string) (*hydra, error) {
 	pub, adm := freePort(), freePort()
 	h := &hydra{
 		publicURL: fmt.Sprintf("http://127.0.0.1:%d", pub),

@@ -23,6 +23,8 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/homeplane/homeplane/internal/tools"
 )
 
 // The namespace Crossplane core runs packages in.
@@ -35,16 +37,8 @@ const (
 	tlsServerSecret = "crossplane-tls-server"
 )
 
-// tool returns the path of a pinned binary, building it into the tools
-// cache if needed (hack/tools.sh, hack/e2e-tools.sh).
-func tool(ctx context.Context, script, name string) (string, error) {
-	out, err := command(ctx, nil, filepath.Join(repoRoot, "hack", script), "path", name)
-	if err != nil {
-		return "", err
-	}
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	return lines[len(lines)-1], nil
-}
+// toolsCache finds the pinned binaries `make e2e` built (internal/tools).
+var toolsCache = tools.New()
 
 // ourBinary returns $ENV or builds ./pkg of this module into the work dir.
 func ourBinary(ctx context.Context, envName, pkg string) (string, error) {

@@ -32,10 +32,15 @@ func coreModuleDir(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	dir := filepath.Join(trimNL(gomodcache), "github.com/crossplane/crossplane/v2@"+crossplaneCoreVersion)
+	version, err := toolsCache.Version("crossplane-core")
+	if err != nil {
+		return "", err
+	}
+	mod := "github.com/crossplane/crossplane/v2@" + version
+	dir := filepath.Join(trimNL(gomodcache), mod)
 	if _, err := os.Stat(filepath.Join(dir, "cluster", "crds")); err != nil {
-		// hack/tools.sh downloaded it when it built core; fetch it if not.
-		if _, err := command(ctx, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "download", "github.com/crossplane/crossplane/v2@"+crossplaneCoreVersion); err != nil {
+		// Building core downloaded it; fetch it if not.
+		if _, err := command(ctx, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "download", mod); err != nil {
 			return "", err
 		}
 	}

@@ -8,10 +8,10 @@
 //
 //	go test -tags e2e -count=1 -v ./test/e2e/...   (or `make e2e`)
 //
-// Binaries come from hack/e2e-tools.sh and hack/tools.sh (built into the
-// tools cache on first use); ETCD, KUBE_APISERVER, KUBE_CONTROLLER_MANAGER,
-// CROSSPLANE_CORE_E2E, CROSSPLANE, E2E_FUNCTION and E2E_PROVIDER override
-// them. E2E_KEEP=1 keeps the work directory (logs, configs) after a pass.
+// Binaries come from the tools cache (internal/tools; `make e2e` builds them
+// before the tests, never under the test's deadline); ETCD, KUBE_APISERVER,
+// KUBE_CONTROLLER_MANAGER, CROSSPLANE_CORE, CROSSPLANE, HYDRA, E2E_FUNCTION and
+// E2E_PROVIDER override them. E2E_KEEP=1 keeps the work directory (logs, configs) after a pass.
 package e2e
 
 import (
@@ -32,8 +32,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
-
-const crossplaneCoreVersion = "v2.4.2"
 
 // The zone BIND serves for the scenarios.
 const testZone = "homeplane.test."
@@ -123,14 +121,15 @@ func runMain(m *testing.M) (code int) {
 func setup(ctx context.Context) (*environment, error) {
 	start := time.Now()
 	bins := map[string]string{}
-	for _, t := range []struct{ key, script, name string }{
-		{"etcd", "e2e-tools.sh", "etcd"},
-		{"apiserver", "e2e-tools.sh", "kube-apiserver"},
-		{"kcm", "e2e-tools.sh", "kube-controller-manager"},
-		{"core", "e2e-tools.sh", "crossplane-core"},
-		{"cli", "tools.sh", "crossplane"},
+	for _, t := range []struct{ key, name string }{
+		{"etcd", "etcd"},
+		{"apiserver", "kube-apiserver"},
+		{"kcm", "kube-controller-manager"},
+		{"core", "crossplane-core"},
+		{"cli", "crossplane"},
+		{"hydra", "hydra"},
 	} {
-		p, err := tool(ctx, t.script, t.name)
+		p, err := toolsCache.Find(t.name)
 		if err != nil {
 			return nil, err
 		}
@@ -164,7 +163,7 @@ func setup(ctx context.Context) (*environment, error) {
 	}
 	phase("BIND ready", start)
 	start = time.Now()
-	if e.idp, err = startHydra(ctx); err != nil {
+	if e.idp, err = startHydra(ctx, bins["hydra"]); err != nil {
 		return nil, err
 	}
 	phase("Hydra ready", start)

@@ -3,7 +3,7 @@
 // Package e2e runs the whole provider (manager, safe-start gate, config and
 // managed resource controllers) against a real etcd + kube-apiserver, a real
 // BIND and a real Hydra, all on loopback. Build the control plane with
-// hack/e2e-tools.sh; run with `make provider-e2e`.
+// `go run ./hack/tools build e2e`; run with `make provider-e2e`.
 package e2e
 
 import (
@@ -55,16 +55,13 @@ import (
 )
 
 const (
-	etcdVersion       = "v3.6.16"
-	kubernetesVersion = "v1.35.4"
-	buildHint         = "run `hack/e2e-tools.sh` to build it"
-	crdDir            = "../../../package/provider/crds"
+	crdDir = "../../../package/provider/crds"
 )
 
 func controlPlane(t testing.TB) *rest.Config {
 	t.Helper()
-	etcd := testservers.ToolPath(t, "ETCD", "etcd", etcdVersion, buildHint)
-	apiserver := testservers.ToolPath(t, "KUBE_APISERVER", "kube-apiserver", kubernetesVersion, buildHint)
+	etcd := testservers.ToolPath(t, "etcd")
+	apiserver := testservers.ToolPath(t, "kube-apiserver")
 	dir := t.TempDir()
 
 	client, peer := testservers.FreePort(t), testservers.FreePort(t)

@@ -22,12 +22,11 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+
+	"github.com/homeplane/homeplane/internal/tools"
 )
 
 const hint = "run `make provider-test-deps` to install it"
-
-// HydraVersion is the Hydra build the tests use.
-const HydraVersion = "v2.3.0"
 
 // A DNS server under test, serving Zone with TSIG-allowed updates.
 type DNS struct {
@@ -192,6 +191,7 @@ func waitSOA(t testing.TB, d *DNS, cmd *exec.Cmd) {
 }
 
 func newDNS(t testing.TB, kind, zone string) *DNS {
+	skipShort(t)
 	return &DNS{
 		Kind: kind, Addr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), Zone: mdns.Fqdn(zone),
 		KeyName: "homeplane-test.", Algo: "hmac-sha256", Secret: secret(t, 32),
@@ -342,31 +342,18 @@ type Hydra struct {
 	Issuer, PublicURL, AdminURL string
 }
 
-// HydraBinary is where provider-test-deps builds Hydra.
+// HydraBinary is the pinned Hydra from the tools cache (internal/tools;
+// `make provider-test-deps` builds it), or $HYDRA.
 func HydraBinary(t testing.TB) string {
 	t.Helper()
-	if p := os.Getenv("HYDRA"); p != "" {
-		return p
-	}
-	dir := os.Getenv("HOMEPLANE_TOOLS_DIR")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = filepath.Join(cache, "homeplane", "tools")
-	}
-	p := filepath.Join(dir, "hydra-"+HydraVersion)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("hydra %s not found at %s: %s", HydraVersion, p, hint)
-	}
-	return p
+	return ToolPath(t, "hydra")
 }
 
 // StartHydra runs `hydra serve all --dev` with an in-memory database and
 // dynamic client registration enabled.
 func StartHydra(t testing.TB) *Hydra {
 	t.Helper()
+	skipShort(t)
 	bin := HydraBinary(t)
 	pub, adm := FreePort(t), FreePort(t)
 	h := &Hydra{
@@ -411,24 +398,24 @@ func Start(t testing.TB, dir, name string, cmd *exec.Cmd) (stop func()) {
 	return stop
 }
 
-// ToolPath finds a binary built into the tools cache (NAME-VERSION), or the
-// path in env when set; a missing one fails the test with hint.
-func ToolPath(t testing.TB, env, name, version, hint string) string {
+// ToolPath finds the pinned tool name in the tools cache (internal/tools),
+// or the binary its override variable names; a missing one fails the test
+// with how to build it.
+func ToolPath(t testing.TB, name string) string {
 	t.Helper()
-	if p := os.Getenv(env); p != "" {
-		return p
-	}
-	dir := os.Getenv("HOMEPLANE_TOOLS_DIR")
-	if dir == "" {
-		cache, err := os.UserCacheDir()
-		if err != nil {
-			t.Fatal(err)
-		}
-		dir = filepath.Join(cache, "homeplane", "tools")
-	}
-	p := filepath.Join(dir, name+"-"+version)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s %s not found at %s: %s", name, version, p, hint)
+	skipShort(t)
+	p, err := tools.New().Find(name)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return p
+}
+
+// skipShort skips a test that needs a real server: `go test -short` runs the
+// fast unit tests only.
+func skipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs a real server; not with -short")
+	}
 }
