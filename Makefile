@@ -170,14 +170,13 @@ push: xpkg
 # core on loopback, our packages from `make xpkg` pushed to a loopback
 # registry and installed as a user would, the function and provider run as
 # local processes, BIND as the DNS backend (test/e2e, build tag e2e).
-E2E_BIN = $(OUTPUT)/e2e/bin
-
 .PHONY: e2e
 ## e2e: end-to-end scenarios on a real control plane on loopback (builds pinned binaries on first use)
+# The function and provider run as local processes: the same binaries as in
+# the packages, built once by make xpkg.
 e2e: provider-test-deps e2e-tools
 	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
-	@$(TOOLS) go-build function ./fn $(E2E_BIN)/function
-	@$(TOOLS) go-build provider ./provider $(E2E_BIN)/provider
-	E2E_FUNCTION=$(abspath $(E2E_BIN)/function) E2E_PROVIDER=$(abspath $(E2E_BIN)/provider) \
+	E2E_FUNCTION=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/function) \
+	  E2E_PROVIDER=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/provider) \
 	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
 	  $(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/...
