@@ -278,6 +278,14 @@ func (b *Builder) prepare(ctx context.Context, j *job) error {
 		j.cached = true
 		return nil
 	}
+	// Wrapper modules of an interrupted build of this tool: ours, under its lock.
+	// (MkdirTemp's suffix is digits: crossplane's never match crossplane-core's.)
+	stale, _ := filepath.Glob(filepath.Join(b.Dir, ".build-"+t.Name+"-*"))
+	for _, d := range stale {
+		if strings.Trim(strings.TrimPrefix(filepath.Base(d), ".build-"+t.Name+"-"), "0123456789") == "" {
+			_ = os.RemoveAll(d)
+		}
+	}
 	b.logf("building %s %s: %s. A cold build took ~%s on 2 cores (modules downloaded in the background while earlier tools compile); progress every %s.",
 		t.Name, j.r.Version, t.Purpose, round(t.ColdBuild), round(b.Tick))
 	if j.src, err = os.MkdirTemp(b.Dir, ".build-"+t.Name+"-"); err != nil {

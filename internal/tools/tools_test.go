@@ -244,3 +244,36 @@ func TestIsPackageLine(t *testing.T) {
 		}
 	}
 }
+
+// An interrupted build leaves its wrapper module behind; the next build of
+// that tool removes it, and never another tool's (crossplane vs crossplane-core).
+func TestEnsureRemovesStaleWrappers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go build; not with -short")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	dir := t.TempDir()
+	stale := filepath.Join(dir, ".build-hello-123")
+	other := filepath.Join(dir, ".build-hello-world-456")
+	for _, d := range []string{stale, other} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := &Builder{
+		Dir: dir, Pins: Pins{"HELLO_VERSION": "v0.1.0"}, Go: goBin, Getenv: func(string) string { return "" },
+		Catalog: map[string]Tool{"hello": {Name: "hello", VersionPin: "HELLO_VERSION", Package: ".", Main: "package main\n\nfunc main() {}\n"}},
+	}
+	if _, err := b.Ensure(context.Background(), "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale wrapper %s kept: %v", stale, err)
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("another tool's wrapper was removed: %v", err)
+	}
+}
