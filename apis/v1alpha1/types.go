@@ -160,10 +160,21 @@ type ProviderConfigStatus struct {
 
 // A ProviderConfig configures how managed resources in its namespace reach a
 // DNS or OIDC backend.
+//
+// A namespaced ProviderConfig belongs to a tenant, while the provider runs
+// with cluster-wide rights, so its credentials may only come from a Secret in
+// its own namespace: Filesystem or Environment would make the provider read
+// its own service-account token or environment and send it to a backend URL
+// the tenant chose. The API server refuses any other source; the provider
+// refuses it again when it connects, together with a secretRef in another
+// namespace. ClusterProviderConfig, owned by the cluster admin, keeps every
+// source.
 type ProviderConfig struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// +kubebuilder:validation:XValidation:rule="self.credentials.source == 'Secret'",message="a namespaced ProviderConfig may only use credentials.source Secret (a Secret in its own namespace); Filesystem, Environment and None are reserved to ClusterProviderConfig"
+	// +kubebuilder:validation:XValidation:rule="self.credentials.source != 'Secret' || has(self.credentials.secretRef)",message="credentials.source Secret needs credentials.secretRef"
 	Spec   ProviderConfigSpec   `json:"spec"`
 	Status ProviderConfigStatus `json:"status,omitempty"`
 }
