@@ -149,7 +149,7 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.RecordSet) (manage
 	if c.Wrap != nil {
 		cl = c.Wrap(cl)
 	}
-	return NewExternal(cl, dnsc.Owner{ID: cfg.OwnerID(), Resource: cr.GetNamespace() + "/" + cr.GetName()}), nil
+	return NewExternal(cl, dnsc.ResourceOwner(cfg.OwnerID(), cr.GetNamespace(), cr.GetName())), nil
 }
 
 // External reconciles one RecordSet against a DNS backend.
@@ -176,6 +176,10 @@ func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
 	}
 	if !mdns.IsSubDomain(zone, s.FQDN) {
 		return "", nil, fmt.Errorf("%s: %s is outside zone %s", errSpec, s.FQDN, zone)
+	}
+	// Managing a marker would let one resource overwrite another's ownership.
+	if dnsc.IsMarkerName(s.FQDN) {
+		return "", nil, fmt.Errorf("%s: %s: %w", errSpec, s.FQDN, dnsc.ErrReservedName)
 	}
 	if en := meta.GetExternalName(cr); en != "" && !strings.EqualFold(en, ExternalName(cr)) {
 		return "", nil, fmt.Errorf(errExternalName, en, ExternalName(cr))
