@@ -45,6 +45,7 @@ const (
 	errUpdate     = "cannot update OIDC client"
 	errRotate     = "cannot rotate client secret"
 	errDelete     = "cannot delete OIDC client"
+	errNotOurs    = "%s: client %q"
 	msgSecretLost = "the backend cannot return the client secret and none is stored; set the " + v1alpha1.AnnotationRotateSecret + " annotation to issue a new one"
 )
 
@@ -140,18 +141,65 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (manag
 	if err != nil {
 		return nil, fmt.Errorf(errConnect+": %w", cfg.Spec.Type, err)
 	}
-	return NewExternal(cl, c.Kube), nil
+	return NewExternal(cl, c.Kube).WithOwnership(oidc.OwnerMarker(cfg.OwnerID(), cr.GetNamespace(), cr.GetName()),
+		cfg.Kind == apisv1alpha1.ClusterProviderConfigKind), nil
 }
 
 // External reconciles one OIDCClient.
 type External struct {
 	oidc oidc.Client
 	kube client.Reader
+	// owner is this resource's ownership marker (oidc.OwnerMarker).
+	owner string
+	// shared is true when the backend credentials are the admin's
+	// (ClusterProviderConfig), so any client they can see is not
+	// necessarily the tenant's.
+	shared bool
 }
 
 // NewExternal returns an external client; kube reads the connection secret.
 func NewExternal(c oidc.Client, kube client.Reader) *External {
 	return &External{oidc: c, kube: kube}
+}
+
+// WithOwnership sets the ownership marker e writes and accepts, and whether
+// the backend credentials come from a ClusterProviderConfig.
+func (e *External) WithOwnership(owner string, shared bool) *External {
+	e.owner, e.shared = owner, shared
+	return e
+}
+
+// checkOwner decides whether the observed client is this resource's:
+//   - a client whose marker names another owner never is (ErrOwnedByOther),
+//     whatever the connection secret says: a tenant can write a Secret in
+//     its namespace that looks like a connection secret;
+//   - a client with this resource's marker is;
+//   - an unmarked client is when the state came from this resource's own
+//     connection secret (clients registered before markers existed, and
+//     backends that cannot store one), or, to adopt it, when the
+//     credentials are the tenant's own (namespaced ProviderConfig); through
+//     a ClusterProviderConfig an unmarked client found only by its
+//     external name is refused (ErrUnmarked).
+func (e *External) checkOwner(obs *oidc.Observed, fromSecret bool) error {
+	switch got := obs.Spec.Owner; {
+	case got == e.owner:
+		return nil
+	case got != "":
+		return oidc.ErrOwnedByOther
+	case fromSecret || !e.shared:
+		return nil
+	default:
+		return oidc.ErrUnmarked
+	}
+}
+
+// DefaultClientID is the client ID asked for when spec.forProvider.clientID
+// is empty: "<namespace>.<name>". A namespace holds no ".", so two resources
+// never ask for the same one (with "-", a-b/c and a/b-c would). Clients
+// registered earlier under "<namespace>-<name>" keep their ID: Update sends
+// the stored one.
+func DefaultClientID(cr *v1alpha1.OIDCClient) string {
+	return cr.GetNamespace() + "." + cr.GetName()
 }
 
 // Spec maps the resource to the backend-neutral spec.
@@ -164,7 +212,7 @@ func Spec(cr *v1alpha1.OIDCClient) oidc.Spec {
 		Public: p.ClientType == v1alpha1.ClientTypePublic, PKCE: p.PKCE,
 	}
 	if s.ClientID == "" {
-		s.ClientID = cr.GetNamespace() + "-" + cr.GetName()
+		s.ClientID = DefaultClientID(cr)
 	}
 	if len(s.GrantTypes) == 0 {
 		s.GrantTypes = []string{"authorization_code", "refresh_token"}
@@ -182,24 +230,26 @@ func Spec(cr *v1alpha1.OIDCClient) oidc.Spec {
 	return s
 }
 
-// stored reads what earlier reconciles kept in the connection secret.
-func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.State, error) {
+// stored reads what earlier reconciles kept in the connection secret, and
+// whether the state came from there (rather than from the external name
+// alone).
+func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.State, bool, error) {
 	st := oidc.State{ClientID: meta.GetExternalName(cr)}
 	ref := cr.Spec.WriteConnectionSecretToReference
 	if ref == nil {
-		return st, nil
+		return st, false, nil
 	}
 	s := &corev1.Secret{}
 	err := e.kube.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: ref.Name}, s)
 	if kerrors.IsNotFound(err) {
-		return st, nil
+		return st, false, nil
 	}
 	if err != nil {
-		return st, fmt.Errorf(errGetSecret+": %w", cr.GetNamespace(), ref.Name, err)
+		return st, false, fmt.Errorf(errGetSecret+": %w", cr.GetNamespace(), ref.Name, err)
 	}
 	// Only trust a secret this resource controls.
 	if c := metav1.GetControllerOf(s); c == nil || c.UID != cr.GetUID() {
-		return st, nil
+		return st, false, nil
 	}
 	d := s.Data
 	if id := string(d[oidc.KeyClientID]); id != "" && (st.ClientID == "" || st.ClientID == id) {
@@ -208,8 +258,20 @@ func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.St
 		st.ClientSecret = string(d[oidc.KeyClientSecret])
 		st.RegistrationAccessToken = string(d[oidc.KeyRegistrationAccessToken])
 		st.RegistrationClientURI = string(d[oidc.KeyRegistrationClientURI])
+		return st, true, nil
 	}
-	return st, nil
+	return st, false, nil
+}
+
+// spec is Spec(cr) with this resource's ownership marker, keeping the
+// client ID of an existing client (st) when the resource does not set one.
+func (e *External) spec(cr *v1alpha1.OIDCClient, st oidc.State) oidc.Spec {
+	s := Spec(cr)
+	s.Owner = e.owner
+	if cr.Spec.ForProvider.ClientID == "" && st.ClientID != "" {
+		s.ClientID = st.ClientID
+	}
+	return s
 }
 
 func (e *External) details(ctx context.Context, st oidc.State) (managed.ConnectionDetails, string, error) {
@@ -238,7 +300,7 @@ func (e *External) details(ctx context.Context, st oidc.State) (managed.Connecti
 // Observe reads the client and republishes the stored secret, which some
 // backends cannot return on read.
 func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalObservation, error) {
-	st, err := e.stored(ctx, cr)
+	st, fromSecret, err := e.stored(ctx, cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
@@ -251,6 +313,14 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 	}
 	if err != nil {
 		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+	}
+	// Nothing of a client that is not ours is published or changed.
+	if err := e.checkOwner(obs, fromSecret); err != nil {
+		if meta.WasDeleted(cr) {
+			// Deleting the resource leaves someone else's client alone.
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+		return managed.ExternalObservation{}, fmt.Errorf(errNotOurs+": %w", errObserve, st.ClientID, err)
 	}
 	if obs.ClientSecret != "" {
 		st.ClientSecret = obs.ClientSecret
@@ -265,7 +335,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 	cr.Status.AtProvider.ClientID = st.ClientID
 	cr.Status.AtProvider.IssuerURL = iss
 	cr.Status.AtProvider.RegistrationClientURI = st.RegistrationClientURI
-	want := Spec(cr)
+	want := e.spec(cr, st)
 	if st.ClientSecret == "" && !want.Public {
 		cr.SetConditions(xpv2.Available().WithMessage(msgSecretLost))
 	} else {
@@ -282,7 +352,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 // Create registers the client and publishes its credentials.
 func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalCreation, error) {
 	cr.SetConditions(xpv2.Creating())
-	st, err := e.oidc.Create(ctx, Spec(cr))
+	st, err := e.oidc.Create(ctx, e.spec(cr, oidc.State{}))
 	if err != nil {
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
@@ -300,7 +370,7 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 // Update applies spec changes and, when asked through the annotation,
 // rotates the secret.
 func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalUpdate, error) {
-	st, err := e.stored(ctx, cr)
+	st, _, err := e.stored(ctx, cr)
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
@@ -310,7 +380,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 		}
 		cr.Status.AtProvider.SecretRotation = want
 	}
-	if st, err = e.oidc.Update(ctx, Spec(cr), st); err != nil {
+	if st, err = e.oidc.Update(ctx, e.spec(cr, st), st); err != nil {
 		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
 	}
 	cd, _, err := e.details(ctx, st)
@@ -323,7 +393,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 // Delete removes the client.
 func (e *External) Delete(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
-	st, err := e.stored(ctx, cr)
+	st, _, err := e.stored(ctx, cr)
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}
