@@ -71,6 +71,15 @@ type RFC7591Config struct {
 	// RegistrationEndpoint overrides the one announced by discovery.
 	// +optional
 	RegistrationEndpoint string `json:"registrationEndpoint,omitempty"`
+
+	// AdminURL of an Ory Hydra admin API (e.g. http://hydra-admin:4445).
+	// RFC 7592 answers 401 both for a deleted client and for a rejected
+	// registration access token, so without it the provider reports a
+	// rejected token and never registers a replacement on its own; with it,
+	// a client that GET /admin/clients/{id} answers 404 for is registered
+	// anew.
+	// +optional
+	AdminURL string `json:"adminURL,omitempty"`
 }
 
 // KeycloakConfig talks to the Keycloak admin REST API.
@@ -125,8 +134,9 @@ type ProviderConfigSpec struct {
 	// Type of backend.
 	Type BackendType `json:"type"`
 
-	// OwnerID is written into DNS ownership markers; two control planes
-	// sharing a zone must use different values.
+	// OwnerID is written into ownership markers (DNS TXT markers, keycloak
+	// client attributes) with the managed resource's namespace and name; two
+	// control planes sharing a zone or realm must use different values.
 	// +kubebuilder:default=homeplane
 	// +optional
 	OwnerID string `json:"ownerID,omitempty"`

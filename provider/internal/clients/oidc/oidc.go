@@ -14,6 +14,12 @@ var (
 	// backend gives only for a client that is really gone (an admin API's
 	// 404). The controller registers a new client on it.
 	ErrNotFound = errors.New("client not found")
+	// ErrTokenRejected means an RFC 7592 endpoint answered 401 (or 404) to
+	// the registration access token. RFC 7592 §2.1 answers 401 both for a
+	// deleted client and for a revoked or rotated-away token, so this is no
+	// proof that the client is gone; the controller reports it and does not
+	// register a new client.
+	ErrTokenRejected = errors.New("the OpenID provider rejected the registration access token: the client may be deleted, or the token revoked or rotated (RFC 7592 cannot tell which); not registering a new client")
 	// ErrOwnedByOther means the client carries another resource's
 	// ownership marker.
 	ErrOwnedByOther = errors.New("client is owned by another resource (its ownership marker names another owner)")

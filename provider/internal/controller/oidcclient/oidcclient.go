@@ -122,7 +122,7 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (manag
 			return nil, errors.New(errNeedSecret)
 		}
 		cl, err = rfc7591.New(rfc7591.Config{IssuerURL: b.IssuerURL, RegistrationEndpoint: b.RegistrationEndpoint,
-			InitialAccessToken: cred, HTTP: c.HTTP})
+			AdminURL: b.AdminURL, InitialAccessToken: cred, HTTP: c.HTTP})
 	case apisv1alpha1.BackendKeycloak:
 		b := cfg.Spec.Keycloak
 		if b == nil {
@@ -309,6 +309,13 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 	}
 	obs, err := e.oidc.Get(ctx, st)
 	if errors.Is(err, oidc.ErrNotFound) {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	// A rejected registration access token is not proof that the client
+	// is gone, so it is reported (Synced=False) rather than replaced; only
+	// while the resource is being deleted, after our RFC 7592 DELETE (which
+	// makes the server answer 401), is it taken as gone.
+	if errors.Is(err, oidc.ErrTokenRejected) && meta.WasDeleted(cr) {
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if err != nil {
