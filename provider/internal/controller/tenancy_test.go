@@ -13,6 +13,7 @@ import (
 
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
+	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
 	"github.com/homeplane/homeplane/provider/internal/controller/pcfg"
 	"github.com/homeplane/homeplane/provider/internal/testservers"
@@ -92,6 +93,14 @@ func testRecordSetTenants(t *testing.T, srv *testservers.DNS, e *env) {
 	}
 	assertA("tenant-b without adopt")
 
+	// Nor with the very same records: not reported Ready without owning it.
+	same := types.NamespacedName{Namespace: "tenant-b", Name: "same"}
+	e.create(recordSet(same.Namespace, same.Name, "shared", "192.0.2.10"))
+	if c := synced(same); c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, dnsc.ErrNotOwned.Error()) {
+		t.Fatalf("tenant-b with tenant-a's records: Synced %s %q", c.Status, c.Message)
+	}
+	assertA("tenant-b with tenant-a's records")
+
 	// adopt: true does not take a set another resource owns.
 	bAdopt := types.NamespacedName{Namespace: "tenant-b", Name: "grab"}
 	rs := recordSet(bAdopt.Namespace, bAdopt.Name, "shared", "203.0.113.66")
@@ -114,7 +123,7 @@ func testRecordSetTenants(t *testing.T, srv *testservers.DNS, e *env) {
 	assertA("tenant-b managing the marker")
 
 	// Deleting tenant-b's resources leaves tenant-a's set alone.
-	for _, k := range []types.NamespacedName{b, bAdopt, bMarker} {
+	for _, k := range []types.NamespacedName{b, same, bAdopt, bMarker} {
 		if err := e.kube.Delete(ctx, e.get(k)); err != nil {
 			t.Fatal(err)
 		}
@@ -126,6 +135,22 @@ func testRecordSetTenants(t *testing.T, srv *testservers.DNS, e *env) {
 		}
 	}
 	assertA("tenant-b's resources deleted")
+
+	// adopt: true takes a hand-made set with the very same records: it is
+	// marked as the adopter's, so it is really managed (and deleted) now.
+	hand, _ := dnsc.ParseSet(srv.Zone, "hand", "A", 300, []string{"198.51.100.20"})
+	dnstest.OutOfBand(t, srv, hand)
+	adopt := types.NamespacedName{Namespace: "tenant-c", Name: "hand"}
+	rs = recordSet(adopt.Namespace, adopt.Name, "hand", "198.51.100.20")
+	rs.Spec.ForProvider.Adopt = true
+	e.create(rs)
+	if c := synced(adopt); c.Status != corev1.ConditionTrue || !ready(e.get(adopt)) {
+		t.Fatalf("adopting a hand-made set: Synced %s %q", c.Status, c.Message)
+	}
+	if m, err := check.Marker(ctx, srv.Zone, hand.FQDN, hand.Type); err != nil ||
+		!slices.Equal(m, []string{dnsc.ResourceOwner("homeplane", "tenant-c", "hand").MarkerText()}) {
+		t.Fatalf("adopted set's marker %q, %v", m, err)
+	}
 
 	// A namespaced ProviderConfig may not read the provider's files.
 	pc := &apisv1alpha1.ProviderConfig{

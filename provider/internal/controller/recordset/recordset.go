@@ -211,11 +211,24 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
 	}
+	upToDate := got.Equal(want)
+	// A set this resource never created (another tenant's, a hand-made one
+	// to adopt) may already hold the wanted records: read its marker, so it
+	// goes through Update, which takes it over only when allowed and
+	// otherwise reports why, instead of being reported Ready unowned. Sets
+	// the resource created keep to one query per Observe.
+	if upToDate && meta.GetExternalCreateSucceeded(cr).IsZero() {
+		marker, err := e.dns.Marker(ctx, zone, want.FQDN, want.Type)
+		if err != nil {
+			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+		}
+		upToDate = dnsc.IsOurs(marker, e.owner)
+	}
 	ttl := int64(got.TTL)
 	cr.Status.AtProvider.TTL = &ttl
 	cr.Status.AtProvider.Records = got.Records()
 	cr.SetConditions(xpv2.Available())
-	return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: got.Equal(want)}, nil
+	return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: upToDate}, nil
 }
 
 // Create writes the set and its ownership marker.
