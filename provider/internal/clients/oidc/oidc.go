@@ -23,9 +23,10 @@ var (
 	// ErrOwnedByOther means the client carries another resource's
 	// ownership marker.
 	ErrOwnedByOther = errors.New("client is owned by another resource (its ownership marker names another owner)")
-	// ErrUnmarked means a client without an ownership marker was to be
+	// ErrUnmarked means a client without an ownership marker, which the
+	// provider has not recorded in the resource's status either, was to be
 	// adopted through a ClusterProviderConfig.
-	ErrUnmarked = errors.New("client carries no ownership marker; through a ClusterProviderConfig only a client marked for this resource can be adopted")
+	ErrUnmarked = errors.New("client carries no ownership marker and is not recorded in this resource's status; through a ClusterProviderConfig only a client marked for this resource can be adopted")
 	// ErrAuth means the backend rejected our credentials.
 	ErrAuth = errors.New("backend rejected the credentials")
 	// ErrRotateUnsupported means the backend cannot issue a new secret
@@ -78,6 +79,10 @@ type Observed struct {
 	ClientSecret string
 	// ID is the backend's internal id.
 	ID string
+	// ReadWithClientToken is true when the backend answered only because
+	// the request carried a credential of this very client (the RFC 7592
+	// registration access token): proof that the caller holds the client.
+	ReadWithClientToken bool
 }
 
 // A Client manages OIDC clients at one backend.

@@ -46,6 +46,7 @@ const (
 	errRotate     = "cannot rotate client secret"
 	errDelete     = "cannot delete OIDC client"
 	errNotOurs    = "%s: client %q"
+	errRecord     = "created client %q but cannot record it in status.atProvider"
 	msgSecretLost = "the backend cannot return the client secret and none is stored; set the " + v1alpha1.AnnotationRotateSecret + " annotation to issue a new one"
 )
 
@@ -141,8 +142,10 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (manag
 	if err != nil {
 		return nil, fmt.Errorf(errConnect+": %w", cfg.Spec.Type, err)
 	}
-	return NewExternal(cl, c.Kube).WithOwnership(oidc.OwnerMarker(cfg.OwnerID(), cr.GetNamespace(), cr.GetName()),
-		cfg.Kind == apisv1alpha1.ClusterProviderConfigKind), nil
+	e := NewExternal(cl, c.Kube).WithOwnership(oidc.OwnerMarker(cfg.OwnerID(), cr.GetNamespace(), cr.GetName()),
+		cfg.Kind == apisv1alpha1.ClusterProviderConfigKind)
+	e.status = c.Kube
+	return e, nil
 }
 
 // External reconciles one OIDCClient.
@@ -155,6 +158,9 @@ type External struct {
 	// (ClusterProviderConfig), so any client they can see is not
 	// necessarily the tenant's.
 	shared bool
+	// status, when set, records the new client's ID in the resource's
+	// status right after Create (see recordCreated).
+	status client.StatusClient
 }
 
 // NewExternal returns an external client; kube reads the connection secret.
@@ -169,24 +175,28 @@ func (e *External) WithOwnership(owner string, shared bool) *External {
 	return e
 }
 
-// checkOwner decides whether the observed client is this resource's:
+// checkOwner decides whether the observed client (read with state st) is
+// cr's:
 //   - a client whose marker names another owner never is (ErrOwnedByOther),
-//     whatever the connection secret says: a tenant can write a Secret in
-//     its namespace that looks like a connection secret;
-//   - a client with this resource's marker is;
-//   - an unmarked client is when the state came from this resource's own
-//     connection secret (clients registered before markers existed, and
-//     backends that cannot store one), or, to adopt it, when the
-//     credentials are the tenant's own (namespaced ProviderConfig); through
-//     a ClusterProviderConfig an unmarked client found only by its
-//     external name is refused (ErrUnmarked).
-func (e *External) checkOwner(obs *oidc.Observed, fromSecret bool) error {
+//     whatever the connection secret says: a tenant that may write Secrets
+//     can make one look like a connection secret;
+//   - a client with cr's marker is;
+//   - an unmarked client is when the credentials are the tenant's own
+//     (namespaced ProviderConfig: what they reach is the tenant's anyway);
+//   - through a ClusterProviderConfig an unmarked client is cr's only with
+//     proof a tenant cannot forge: it was read with its RFC 7592
+//     registration access token, or its ID is the one the provider recorded
+//     in cr's status (clients registered before markers existed; backends
+//     without a place for a marker). Otherwise ErrUnmarked.
+func (e *External) checkOwner(cr *v1alpha1.OIDCClient, obs *oidc.Observed, st oidc.State) error {
 	switch got := obs.Spec.Owner; {
 	case got == e.owner:
 		return nil
 	case got != "":
 		return oidc.ErrOwnedByOther
-	case fromSecret || !e.shared:
+	case !e.shared, obs.ReadWithClientToken:
+		return nil
+	case st.ClientID != "" && cr.Status.AtProvider.ClientID == st.ClientID:
 		return nil
 	default:
 		return oidc.ErrUnmarked
@@ -230,26 +240,24 @@ func Spec(cr *v1alpha1.OIDCClient) oidc.Spec {
 	return s
 }
 
-// stored reads what earlier reconciles kept in the connection secret, and
-// whether the state came from there (rather than from the external name
-// alone).
-func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.State, bool, error) {
+// stored reads what earlier reconciles kept in the connection secret.
+func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.State, error) {
 	st := oidc.State{ClientID: meta.GetExternalName(cr)}
 	ref := cr.Spec.WriteConnectionSecretToReference
 	if ref == nil {
-		return st, false, nil
+		return st, nil
 	}
 	s := &corev1.Secret{}
 	err := e.kube.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: ref.Name}, s)
 	if kerrors.IsNotFound(err) {
-		return st, false, nil
+		return st, nil
 	}
 	if err != nil {
-		return st, false, fmt.Errorf(errGetSecret+": %w", cr.GetNamespace(), ref.Name, err)
+		return st, fmt.Errorf(errGetSecret+": %w", cr.GetNamespace(), ref.Name, err)
 	}
 	// Only trust a secret this resource controls.
 	if c := metav1.GetControllerOf(s); c == nil || c.UID != cr.GetUID() {
-		return st, false, nil
+		return st, nil
 	}
 	d := s.Data
 	if id := string(d[oidc.KeyClientID]); id != "" && (st.ClientID == "" || st.ClientID == id) {
@@ -258,9 +266,8 @@ func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.St
 		st.ClientSecret = string(d[oidc.KeyClientSecret])
 		st.RegistrationAccessToken = string(d[oidc.KeyRegistrationAccessToken])
 		st.RegistrationClientURI = string(d[oidc.KeyRegistrationClientURI])
-		return st, true, nil
 	}
-	return st, false, nil
+	return st, nil
 }
 
 // spec is Spec(cr) with this resource's ownership marker, keeping the
@@ -300,7 +307,7 @@ func (e *External) details(ctx context.Context, st oidc.State) (managed.Connecti
 // Observe reads the client and republishes the stored secret, which some
 // backends cannot return on read.
 func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalObservation, error) {
-	st, fromSecret, err := e.stored(ctx, cr)
+	st, err := e.stored(ctx, cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
@@ -322,7 +329,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 	}
 	// Nothing of a client that is not ours is published or changed.
-	if err := e.checkOwner(obs, fromSecret); err != nil {
+	if err := e.checkOwner(cr, obs, st); err != nil {
 		if meta.WasDeleted(cr) {
 			// Deleting the resource leaves someone else's client alone.
 			return managed.ExternalObservation{ResourceExists: false}, nil
@@ -367,6 +374,9 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 	cr.Status.AtProvider.ClientID = st.ClientID
 	// A new client has a new secret: any rotation request is satisfied.
 	cr.Status.AtProvider.SecretRotation = cr.GetAnnotations()[v1alpha1.AnnotationRotateSecret]
+	if err := e.recordCreated(ctx, cr); err != nil {
+		return managed.ExternalCreation{}, err
+	}
 	cd, _, err := e.details(ctx, st)
 	if err != nil {
 		return managed.ExternalCreation{}, err
@@ -374,10 +384,30 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 	return managed.ExternalCreation{ConnectionDetails: cd}, nil
 }
 
+// recordCreated persists status.atProvider (the new client's ID, the
+// satisfied rotation request) at once: the managed reconciler reverts status
+// changes made in Create when it stores the external-name annotation, and
+// the recorded ID is what proves, through a ClusterProviderConfig, that an
+// unmarked client is this resource's (checkOwner). It patches a copy, so the
+// reconciler's own update of cr meets a conflict, re-reads cr (with this
+// status) and reapplies its annotations.
+func (e *External) recordCreated(ctx context.Context, cr *v1alpha1.OIDCClient) error {
+	if e.status == nil {
+		return nil
+	}
+	cp := cr.DeepCopy()
+	base := cp.DeepCopy()
+	base.Status.AtProvider = v1alpha1.OIDCClientObservation{}
+	if err := e.status.Status().Patch(ctx, cp, client.MergeFrom(base)); err != nil {
+		return fmt.Errorf(errRecord+": %w", cr.Status.AtProvider.ClientID, err)
+	}
+	return nil
+}
+
 // Update applies spec changes and, when asked through the annotation,
 // rotates the secret.
 func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalUpdate, error) {
-	st, _, err := e.stored(ctx, cr)
+	st, err := e.stored(ctx, cr)
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
@@ -400,7 +430,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 // Delete removes the client.
 func (e *External) Delete(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
-	st, _, err := e.stored(ctx, cr)
+	st, err := e.stored(ctx, cr)
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}

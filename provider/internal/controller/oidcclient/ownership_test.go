@@ -26,6 +26,8 @@ import (
 type memIdP struct {
 	clients map[string]*oidc.Observed // by client ID
 	next    int
+	// noMarks makes it a backend without a place for markers (authentik).
+	noMarks bool
 }
 
 func (m *memIdP) Issuer(context.Context) (string, error) { return "https://idp.example/", nil }
@@ -44,6 +46,9 @@ func (m *memIdP) Create(_ context.Context, s oidc.Spec) (oidc.State, error) {
 		return oidc.State{}, fmt.Errorf("client %s already exists", s.ClientID)
 	}
 	m.next++
+	if m.noMarks {
+		s.Owner = ""
+	}
 	m.clients[s.ClientID] = &oidc.Observed{Spec: s, ClientSecret: fmt.Sprintf("secret-%d", m.next), ID: fmt.Sprint(m.next)}
 	return oidc.State{ClientID: s.ClientID, ID: fmt.Sprint(m.next), ClientSecret: fmt.Sprintf("secret-%d", m.next)}, nil
 }
@@ -52,6 +57,9 @@ func (m *memIdP) Update(_ context.Context, s oidc.Spec, st oidc.State) (oidc.Sta
 	c, ok := m.clients[st.ClientID]
 	if !ok {
 		return st, oidc.ErrNotFound
+	}
+	if m.noMarks {
+		s.Owner = ""
 	}
 	c.Spec = s
 	return st, nil
@@ -65,7 +73,7 @@ func (m *memIdP) Delete(_ context.Context, st oidc.State) error {
 }
 
 func (m *memIdP) UpToDate(want oidc.Spec, got *oidc.Observed) bool {
-	return oidc.UpToDate(want, got.Spec) && want.Owner == got.Spec.Owner
+	return oidc.UpToDate(want, got.Spec) && (m.noMarks || want.Owner == got.Spec.Owner)
 }
 
 func tenantClient(ns, name string) *v1alpha1.OIDCClient {
@@ -164,13 +172,37 @@ func TestOwnershipBetweenNamespaces(t *testing.T) {
 		t.Fatalf("after adoption: client %q owner %q", got.ClientID, got.Owner)
 	}
 
+	// A client the backend cannot mark (authentik) is known by the ID the
+	// provider recorded in status, which a tenant cannot write; a forged
+	// connection secret (even with a registration access token in it)
+	// does not make another tenant's unmarked client its own.
+	idp.clients["tenant-a-auth"] = &oidc.Observed{Spec: oidc.Spec{ClientID: "tenant-a-auth"}, ClientSecret: "auth-secret", ID: "7"}
+	forger := tenantClient("tenant-b", "auth")
+	meta.SetExternalName(forger, "tenant-a-auth")
+	publish(t, kube, forger, managed.ConnectionDetails{oidc.KeyClientID: []byte("tenant-a-auth"), oidc.KeyID: []byte("7"),
+		oidc.KeyRegistrationAccessToken: []byte("made-up")})
+	obs, err = external(idp, kube, forger, true).Observe(ctx, forger)
+	if !errors.Is(err, oidc.ErrUnmarked) {
+		t.Fatalf("tenant-b forging a secret for an unmarked client: %+v %v; want ErrUnmarked", obs, err)
+	}
+	noSecret(t, obs)
+	owner := tenantClient("tenant-a", "auth")
+	meta.SetExternalName(owner, "tenant-a-auth")
+	owner.Status.AtProvider.ClientID = "tenant-a-auth"
+	publish(t, kube, owner, managed.ConnectionDetails{oidc.KeyClientID: []byte("tenant-a-auth"), oidc.KeyID: []byte("7")})
+	if obs, err = external(idp, kube, owner, true).Observe(ctx, owner); err != nil || string(obs.ConnectionDetails[oidc.KeyClientSecret]) != "auth-secret" {
+		t.Fatalf("tenant-a's own unmarked client: %+v %v", obs, err)
+	}
+
 	// A client registered before markers existed under the old default ID
 	// "<namespace>-<name>", known from its own connection secret: still its
-	// resource's, marked on the next update, and not renamed.
+	// resource's (the provider recorded its ID in status), marked on the
+	// next update, and not renamed.
 	old := tenantClient("tenant-a", "old")
 	idp.clients["tenant-a-old"] = &oidc.Observed{Spec: oidc.Spec{ClientID: "tenant-a-old", RedirectURIs: old.Spec.ForProvider.RedirectURIs,
 		GrantTypes: []string{"authorization_code", "refresh_token"}, Scopes: []string{"openid", "profile", "email"}}, ClientSecret: "old-secret", ID: "99"}
 	meta.SetExternalName(old, "tenant-a-old")
+	old.Status.AtProvider.ClientID = "tenant-a-old" // as earlier releases recorded it
 	publish(t, kube, old, managed.ConnectionDetails{oidc.KeyClientID: []byte("tenant-a-old"), oidc.KeyID: []byte("99"), oidc.KeyClientSecret: []byte("old-secret")})
 	eo := external(idp, kube, old, true)
 	obs, err = eo.Observe(ctx, old)

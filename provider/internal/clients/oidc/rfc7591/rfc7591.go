@@ -249,7 +249,7 @@ func (c *Client) Get(ctx context.Context, st oidc.State) (*oidc.Observed, error)
 	if err != nil {
 		return nil, err
 	}
-	return &oidc.Observed{Spec: out.spec(), ClientSecret: out.ClientSecret, ID: out.ClientID}, nil
+	return &oidc.Observed{Spec: out.spec(), ClientSecret: out.ClientSecret, ID: out.ClientID, ReadWithClientToken: true}, nil
 }
 
 // confirmGone turns a rejected registration access token (rejected, the
