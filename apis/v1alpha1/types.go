@@ -71,6 +71,15 @@ type RFC7591Config struct {
 	// RegistrationEndpoint overrides the one announced by discovery.
 	// +optional
 	RegistrationEndpoint string `json:"registrationEndpoint,omitempty"`
+
+	// AdminURL of an Ory Hydra admin API (e.g. http://hydra-admin:4445).
+	// RFC 7592 answers 401 both for a deleted client and for a rejected
+	// registration access token, so without it the provider reports a
+	// rejected token and never registers a replacement on its own; with it,
+	// a client that GET /admin/clients/{id} answers 404 for is registered
+	// anew.
+	// +optional
+	AdminURL string `json:"adminURL,omitempty"`
 }
 
 // KeycloakConfig talks to the Keycloak admin REST API.
@@ -125,8 +134,9 @@ type ProviderConfigSpec struct {
 	// Type of backend.
 	Type BackendType `json:"type"`
 
-	// OwnerID is written into DNS ownership markers; two control planes
-	// sharing a zone must use different values.
+	// OwnerID is written into ownership markers (DNS TXT markers, keycloak
+	// client attributes) with the managed resource's namespace and name; two
+	// control planes sharing a zone or realm must use different values.
 	// +kubebuilder:default=homeplane
 	// +optional
 	OwnerID string `json:"ownerID,omitempty"`
@@ -160,10 +170,21 @@ type ProviderConfigStatus struct {
 
 // A ProviderConfig configures how managed resources in its namespace reach a
 // DNS or OIDC backend.
+//
+// A namespaced ProviderConfig belongs to a tenant, while the provider runs
+// with cluster-wide rights, so its credentials may only come from a Secret in
+// its own namespace: Filesystem or Environment would make the provider read
+// its own service-account token or environment and send it to a backend URL
+// the tenant chose. The API server refuses any other source; the provider
+// refuses it again when it connects, together with a secretRef in another
+// namespace. ClusterProviderConfig, owned by the cluster admin, keeps every
+// source.
 type ProviderConfig struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
+	// +kubebuilder:validation:XValidation:rule="self.credentials.source == 'Secret'",message="a namespaced ProviderConfig may only use credentials.source Secret (a Secret in its own namespace); Filesystem, Environment and None are reserved to ClusterProviderConfig"
+	// +kubebuilder:validation:XValidation:rule="self.credentials.source != 'Secret' || has(self.credentials.secretRef)",message="credentials.source Secret needs credentials.secretRef"
 	Spec   ProviderConfigSpec   `json:"spec"`
 	Status ProviderConfigStatus `json:"status,omitempty"`
 }

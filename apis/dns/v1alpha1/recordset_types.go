@@ -42,9 +42,12 @@ type RecordSetParameters struct {
 	// +listType=set
 	Records []string `json:"records"`
 
-	// Adopt lets the provider take over a set it did not create (no
-	// ownership marker, or another owner's marker). Off by default so an
-	// existing record is never overwritten by accident.
+	// Adopt lets the provider take over a set it did not create: one without
+	// an ownership marker (made by hand or by another tool). A set whose
+	// marker names another resource (another namespace's, or another control
+	// plane's) is never taken over; the resource reports "owned by another
+	// resource". Off by default so an existing record is never overwritten
+	// by accident.
 	// +optional
 	Adopt bool `json:"adopt,omitempty"`
 }

@@ -22,6 +22,7 @@ const (
 // OIDCClientParameters are the desired state of an OpenID Connect client.
 type OIDCClientParameters struct {
 	// ClientID to ask for; backends that assign IDs (rfc7591) ignore it.
+	// Defaults to "<namespace>.<name>".
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="clientID is immutable"
 	ClientID string `json:"clientID,omitempty"`

@@ -16,6 +16,12 @@ import (
 var (
 	// ErrNotOwned means the set exists without our ownership marker.
 	ErrNotOwned = errors.New("record set exists and is not owned by this resource (set adopt: true to take it over)")
+	// ErrOwnedByOther means adopt: true found a set whose ownership marker
+	// names another owner (another resource, possibly in another namespace,
+	// or another control plane). Adoption only takes over unmarked sets.
+	ErrOwnedByOther = errors.New("record set is owned by another resource (its ownership marker names another owner); adopt: true only takes over sets without a marker")
+	// ErrReservedName means the set's name is an ownership marker's name.
+	ErrReservedName = errors.New("names whose first label starts with " + MarkerPrefix + " hold ownership markers and cannot be managed")
 	// ErrExists means a create found the set already there.
 	ErrExists = errors.New("record set already exists")
 	// ErrAuth means the server rejected our credentials.
@@ -41,17 +47,48 @@ type Set struct {
 	RRs []mdns.RR
 }
 
-// Owner identifies who may change a set.
+// Owner identifies who may change a set: one managed resource of one
+// control plane.
 type Owner struct {
 	// ID of the control plane (ProviderConfig ownerID).
 	ID string
-	// Resource is namespace/name of the managed resource.
+	// Resource is "<namespace>/<name>" of the managed resource (see
+	// ResourceOwner). Kubernetes namespaces and names never contain "/" or
+	// ",", so the marker text is injective over (ID, namespace, name): the
+	// resource is what follows the last ",homeplane/resource=", split at
+	// its only "/". Tenants a-b/c and a/b-c get different markers.
 	Resource string
 }
 
-// MarkerText is the TXT string stored in the marker.
+// ResourceOwner is the owner of the sets of managed resource namespace/name
+// under control plane id.
+func ResourceOwner(id, namespace, name string) Owner {
+	return Owner{ID: id, Resource: namespace + "/" + name}
+}
+
+// MarkerText is the TXT string stored in the marker:
+// "heritage=homeplane,homeplane/owner=<ID>,homeplane/resource=<namespace>/<name>".
+// The form is unchanged since the first release, so markers written by any
+// version are recognised by exact comparison.
 func (o Owner) MarkerText() string {
 	return fmt.Sprintf("heritage=homeplane,homeplane/owner=%s,homeplane/resource=%s", o.ID, o.Resource)
+}
+
+// CheckAdopt decides whether o may adopt a set whose marker strings are
+// marker: a set without a marker (made by hand or by another tool) or with
+// o's own marker may be taken over; a set marked for anyone else gives
+// ErrOwnedByOther.
+func CheckAdopt(marker []string, o Owner) error {
+	if len(marker) == 0 || IsOurs(marker, o) {
+		return nil
+	}
+	return ErrOwnedByOther
+}
+
+// IsMarkerName reports whether fqdn is (or could be) an ownership marker's
+// name: its first label starts with MarkerPrefix.
+func IsMarkerName(fqdn string) bool {
+	return strings.HasPrefix(strings.ToLower(fqdn), MarkerPrefix)
 }
 
 // MarkerName is the owner name of the marker for a set.
@@ -73,9 +110,12 @@ type Client interface {
 	Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*Set, error)
 	// Marker returns the TXT strings of the set's ownership marker.
 	Marker(ctx context.Context, zone, fqdn string, rrtype uint16) ([]string, error)
-	// Create writes a set that must not exist yet, with its marker.
+	// Create writes a set that must not exist yet, with its marker. With
+	// adopt an existing set is taken over unless another owner's marker is
+	// on it (ErrOwnedByOther).
 	Create(ctx context.Context, zone string, s Set, o Owner, adopt bool) error
-	// Replace swaps the whole set atomically if we own it (or adopt).
+	// Replace swaps the whole set atomically if we own it (ErrNotOwned
+	// otherwise), or, with adopt, if no other owner does (ErrOwnedByOther).
 	Replace(ctx context.Context, zone string, s Set, o Owner, adopt bool) error
 	// Delete removes the set and its marker if we own it (or force).
 	Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o Owner, force bool) error

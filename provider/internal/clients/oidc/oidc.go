@@ -10,8 +10,23 @@ import (
 
 // Errors the controller turns into conditions.
 var (
-	// ErrNotFound means the backend has no such client.
+	// ErrNotFound means the backend has no such client, as an answer the
+	// backend gives only for a client that is really gone (an admin API's
+	// 404). The controller registers a new client on it.
 	ErrNotFound = errors.New("client not found")
+	// ErrTokenRejected means an RFC 7592 endpoint answered 401 (or 404) to
+	// the registration access token. RFC 7592 §2.1 answers 401 both for a
+	// deleted client and for a revoked or rotated-away token, so this is no
+	// proof that the client is gone; the controller reports it and does not
+	// register a new client.
+	ErrTokenRejected = errors.New("the OpenID provider rejected the registration access token: the client may be deleted, or the token revoked or rotated (RFC 7592 cannot tell which); not registering a new client")
+	// ErrOwnedByOther means the client carries another resource's
+	// ownership marker.
+	ErrOwnedByOther = errors.New("client is owned by another resource (its ownership marker names another owner)")
+	// ErrUnmarked means a client without an ownership marker, which the
+	// provider has not recorded in the resource's status either, was to be
+	// adopted through a ClusterProviderConfig.
+	ErrUnmarked = errors.New("client carries no ownership marker and is not recorded in this resource's status; through a ClusterProviderConfig only a client marked for this resource can be adopted")
 	// ErrAuth means the backend rejected our credentials.
 	ErrAuth = errors.New("backend rejected the credentials")
 	// ErrRotateUnsupported means the backend cannot issue a new secret
@@ -29,6 +44,12 @@ type Spec struct {
 	Scopes                 []string
 	Public                 bool
 	PKCE                   bool
+
+	// Owner is the ownership marker (OwnerMarker) of the resource that
+	// manages the client. Backends that can store it (keycloak: a client
+	// attribute) write it and report it back in Observed.Spec.Owner; the
+	// others ignore it and report "".
+	Owner string
 
 	// Backend extras.
 	DefaultClientScopes  []string // keycloak
@@ -58,6 +79,10 @@ type Observed struct {
 	ClientSecret string
 	// ID is the backend's internal id.
 	ID string
+	// ReadWithClientToken is true when the backend answered only because
+	// the request carried a credential of this very client (the RFC 7592
+	// registration access token): proof that the caller holds the client.
+	ReadWithClientToken bool
 }
 
 // A Client manages OIDC clients at one backend.
@@ -76,6 +101,15 @@ type Client interface {
 	Delete(ctx context.Context, st State) error
 	// UpToDate compares in the fields this backend manages.
 	UpToDate(want Spec, got *Observed) bool
+}
+
+// OwnerMarker is the ownership marker of managed resource namespace/name
+// under control plane ownerID, the same text the DNS backends write:
+// "heritage=homeplane,homeplane/owner=<ownerID>,homeplane/resource=<namespace>/<name>".
+// Namespaces and names never contain "/" or ",", so it is injective over
+// (ownerID, namespace, name).
+func OwnerMarker(ownerID, namespace, name string) string {
+	return "heritage=homeplane,homeplane/owner=" + ownerID + ",homeplane/resource=" + namespace + "/" + name
 }
 
 // Connection detail keys.

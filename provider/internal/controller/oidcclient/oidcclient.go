@@ -45,6 +45,8 @@ const (
 	errUpdate     = "cannot update OIDC client"
 	errRotate     = "cannot rotate client secret"
 	errDelete     = "cannot delete OIDC client"
+	errNotOurs    = "%s: client %q"
+	errRecord     = "created client %q but cannot record it in status.atProvider"
 	msgSecretLost = "the backend cannot return the client secret and none is stored; set the " + v1alpha1.AnnotationRotateSecret + " annotation to issue a new one"
 )
 
@@ -121,7 +123,7 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (manag
 			return nil, errors.New(errNeedSecret)
 		}
 		cl, err = rfc7591.New(rfc7591.Config{IssuerURL: b.IssuerURL, RegistrationEndpoint: b.RegistrationEndpoint,
-			InitialAccessToken: cred, HTTP: c.HTTP})
+			AdminURL: b.AdminURL, InitialAccessToken: cred, HTTP: c.HTTP})
 	case apisv1alpha1.BackendKeycloak:
 		b := cfg.Spec.Keycloak
 		if b == nil {
@@ -140,18 +142,74 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (manag
 	if err != nil {
 		return nil, fmt.Errorf(errConnect+": %w", cfg.Spec.Type, err)
 	}
-	return NewExternal(cl, c.Kube), nil
+	e := NewExternal(cl, c.Kube).WithOwnership(oidc.OwnerMarker(cfg.OwnerID(), cr.GetNamespace(), cr.GetName()),
+		cfg.Kind == apisv1alpha1.ClusterProviderConfigKind)
+	e.status = c.Kube
+	return e, nil
 }
 
 // External reconciles one OIDCClient.
 type External struct {
 	oidc oidc.Client
 	kube client.Reader
+	// owner is this resource's ownership marker (oidc.OwnerMarker).
+	owner string
+	// shared is true when the backend credentials are the admin's
+	// (ClusterProviderConfig), so any client they can see is not
+	// necessarily the tenant's.
+	shared bool
+	// status, when set, records the new client's ID in the resource's
+	// status right after Create (see recordCreated).
+	status client.StatusClient
 }
 
 // NewExternal returns an external client; kube reads the connection secret.
 func NewExternal(c oidc.Client, kube client.Reader) *External {
 	return &External{oidc: c, kube: kube}
+}
+
+// WithOwnership sets the ownership marker e writes and accepts, and whether
+// the backend credentials come from a ClusterProviderConfig.
+func (e *External) WithOwnership(owner string, shared bool) *External {
+	e.owner, e.shared = owner, shared
+	return e
+}
+
+// checkOwner decides whether the observed client (read with state st) is
+// cr's:
+//   - a client whose marker names another owner never is (ErrOwnedByOther),
+//     whatever the connection secret says: a tenant that may write Secrets
+//     can make one look like a connection secret;
+//   - a client with cr's marker is;
+//   - an unmarked client is when the credentials are the tenant's own
+//     (namespaced ProviderConfig: what they reach is the tenant's anyway);
+//   - through a ClusterProviderConfig an unmarked client is cr's only with
+//     proof a tenant cannot forge: it was read with its RFC 7592
+//     registration access token, or its ID is the one the provider recorded
+//     in cr's status (clients registered before markers existed; backends
+//     without a place for a marker). Otherwise ErrUnmarked.
+func (e *External) checkOwner(cr *v1alpha1.OIDCClient, obs *oidc.Observed, st oidc.State) error {
+	switch got := obs.Spec.Owner; {
+	case got == e.owner:
+		return nil
+	case got != "":
+		return oidc.ErrOwnedByOther
+	case !e.shared, obs.ReadWithClientToken:
+		return nil
+	case st.ClientID != "" && cr.Status.AtProvider.ClientID == st.ClientID:
+		return nil
+	default:
+		return oidc.ErrUnmarked
+	}
+}
+
+// DefaultClientID is the client ID asked for when spec.forProvider.clientID
+// is empty: "<namespace>.<name>". A namespace holds no ".", so two resources
+// never ask for the same one (with "-", a-b/c and a/b-c would). Clients
+// registered earlier under "<namespace>-<name>" keep their ID: Update sends
+// the stored one.
+func DefaultClientID(cr *v1alpha1.OIDCClient) string {
+	return cr.GetNamespace() + "." + cr.GetName()
 }
 
 // Spec maps the resource to the backend-neutral spec.
@@ -164,7 +222,7 @@ func Spec(cr *v1alpha1.OIDCClient) oidc.Spec {
 		Public: p.ClientType == v1alpha1.ClientTypePublic, PKCE: p.PKCE,
 	}
 	if s.ClientID == "" {
-		s.ClientID = cr.GetNamespace() + "-" + cr.GetName()
+		s.ClientID = DefaultClientID(cr)
 	}
 	if len(s.GrantTypes) == 0 {
 		s.GrantTypes = []string{"authorization_code", "refresh_token"}
@@ -212,6 +270,17 @@ func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.St
 	return st, nil
 }
 
+// spec is Spec(cr) with this resource's ownership marker, keeping the
+// client ID of an existing client (st) when the resource does not set one.
+func (e *External) spec(cr *v1alpha1.OIDCClient, st oidc.State) oidc.Spec {
+	s := Spec(cr)
+	s.Owner = e.owner
+	if cr.Spec.ForProvider.ClientID == "" && st.ClientID != "" {
+		s.ClientID = st.ClientID
+	}
+	return s
+}
+
 func (e *External) details(ctx context.Context, st oidc.State) (managed.ConnectionDetails, string, error) {
 	iss, err := e.oidc.Issuer(ctx)
 	if err != nil {
@@ -249,8 +318,23 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 	if errors.Is(err, oidc.ErrNotFound) {
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
+	// A rejected registration access token is not proof that the client
+	// is gone, so it is reported (Synced=False) rather than replaced; only
+	// while the resource is being deleted, after our RFC 7592 DELETE (which
+	// makes the server answer 401), is it taken as gone.
+	if errors.Is(err, oidc.ErrTokenRejected) && meta.WasDeleted(cr) {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
 	if err != nil {
 		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+	}
+	// Nothing of a client that is not ours is published or changed.
+	if err := e.checkOwner(cr, obs, st); err != nil {
+		if meta.WasDeleted(cr) {
+			// Deleting the resource leaves someone else's client alone.
+			return managed.ExternalObservation{ResourceExists: false}, nil
+		}
+		return managed.ExternalObservation{}, fmt.Errorf(errNotOurs+": %w", errObserve, st.ClientID, err)
 	}
 	if obs.ClientSecret != "" {
 		st.ClientSecret = obs.ClientSecret
@@ -265,7 +349,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 	cr.Status.AtProvider.ClientID = st.ClientID
 	cr.Status.AtProvider.IssuerURL = iss
 	cr.Status.AtProvider.RegistrationClientURI = st.RegistrationClientURI
-	want := Spec(cr)
+	want := e.spec(cr, st)
 	if st.ClientSecret == "" && !want.Public {
 		cr.SetConditions(xpv2.Available().WithMessage(msgSecretLost))
 	} else {
@@ -282,7 +366,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 // Create registers the client and publishes its credentials.
 func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalCreation, error) {
 	cr.SetConditions(xpv2.Creating())
-	st, err := e.oidc.Create(ctx, Spec(cr))
+	st, err := e.oidc.Create(ctx, e.spec(cr, oidc.State{}))
 	if err != nil {
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
@@ -290,11 +374,34 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 	cr.Status.AtProvider.ClientID = st.ClientID
 	// A new client has a new secret: any rotation request is satisfied.
 	cr.Status.AtProvider.SecretRotation = cr.GetAnnotations()[v1alpha1.AnnotationRotateSecret]
+	if err := e.recordCreated(ctx, cr); err != nil {
+		return managed.ExternalCreation{}, err
+	}
 	cd, _, err := e.details(ctx, st)
 	if err != nil {
 		return managed.ExternalCreation{}, err
 	}
 	return managed.ExternalCreation{ConnectionDetails: cd}, nil
+}
+
+// recordCreated persists status.atProvider (the new client's ID, the
+// satisfied rotation request) at once: the managed reconciler reverts status
+// changes made in Create when it stores the external-name annotation, and
+// the recorded ID is what proves, through a ClusterProviderConfig, that an
+// unmarked client is this resource's (checkOwner). It patches a copy, so the
+// reconciler's own update of cr meets a conflict, re-reads cr (with this
+// status) and reapplies its annotations.
+func (e *External) recordCreated(ctx context.Context, cr *v1alpha1.OIDCClient) error {
+	if e.status == nil {
+		return nil
+	}
+	cp := cr.DeepCopy()
+	base := cp.DeepCopy()
+	base.Status.AtProvider = v1alpha1.OIDCClientObservation{}
+	if err := e.status.Status().Patch(ctx, cp, client.MergeFrom(base)); err != nil {
+		return fmt.Errorf(errRecord+": %w", cr.Status.AtProvider.ClientID, err)
+	}
+	return nil
 }
 
 // Update applies spec changes and, when asked through the annotation,
@@ -310,7 +417,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 		}
 		cr.Status.AtProvider.SecretRotation = want
 	}
-	if st, err = e.oidc.Update(ctx, Spec(cr), st); err != nil {
+	if st, err = e.oidc.Update(ctx, e.spec(cr, st), st); err != nil {
 		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
 	}
 	cd, _, err := e.details(ctx, st)

@@ -4,6 +4,7 @@ package pcfg
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -22,9 +23,18 @@ const (
 	errTrack        = "cannot track ProviderConfig usage"
 	errCreds        = "cannot read credentials of %s %s"
 	errNeedSecret   = "%s %s: credentials source %s needs a secretRef with a namespace"
-	errForeignNS    = "ProviderConfig %s in namespace %s may not read a secret in namespace %q"
+	errForeignNS    = "ProviderConfig %s/%s: spec.credentials.secretRef.namespace is %q; a namespaced ProviderConfig may only read a Secret in its own namespace"
+	errTenantSource = "ProviderConfig %s/%s: spec.credentials.source is %q"
 	errWrongBackend = "%s %s is of type %s; %s needs one of %v"
 )
+
+// ErrTenantSource is returned (wrapped, with the config's name and source)
+// for a namespaced ProviderConfig whose credentials do not come from a
+// Secret: a tenant must not make the provider read its own filesystem (its
+// service-account token) or environment and send it to a URL of the tenant's
+// choosing. The CRD refuses the same through CEL; this is the check for
+// objects stored before that rule existed.
+var ErrTenantSource = errors.New("a namespaced ProviderConfig may only use credentials.source Secret; Filesystem, Environment and None are reserved to ClusterProviderConfig")
 
 // Config is a resolved provider config.
 type Config struct {
@@ -62,9 +72,8 @@ func (r *Resolver) Resolve(ctx context.Context, mg resource.ModernManaged, allow
 			return nil, fmt.Errorf(errGetPC+": %w", mg.GetNamespace(), ref.Name, err)
 		}
 		cfg.Spec = pc.Spec
-		// A namespaced config may only read secrets in its own namespace.
-		if s := cfg.Spec.Credentials.SecretRef; s != nil && s.Namespace != mg.GetNamespace() {
-			return nil, fmt.Errorf(errForeignNS, ref.Name, mg.GetNamespace(), s.Namespace)
+		if err := tenantCredentials(pc); err != nil {
+			return nil, err
 		}
 	case apisv1alpha1.ClusterProviderConfigKind:
 		cpc := &apisv1alpha1.ClusterProviderConfig{}
@@ -95,6 +104,19 @@ func (r *Resolver) Resolve(ctx context.Context, mg resource.ModernManaged, allow
 	}
 	cfg.Credentials = data
 	return cfg, nil
+}
+
+// tenantCredentials enforces what a namespaced ProviderConfig may read: only a
+// Secret, and only in the config's own namespace.
+func tenantCredentials(pc *apisv1alpha1.ProviderConfig) error {
+	c := pc.Spec.Credentials
+	if c.Source != xpv2.CredentialsSourceSecret {
+		return fmt.Errorf(errTenantSource+": %w", pc.GetNamespace(), pc.GetName(), c.Source, ErrTenantSource)
+	}
+	if c.SecretRef != nil && c.SecretRef.Namespace != pc.GetNamespace() {
+		return fmt.Errorf(errForeignNS, pc.GetNamespace(), pc.GetName(), c.SecretRef.Namespace)
+	}
+	return nil
 }
 
 // OwnerID is the DNS ownership id, defaulted.

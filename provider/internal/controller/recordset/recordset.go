@@ -149,7 +149,7 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.RecordSet) (manage
 	if c.Wrap != nil {
 		cl = c.Wrap(cl)
 	}
-	return NewExternal(cl, dnsc.Owner{ID: cfg.OwnerID(), Resource: cr.GetNamespace() + "/" + cr.GetName()}), nil
+	return NewExternal(cl, dnsc.ResourceOwner(cfg.OwnerID(), cr.GetNamespace(), cr.GetName())), nil
 }
 
 // External reconciles one RecordSet against a DNS backend.
@@ -176,6 +176,10 @@ func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
 	}
 	if !mdns.IsSubDomain(zone, s.FQDN) {
 		return "", nil, fmt.Errorf("%s: %s is outside zone %s", errSpec, s.FQDN, zone)
+	}
+	// Managing a marker would let one resource overwrite another's ownership.
+	if dnsc.IsMarkerName(s.FQDN) {
+		return "", nil, fmt.Errorf("%s: %s: %w", errSpec, s.FQDN, dnsc.ErrReservedName)
 	}
 	if en := meta.GetExternalName(cr); en != "" && !strings.EqualFold(en, ExternalName(cr)) {
 		return "", nil, fmt.Errorf(errExternalName, en, ExternalName(cr))
@@ -207,11 +211,24 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
 	}
+	upToDate := got.Equal(want)
+	// A set this resource never created (another tenant's, a hand-made one
+	// to adopt) may already hold the wanted records: read its marker, so it
+	// goes through Update, which takes it over only when allowed and
+	// otherwise reports why, instead of being reported Ready unowned. Sets
+	// the resource created keep to one query per Observe.
+	if upToDate && meta.GetExternalCreateSucceeded(cr).IsZero() {
+		marker, err := e.dns.Marker(ctx, zone, want.FQDN, want.Type)
+		if err != nil {
+			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+		}
+		upToDate = dnsc.IsOurs(marker, e.owner)
+	}
 	ttl := int64(got.TTL)
 	cr.Status.AtProvider.TTL = &ttl
 	cr.Status.AtProvider.Records = got.Records()
 	cr.SetConditions(xpv2.Available())
-	return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: got.Equal(want)}, nil
+	return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: upToDate}, nil
 }
 
 // Create writes the set and its ownership marker.

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,6 +52,9 @@ func TestExternalAgainstBIND(t *testing.T) {
 	if _, err := e.Create(ctx, cr); err != nil {
 		t.Fatalf("Create: %v", err)
 	}
+	// As the managed reconciler records after a successful Create; a set
+	// the resource created is observed with one query.
+	meta.SetExternalCreateSucceeded(cr, time.Now())
 	q := cl.Queries()
 	obs, err = e.Observe(ctx, cr)
 	if err != nil || !obs.ResourceExists || !obs.ResourceUpToDate {

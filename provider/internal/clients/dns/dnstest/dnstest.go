@@ -15,9 +15,27 @@ import (
 )
 
 var (
-	me    = dnsc.Owner{ID: "homeplane", Resource: "apps/web"}
+	me    = dnsc.ResourceOwner("homeplane", "apps", "web")
 	other = dnsc.Owner{ID: "other-cluster", Resource: "apps/web"}
+	// Two tenants' resources of the same name under one control plane.
+	tenantA = dnsc.ResourceOwner("homeplane", "tenant-a", "web")
+	tenantB = dnsc.ResourceOwner("homeplane", "tenant-b", "web")
 )
+
+// outOfBandTXT writes a TXT set by hand (a marker of an earlier release).
+func outOfBandTXT(t *testing.T, srv *testservers.DNS, name string, txt string) {
+	t.Helper()
+	OutOfBand(t, srv, &dnsc.Set{FQDN: name, Type: mdns.TypeTXT, TTL: 300, RRs: []mdns.RR{&mdns.TXT{
+		Hdr: mdns.RR_Header{Name: name, Rrtype: mdns.TypeTXT, Class: mdns.ClassINET, Ttl: 300}, Txt: []string{txt}}}})
+}
+
+func assertMarker(t *testing.T, c dnsc.Client, zone string, s *dnsc.Set, o dnsc.Owner) {
+	t.Helper()
+	marker, err := c.Marker(context.Background(), zone, s.FQDN, s.Type)
+	if err != nil || !dnsc.IsOurs(marker, o) {
+		t.Fatalf("marker of %s = %q, %v; want %q", s.FQDN, marker, err, o.MarkerText())
+	}
+}
 
 func mustSet(t *testing.T, zone, name, typ string, ttl uint32, recs ...string) *dnsc.Set {
 	t.Helper()
@@ -145,6 +163,89 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) 
 		}
 		if err := c.Delete(ctx, zone, want.FQDN, want.Type, me, false); err != nil {
 			t.Fatalf("Delete after adopt: %v", err)
+		}
+	})
+
+	// Two tenants, one name: the second may not take the first's set,
+	// with adopt or without.
+	t.Run("OtherNamespaceCannotTakeOver", func(t *testing.T) {
+		a := mustSet(t, zone, "shared", "A", 300, "192.0.2.10")
+		b := mustSet(t, zone, "shared", "A", 300, "203.0.113.66")
+		if err := c.Create(ctx, zone, *a, tenantA, false); err != nil {
+			t.Fatalf("Create by tenant-a: %v", err)
+		}
+		if err := c.Create(ctx, zone, *b, tenantB, false); !errors.Is(err, dnsc.ErrExists) {
+			t.Fatalf("Create by tenant-b: got %v, want ErrExists", err)
+		}
+		if err := c.Replace(ctx, zone, *b, tenantB, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Replace by tenant-b: got %v, want ErrNotOwned", err)
+		}
+		if err := c.Create(ctx, zone, *b, tenantB, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("Create with adopt by tenant-b: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Replace(ctx, zone, *b, tenantB, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("Replace with adopt by tenant-b: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Delete(ctx, zone, b.FQDN, b.Type, tenantB, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Delete by tenant-b: got %v, want ErrNotOwned", err)
+		}
+		assertSet(t, c, zone, a)
+		assertMarker(t, c, zone, a, tenantA)
+		// The owner still manages it; adopting its own set is a no-op check.
+		a2 := mustSet(t, zone, "shared", "A", 300, "192.0.2.11")
+		if err := c.Replace(ctx, zone, *a2, tenantA, true); err != nil {
+			t.Fatalf("Replace with adopt by the owner: %v", err)
+		}
+		if err := c.Create(ctx, zone, *a2, tenantA, true); err != nil {
+			t.Fatalf("Create with adopt by the owner: %v", err)
+		}
+		assertSet(t, c, zone, a2)
+		if err := c.Delete(ctx, zone, a.FQDN, a.Type, tenantA, false); err != nil {
+			t.Fatalf("Delete by tenant-a: %v", err)
+		}
+	})
+
+	// Namespace and name are not glued ambiguously: a-b/c and a/b-c differ.
+	t.Run("OwnerIsInjective", func(t *testing.T) {
+		ab := dnsc.ResourceOwner("homeplane", "a-b", "c")
+		bc := dnsc.ResourceOwner("homeplane", "a", "b-c")
+		if ab.MarkerText() == bc.MarkerText() {
+			t.Fatalf("same marker %q", ab.MarkerText())
+		}
+		s := mustSet(t, zone, "abc", "A", 300, "192.0.2.12")
+		if err := c.Create(ctx, zone, *s, ab, false); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		if err := c.Replace(ctx, zone, *s, bc, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Replace by a/b-c: got %v, want ErrNotOwned", err)
+		}
+		if err := c.Replace(ctx, zone, *s, bc, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by a/b-c: got %v, want ErrOwnedByOther", err)
+		}
+		assertMarker(t, c, zone, s, ab)
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, ab, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
+
+	// A marker written by an earlier release (the literal text it wrote)
+	// still makes its resource the owner, and nobody else.
+	t.Run("EarlierMarkerStillOwned", func(t *testing.T) {
+		s := mustSet(t, zone, "old", "A", 300, "192.0.2.13")
+		OutOfBand(t, srv, s)
+		outOfBandTXT(t, srv, dnsc.MarkerName(s.FQDN, s.Type),
+			"heritage=homeplane,homeplane/owner=homeplane,homeplane/resource=tenant-a/old")
+		owner := dnsc.ResourceOwner("homeplane", "tenant-a", "old")
+		if err := c.Replace(ctx, zone, *s, dnsc.ResourceOwner("homeplane", "tenant-b", "old"), true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by tenant-b: got %v, want ErrOwnedByOther", err)
+		}
+		s2 := mustSet(t, zone, "old", "A", 300, "192.0.2.14")
+		if err := c.Replace(ctx, zone, *s2, owner, false); err != nil {
+			t.Fatalf("Replace by the owner named in the earlier marker: %v", err)
+		}
+		assertSet(t, c, zone, s2)
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, owner, false); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 	})
 

@@ -212,9 +212,28 @@ func (c *Client) replace(ctx context.Context, zoneName string, s dnsc.Set, o dns
 	)
 }
 
-// Create writes a set that must not exist yet (unless adopting).
+// adoptable refuses a set marked for another owner (ErrOwnedByOther). Like
+// the ownership check before Replace it is a separate read: the API has no
+// prerequisites.
+func (c *Client) adoptable(ctx context.Context, zoneName string, s dnsc.Set, o dnsc.Owner) error {
+	m, err := c.Marker(ctx, zoneName, s.FQDN, s.Type)
+	if err != nil {
+		return err
+	}
+	if err := dnsc.CheckAdopt(m, o); err != nil {
+		return fmt.Errorf("%s %s: %w", s.FQDN, mdns.TypeToString[s.Type], err)
+	}
+	return nil
+}
+
+// Create writes a set that must not exist yet; with adopt, one that no
+// other owner's marker claims.
 func (c *Client) Create(ctx context.Context, zoneName string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
-	if !adopt {
+	if adopt {
+		if err := c.adoptable(ctx, zoneName, s, o); err != nil {
+			return err
+		}
+	} else {
 		cur, err := c.Get(ctx, zoneName, s.FQDN, s.Type)
 		if err != nil {
 			return err
@@ -226,9 +245,13 @@ func (c *Client) Create(ctx context.Context, zoneName string, s dnsc.Set, o dnsc
 	return c.replace(ctx, zoneName, s, o)
 }
 
-// Replace swaps the set if we own it (or adopt).
+// Replace swaps the set if we own it, or with adopt if no other owner does.
 func (c *Client) Replace(ctx context.Context, zoneName string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
-	if !adopt {
+	if adopt {
+		if err := c.adoptable(ctx, zoneName, s, o); err != nil {
+			return err
+		}
+	} else {
 		if err := c.owned(ctx, zoneName, s.FQDN, s.Type, o); err != nil {
 			return fmt.Errorf("%s %s: %w", s.FQDN, mdns.TypeToString[s.Type], err)
 		}

@@ -179,7 +179,11 @@ func header(fqdn string, rrtype uint16) mdns.RR {
 func (c *Client) Create(ctx context.Context, zone string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.Fqdn(zone))
-	if !adopt {
+	if adopt {
+		if err := c.adoptPrereq(ctx, m, zone, s, o); err != nil {
+			return err
+		}
+	} else {
 		m.RRsetNotUsed([]mdns.RR{header(s.FQDN, s.Type)})
 	}
 	c.putSet(m, s, o)
@@ -191,11 +195,36 @@ func (c *Client) Create(ctx context.Context, zone string, s dnsc.Set, o dnsc.Own
 func (c *Client) Replace(ctx context.Context, zone string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.Fqdn(zone))
-	if !adopt {
+	if adopt {
+		if err := c.adoptPrereq(ctx, m, zone, s, o); err != nil {
+			return err
+		}
+	} else {
 		m.Used([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, 0, o)})
 	}
 	c.putSet(m, s, o)
 	return c.update(ctx, s.FQDN, s.Type, m)
+}
+
+// adoptPrereq reads the set's marker and refuses another owner's
+// (ErrOwnedByOther). Otherwise it pins what it read as a prerequisite of the
+// UPDATE (no marker, or exactly ours), so an owner that appears between the
+// read and the write makes the server refuse the update (NXRRSET/YXRRSET)
+// instead of us taking its set over.
+func (c *Client) adoptPrereq(ctx context.Context, m *mdns.Msg, zone string, s dnsc.Set, o dnsc.Owner) error {
+	marker, err := c.Marker(ctx, zone, s.FQDN, s.Type)
+	if err != nil {
+		return fmt.Errorf(errUpdate+": reading the ownership marker: %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+	}
+	if err := dnsc.CheckAdopt(marker, o); err != nil {
+		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+	}
+	if len(marker) == 0 {
+		m.RRsetNotUsed([]mdns.RR{header(dnsc.MarkerName(s.FQDN, s.Type), mdns.TypeTXT)})
+	} else {
+		m.Used([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, 0, o)})
+	}
+	return nil
 }
 
 func (c *Client) putSet(m *mdns.Msg, s dnsc.Set, o dnsc.Owner) {

@@ -219,3 +219,26 @@ func TestAuthentikContract(t *testing.T) {
 		t.Fatalf("wrong token: %v", err)
 	}
 }
+
+// A 401/403 from the API is a credentials error, never "gone": the
+// controller registers a new client only on ErrNotFound (a 404 for the
+// provider's pk, or no provider with the client_id).
+func TestAuthentikUnauthorizedIsNotGone(t *testing.T) {
+	f := &fakeAuthentik{token: "api-token", providers: map[int]*provider{}, apps: map[string]*application{}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	ctx := context.Background()
+	c, _ := New(Config{URL: srv.URL, Token: "api-token", Slug: "web"})
+	st, err := c.Create(ctx, oidc.Spec{ClientID: "tenant-a.web", Slug: "web", RedirectURIs: []string{"https://web/cb"}, Scopes: []string{"openid"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.token = "rotated-by-the-admin"
+	f.mu.Unlock()
+	for _, s := range []oidc.State{st, {ClientID: st.ClientID}} {
+		if _, err := c.Get(ctx, s); !errors.Is(err, oidc.ErrAuth) || errors.Is(err, oidc.ErrNotFound) {
+			t.Fatalf("Get(%+v) with a revoked token: %v; want ErrAuth", s, err)
+		}
+	}
+}

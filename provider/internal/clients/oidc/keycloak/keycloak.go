@@ -30,6 +30,9 @@ const (
 	attrPostLogout = "post.logout.redirect.uris"
 	attrPKCE       = "pkce.code.challenge.method"
 	attrRefresh    = "use.refresh.tokens"
+	// AttrOwner is the client attribute holding the ownership marker
+	// (oidc.OwnerMarker).
+	AttrOwner = "homeplane.dev/owner"
 )
 
 // Config of a client.
@@ -263,6 +266,7 @@ func (r *representation) spec() oidc.Spec {
 		s.PostLogoutRedirectURIs = strings.Split(v, "##")
 	}
 	s.PKCE = r.Attributes[attrPKCE] == "S256"
+	s.Owner = r.Attributes[AttrOwner]
 	if r.StandardFlowEnabled {
 		s.GrantTypes = append(s.GrantTypes, "authorization_code")
 	}
@@ -315,6 +319,9 @@ func toRepresentation(s oidc.Spec) representation {
 	}
 	if s.PKCE {
 		r.Attributes[attrPKCE] = "S256"
+	}
+	if s.Owner != "" {
+		r.Attributes[AttrOwner] = s.Owner
 	}
 	return r
 }
@@ -443,5 +450,6 @@ func (c *Client) UpToDate(want oidc.Spec, got *oidc.Observed) bool {
 		oidc.SameSet(r.spec().GrantTypes, g.GrantTypes) &&
 		oidc.SameSet(defaultScopes(want), g.DefaultClientScopes) &&
 		oidc.SameSet(want.OptionalClientScopes, g.OptionalClientScopes) &&
-		want.Public == g.Public && want.PKCE == g.PKCE
+		want.Public == g.Public && want.PKCE == g.PKCE &&
+		want.Owner == g.Owner // a client made before ownership markers gets its marker
 }

@@ -30,6 +30,8 @@ type fakeKeycloak struct {
 	optional map[string][]string
 	next     int
 	requests []string
+	// revoked makes the admin API answer 401 to every token.
+	revoked bool
 }
 
 func newFake(t *testing.T) (*fakeKeycloak, *httptest.Server) {
@@ -89,7 +91,7 @@ func (f *fakeKeycloak) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusOK, map[string]any{"access_token": "tok", "expires_in": 60, "token_type": "Bearer"})
 		return
 	}
-	if r.Header.Get("Authorization") != "Bearer tok" {
+	if r.Header.Get("Authorization") != "Bearer tok" || f.revoked {
 		reply(http.StatusUnauthorized, nil)
 		return
 	}
@@ -289,5 +291,57 @@ func TestKeycloakPublicClientAndCredentials(t *testing.T) {
 	bad, _ := New(Config{URL: srv.URL, Realm: "home", AuthRealm: "master", Secret: "wrong"})
 	if _, err := bad.Get(ctx, st); !errors.Is(err, oidc.ErrAuth) {
 		t.Fatalf("wrong admin secret: got %v, want ErrAuth", err)
+	}
+}
+
+// The ownership marker lives in a client attribute: written on create and
+// update, read back, and a client without it (made before markers, or by
+// hand) is out of date until the update writes it.
+func TestKeycloakOwnerAttribute(t *testing.T) {
+	f, srv := newFake(t)
+	ctx := context.Background()
+	c, _ := New(Config{URL: srv.URL, Realm: "home", AuthRealm: "master", Username: "admin", Secret: f.secret})
+	owner := oidc.OwnerMarker("homeplane", "tenant-a", "web")
+	spec := oidc.Spec{ClientID: "tenant-a.web", RedirectURIs: []string{"https://web/cb"},
+		GrantTypes: []string{"authorization_code"}, Scopes: []string{"openid"}, Owner: owner}
+	st, err := c.Create(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.clients[st.ID].Attributes[AttrOwner]; got != owner {
+		t.Fatalf("attribute %s = %q after Create", AttrOwner, got)
+	}
+	obs, err := c.Get(ctx, oidc.State{ClientID: "tenant-a.web"})
+	if err != nil || obs.Spec.Owner != owner || !c.UpToDate(spec, obs) {
+		t.Fatalf("Get: owner %q up to date %v, %v", obs.Spec.Owner, c.UpToDate(spec, obs), err)
+	}
+	delete(f.clients[st.ID].Attributes, AttrOwner) // as made before markers
+	obs, _ = c.Get(ctx, st)
+	if obs.Spec.Owner != "" || c.UpToDate(spec, obs) {
+		t.Fatalf("unmarked client: owner %q, up to date %v", obs.Spec.Owner, c.UpToDate(spec, obs))
+	}
+	if _, err := c.Update(ctx, spec, st); err != nil {
+		t.Fatal(err)
+	}
+	if obs, _ = c.Get(ctx, st); obs.Spec.Owner != owner || !c.UpToDate(spec, obs) {
+		t.Fatalf("after Update: owner %q", obs.Spec.Owner)
+	}
+}
+
+// The admin API answering 401 is a credentials problem, never "gone": no
+// client is registered anew on it.
+func TestKeycloakUnauthorizedIsNotGone(t *testing.T) {
+	f, srv := newFake(t)
+	ctx := context.Background()
+	c, _ := New(Config{URL: srv.URL, Realm: "home", AuthRealm: "master", Username: "admin", Secret: f.secret})
+	st, err := c.Create(ctx, oidc.Spec{ClientID: "x", RedirectURIs: []string{"https://x/cb"}, GrantTypes: []string{"authorization_code"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.mu.Lock()
+	f.secret, f.revoked = "changed-by-the-admin", true
+	f.mu.Unlock()
+	if _, err := c.Get(ctx, st); !errors.Is(err, oidc.ErrAuth) || errors.Is(err, oidc.ErrNotFound) {
+		t.Fatalf("Get with a revoked admin credential: %v; want ErrAuth", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -19,11 +20,14 @@ import (
 )
 
 const (
-	errDiscovery = "cannot read OpenID discovery at %s"
-	errNoRegEP   = "issuer %s announces no registration_endpoint"
-	errRequest   = "rfc7591 %s %s"
-	errStatus    = "rfc7591 %s %s: HTTP %d: %s"
-	errNoToken   = "no registration access token stored for client %q; RFC 7592 management needs it"
+	errDiscovery   = "cannot read OpenID discovery at %s"
+	errNoRegEP     = "issuer %s announces no registration_endpoint"
+	errRequest     = "rfc7591 %s %s"
+	errStatus      = "rfc7591 %s %s: HTTP %d: %s"
+	errNoToken     = "no registration access token stored for client %q; RFC 7592 management needs it"
+	errAdminGone   = "the admin API has no client %q"
+	errAdminAsk    = "asking the admin API about client %q"
+	errAdminExists = "the admin API still has client %q"
 )
 
 // Config of a client.
@@ -33,7 +37,11 @@ type Config struct {
 	RegistrationEndpoint string
 	// InitialAccessToken, when the server requires one to register.
 	InitialAccessToken string
-	HTTP               *http.Client
+	// AdminURL, when set, is an Ory Hydra admin API (the base URL before
+	// /admin/clients). It is asked, and only it, whether a client whose
+	// registration access token is rejected still exists.
+	AdminURL string
+	HTTP     *http.Client
 }
 
 // Client talks to one OpenID provider.
@@ -222,8 +230,12 @@ func (c *Client) clientURI(ctx context.Context, st oidc.State) (string, error) {
 	return strings.TrimSuffix(d.RegistrationEndpoint, "/") + "/" + st.ClientID, nil
 }
 
-// Get reads the client (RFC 7592 §2.1). Per RFC 7592 a client that no
-// longer exists answers 401, so 401 and 404 both mean gone.
+// Get reads the client (RFC 7592 §2.1). RFC 7592 answers 401 both for a
+// client that no longer exists and for a token that is no longer valid (a
+// token rotated by an Update whose answer was lost, or revoked), so a 401 or
+// 404 is not taken as proof of deletion: Get returns oidc.ErrTokenRejected,
+// unless the Hydra admin API (Config.AdminURL) answers 404 for the client,
+// which gives oidc.ErrNotFound.
 func (c *Client) Get(ctx context.Context, st oidc.State) (*oidc.Observed, error) {
 	u, err := c.clientURI(ctx, st)
 	if err != nil {
@@ -232,12 +244,31 @@ func (c *Client) Get(ctx context.Context, st oidc.State) (*oidc.Observed, error)
 	var out metadata
 	code, err := c.do(ctx, http.MethodGet, u, st.RegistrationAccessToken, nil, &out)
 	if code == http.StatusUnauthorized || code == http.StatusNotFound {
-		return nil, oidc.ErrNotFound
+		return nil, c.confirmGone(ctx, st.ClientID, err)
 	}
 	if err != nil {
 		return nil, err
 	}
-	return &oidc.Observed{Spec: out.spec(), ClientSecret: out.ClientSecret, ID: out.ClientID}, nil
+	return &oidc.Observed{Spec: out.spec(), ClientSecret: out.ClientSecret, ID: out.ClientID, ReadWithClientToken: true}, nil
+}
+
+// confirmGone turns a rejected registration access token (rejected, the
+// RFC 7592 error) into oidc.ErrNotFound only when the admin API says the
+// client does not exist.
+func (c *Client) confirmGone(ctx context.Context, clientID string, rejected error) error {
+	if c.cfg.AdminURL == "" {
+		return fmt.Errorf("%w (%w; set rfc7591.adminURL to let the provider ask the Hydra admin API)", oidc.ErrTokenRejected, rejected)
+	}
+	u := strings.TrimSuffix(c.cfg.AdminURL, "/") + "/admin/clients/" + url.PathEscape(clientID)
+	code, err := c.do(ctx, http.MethodGet, u, "", nil, nil)
+	switch {
+	case code == http.StatusNotFound:
+		return fmt.Errorf(errAdminGone+": %w", clientID, oidc.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("%w (%w; "+errAdminAsk+": %w)", oidc.ErrTokenRejected, rejected, clientID, err)
+	default:
+		return fmt.Errorf("%w (%w; "+errAdminExists+")", oidc.ErrTokenRejected, rejected, clientID)
+	}
 }
 
 // Update replaces the client metadata (RFC 7592 §2.2). Servers may rotate
@@ -253,7 +284,7 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	var out metadata
 	code, err := c.do(ctx, http.MethodPut, u, st.RegistrationAccessToken, m, &out)
 	if code == http.StatusUnauthorized || code == http.StatusNotFound {
-		return st, oidc.ErrNotFound
+		return st, fmt.Errorf("%w (%w)", oidc.ErrTokenRejected, err)
 	}
 	if err != nil {
 		return st, err

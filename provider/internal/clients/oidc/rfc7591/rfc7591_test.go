@@ -82,8 +82,21 @@ func TestHydra(t *testing.T) {
 	if st2.ClientSecret != st.ClientSecret {
 		t.Fatal("Update lost or changed the stored secret")
 	}
-	if _, err := c.Get(ctx, st); !errors.Is(err, oidc.ErrNotFound) {
-		t.Fatalf("Get with the rotated-away token: got %v, want 401/ErrNotFound", err)
+	// The old token (an Update whose answer was lost) is rejected with 401,
+	// as a deleted client would be: not proof that the client is gone.
+	if _, err := c.Get(ctx, st); !errors.Is(err, oidc.ErrTokenRejected) || errors.Is(err, oidc.ErrNotFound) {
+		t.Fatalf("Get with the rotated-away token: got %v, want ErrTokenRejected", err)
+	}
+	if _, err := c.Update(ctx, spec, st); !errors.Is(err, oidc.ErrTokenRejected) {
+		t.Fatalf("Update with the rotated-away token: got %v, want ErrTokenRejected", err)
+	}
+	// The admin API confirms the client still exists.
+	admin, err := New(Config{IssuerURL: h.Issuer, AdminURL: h.AdminURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Get(ctx, st); !errors.Is(err, oidc.ErrTokenRejected) || !strings.Contains(err.Error(), "admin API still has client") {
+		t.Fatalf("Get with the rotated-away token, admin API set: got %v, want ErrTokenRejected (still exists)", err)
 	}
 	obs, err = c.Get(ctx, st2)
 	if err != nil || !oidc.UpToDate(spec, obs.Spec) {
@@ -112,8 +125,20 @@ func TestHydra(t *testing.T) {
 	if err := c.Delete(ctx, st2); err != nil {
 		t.Fatalf("Delete: %v", err)
 	}
-	if _, err := c.Get(ctx, st2); !errors.Is(err, oidc.ErrNotFound) {
-		t.Fatalf("Get after Delete: %v", err)
+	// Deleted: RFC 7592 answers 401 again; only the admin API's 404 proves it.
+	if _, err := c.Get(ctx, st2); !errors.Is(err, oidc.ErrTokenRejected) || errors.Is(err, oidc.ErrNotFound) {
+		t.Fatalf("Get after Delete: got %v, want ErrTokenRejected", err)
+	}
+	if _, err := admin.Get(ctx, st2); !errors.Is(err, oidc.ErrNotFound) {
+		t.Fatalf("Get after Delete, admin API set: got %v, want ErrNotFound", err)
+	}
+	// An admin API that cannot be reached proves nothing either.
+	down, err := New(Config{IssuerURL: h.Issuer, AdminURL: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := down.Get(ctx, st2); !errors.Is(err, oidc.ErrTokenRejected) || errors.Is(err, oidc.ErrNotFound) {
+		t.Fatalf("Get after Delete, admin API down: got %v, want ErrTokenRejected", err)
 	}
 	if tokenWorks(t, h, st2.ClientID, st2.ClientSecret) {
 		t.Fatal("deleted client still gets tokens")

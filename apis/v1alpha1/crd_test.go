@@ -1,0 +1,102 @@
+package v1alpha1_test
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"sigs.k8s.io/yaml"
+)
+
+// crdValidator validates objects against a generated CRD the way the API
+// server does on create: defaulting, OpenAPI schema, then CEL rules.
+func crdValidator(t *testing.T, path string) func(obj map[string]any) field.ErrorList {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := &extv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(b, crd); err != nil {
+		t.Fatal(err)
+	}
+	in := &apiextensions.JSONSchemaProps{}
+	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(crd.Spec.Versions[0].Schema.OpenAPIV3Schema, in, nil); err != nil {
+		t.Fatal(err)
+	}
+	s, err := schema.NewStructural(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv, _, err := validation.NewSchemaValidator(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv := cel.NewValidator(s, true, celconfig.PerCallLimit)
+	return func(obj map[string]any) field.ErrorList {
+		defaulting.Default(obj, s)
+		errs := validation.ValidateCustomResource(nil, obj, sv)
+		celErrs, _ := cv.Validate(context.Background(), nil, s, obj, nil, celconfig.RuntimeCELCostBudget)
+		return append(errs, celErrs...)
+	}
+}
+
+func config(kind string, creds string) map[string]any {
+	var obj map[string]any
+	y := `
+apiVersion: homeplane.dev/v1alpha1
+kind: ` + kind + `
+metadata: {name: cfg}
+spec:
+  type: rfc7591
+  rfc7591: {issuerURL: "https://idp.tenant.example/"}
+  credentials: ` + creds
+	if err := yaml.Unmarshal([]byte(y), &obj); err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// A namespaced ProviderConfig only takes credentials from a Secret; the
+// admin's ClusterProviderConfig keeps every source.
+func TestProviderConfigCredentialSources(t *testing.T) {
+	pc := crdValidator(t, "../../package/provider/crds/homeplane.dev_providerconfigs.yaml")
+	cpc := crdValidator(t, "../../package/provider/crds/homeplane.dev_clusterproviderconfigs.yaml")
+	for _, tc := range []struct {
+		name, creds string
+		// pcErr is a substring of the namespaced kind's error; "" means valid.
+		pcErr string
+	}{
+		{"Secret", `{source: Secret, secretRef: {namespace: tenant-a, name: cred, key: token}}`, ""},
+		{"default source is Secret", `{secretRef: {namespace: tenant-a, name: cred, key: token}}`, ""},
+		{"Secret without secretRef", `{source: Secret}`, "needs credentials.secretRef"},
+		{"Filesystem (the provider's service-account token)", `{source: Filesystem, fs: {path: /var/run/secrets/kubernetes.io/serviceaccount/token}}`, "may only use credentials.source"},
+		{"Environment", `{source: Environment, env: {name: HOME}}`, "may only use credentials.source"},
+		{"None", `{source: None}`, "may only use credentials.source"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := pc(config("ProviderConfig", tc.creds))
+			switch {
+			case tc.pcErr == "" && len(errs) > 0:
+				t.Errorf("ProviderConfig refused: %v", errs.ToAggregate())
+			case tc.pcErr != "" && (len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), tc.pcErr)):
+				t.Errorf("ProviderConfig: want an error containing %q, got %v", tc.pcErr, errs.ToAggregate())
+			}
+			if tc.name == "Secret without secretRef" {
+				return // the cluster kind leaves that to the provider (errNeedSecret)
+			}
+			if errs := cpc(config("ClusterProviderConfig", tc.creds)); len(errs) > 0 {
+				t.Errorf("ClusterProviderConfig refused: %v", errs.ToAggregate())
+			}
+		})
+	}
+}
