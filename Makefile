@@ -27,7 +27,7 @@ tools:
 
 ## e2e-tools: build the pinned tools make e2e needs on top (etcd, kube-apiserver, kube-controller-manager)
 e2e-tools:
-	$(TOOLS) build e2e
+	$(TOOLS) build test e2e
 
 ## generate: deepcopy, XRDs and Compositions (and the provider's CRDs)
 generate: provider-generate

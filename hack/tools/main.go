@@ -7,7 +7,7 @@
 //	go run ./hack/tools list                      every tool, its version, whether built
 //	go run ./hack/tools go-build LABEL PKG OUT    build PKG of this module with progress
 //
-// Groups: test (make render, make test), e2e (make e2e, with test), all.
+// Groups: test (make render, make test), e2e (what make e2e needs on top), all.
 // Progress goes to stderr; paths to stdout.
 package main
 
@@ -126,13 +126,6 @@ func expand(args []string) []string {
 			}
 			sort.Strings(rest)
 			for _, n := range rest {
-				add(n)
-			}
-		case "e2e":
-			for _, n := range tools.Groups["test"] {
-				add(n)
-			}
-			for _, n := range tools.Groups["e2e"] {
 				add(n)
 			}
 		default:

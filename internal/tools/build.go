@@ -197,11 +197,23 @@ func (b *Builder) recipe(name string) (recipe, error) {
 	r.LDFlags = exp(t.LDFlags)
 	r.StagingOf = exp(t.StagingOf)
 	r.StagingVersion = exp(t.StagingVersion)
-	for _, g := range t.Get {
-		r.Get = append(r.Get, exp(g))
+	gets, replaces := t.Get, t.Replace
+	if t.Shares != "" {
+		gets, replaces = nil, nil
+		for _, m := range b.sharing(t.Shares) {
+			gets = append(gets, m.Get...)
+			replaces = append(replaces, m.Replace...)
+		}
 	}
-	for _, rp := range t.Replace {
-		r.Replace = append(r.Replace, exp(rp))
+	for _, g := range gets {
+		if v := exp(g); !slices.Contains(r.Get, v) {
+			r.Get = append(r.Get, v)
+		}
+	}
+	for _, rp := range replaces {
+		if v := exp(rp); !slices.Contains(r.Replace, v) {
+			r.Replace = append(r.Replace, v)
+		}
 	}
 	if err != nil {
 		return recipe{}, fmt.Errorf("tool %s: %w", name, err)
@@ -210,6 +222,18 @@ func (b *Builder) recipe(name string) (recipe, error) {
 	sum := sha256.Sum256(js)
 	r.Key = hex.EncodeToString(sum[:])[:10]
 	return r, nil
+}
+
+// sharing returns the tools whose Shares is wrapper, by name.
+func (b *Builder) sharing(wrapper string) []Tool {
+	var ts []Tool
+	for _, t := range b.Catalog {
+		if t.Shares == wrapper {
+			ts = append(ts, t)
+		}
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].Name < ts[j].Name })
+	return ts
 }
 
 func (b *Builder) path(r recipe) string {

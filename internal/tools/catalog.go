@@ -34,6 +34,10 @@ type Tool struct {
 	// StagingOf, as module@version, pins every `X => ./staging/...` replace
 	// of that module's go.mod to X at StagingVersion (k8s.io/kubernetes).
 	StagingOf, StagingVersion string
+	// Shares names a wrapper module that tools with the same Shares resolve
+	// together: each gets every member's Get and Replace, so modules they
+	// have in common are at one version and compile once for all of them.
+	Shares string
 	// Main, when set, is the wrapper's main.go.
 	Main string
 	// Tags are build tags; CGO enables cgo (off otherwise, for static binaries).
@@ -62,12 +66,18 @@ var Catalog = map[string]Tool{
 		Package:   "sigs.k8s.io/controller-tools/cmd/controller-gen",
 		Get:       []string{"sigs.k8s.io/controller-tools@${CONTROLLER_TOOLS_VERSION}"},
 	},
+	// The CLI and core need the same Kubernetes and controller-runtime
+	// versions and nearly the same rest: resolved together, core compiles
+	// little beyond what the CLI did. The CLI then links crossplane-runtime
+	// and apis at core's v2.4.0 instead of its own v2.3.x (minor releases of
+	// the same major version).
 	"crossplane": {
 		Name: "crossplane", VersionPin: "CROSSPLANE_CLI_VERSION", Env: "CROSSPLANE",
 		Purpose:   "the crossplane CLI: renders the examples, validates them and builds packages",
 		ColdBuild: 15 * time.Minute,
 		Package:   "github.com/crossplane/cli/v2/cmd/crossplane",
 		Get:       []string{"github.com/crossplane/cli/v2@${CROSSPLANE_CLI_VERSION}"},
+		Shares:    "crossplane",
 	},
 	"crossplane-core": {
 		Name: "crossplane-core", VersionPin: "CROSSPLANE_CORE_VERSION", Env: "CROSSPLANE_CORE",
@@ -79,6 +89,7 @@ var Catalog = map[string]Tool{
 			"github.com/crossplane/crossplane/apis/v2@${CROSSPLANE_APIS_VERSION}",
 		},
 		Replace: []string{"github.com/crossplane/crossplane-runtime/v2 => github.com/crossplane/crossplane-runtime/v2 ${CROSSPLANE_RUNTIME_VERSION}"},
+		Shares:  "crossplane",
 		// Linked with its release version, as released: the package manager
 		// checks packages' `crossplane.version` constraints against it.
 		LDFlags: "-X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=${CROSSPLANE_CORE_VERSION}",

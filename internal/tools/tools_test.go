@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -275,5 +276,52 @@ func TestEnsureRemovesStaleWrappers(t *testing.T) {
 	}
 	if _, err := os.Stat(other); err != nil {
 		t.Errorf("another tool's wrapper was removed: %v", err)
+	}
+}
+
+// Tools that share a wrapper resolve the same modules, so what they have in
+// common compiles once; a change to one member's modules rebuilds all.
+func TestSharedWrapper(t *testing.T) {
+	catalog := map[string]Tool{
+		"a":    {Name: "a", VersionPin: "V", Package: "example.com/a", Get: []string{"example.com/a@${V}"}, Shares: "x"},
+		"b":    {Name: "b", VersionPin: "V", Package: "example.com/b", Get: []string{"example.com/b@${V}"}, Replace: []string{"example.com/c => example.com/c v1.0.0"}, Shares: "x", LDFlags: "-X b.v=${V}"},
+		"solo": {Name: "solo", VersionPin: "V", Package: "example.com/s", Get: []string{"example.com/s@${V}"}},
+	}
+	b := &Builder{Pins: Pins{"V": "v1.2.3"}, Catalog: catalog}
+	ra, err := b.recipe("a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := b.recipe("b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"example.com/a@v1.2.3", "example.com/b@v1.2.3"}
+	if !slices.Equal(ra.Get, want) || !slices.Equal(rb.Get, want) {
+		t.Errorf("Get: a %v, b %v, want both %v", ra.Get, rb.Get, want)
+	}
+	if !slices.Equal(ra.Replace, rb.Replace) || len(ra.Replace) != 1 {
+		t.Errorf("Replace: a %v, b %v, want b's replace in both", ra.Replace, rb.Replace)
+	}
+	if ra.LDFlags != "" || rb.LDFlags != "-X b.v=v1.2.3" {
+		t.Errorf("LDFlags are per tool: a %q, b %q", ra.LDFlags, rb.LDFlags)
+	}
+	rs, _ := b.recipe("solo")
+	if !slices.Equal(rs.Get, []string{"example.com/s@v1.2.3"}) {
+		t.Errorf("a tool that shares nothing got %v", rs.Get)
+	}
+	c := catalog["b"]
+	c.Get = []string{"example.com/b@v9.9.9"}
+	catalog["b"] = c
+	ra2, _ := b.recipe("a")
+	if ra2.Key == ra.Key {
+		t.Error("a member's new module version kept the other member's cache key")
+	}
+	// The catalog's own sharing wrapper: the CLI gets core's pins.
+	real := &Builder{Pins: DefaultPins(), Catalog: Catalog}
+	cli, _ := real.recipe("crossplane")
+	core, _ := real.recipe("crossplane-core")
+	if !slices.Equal(cli.Get, core.Get) || !slices.Equal(cli.Replace, core.Replace) {
+		t.Errorf("crossplane and crossplane-core resolve differently:\n%v %v\n%v %v", cli.Get, cli.Replace, core.Get, core.Replace)
 	}
 }
