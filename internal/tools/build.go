@@ -170,7 +170,11 @@ type recipe struct {
 	StagingVersion                             string
 	Get, Replace, Tags                         []string
 	CGO                                        bool
-	Key                                        string `json:"-"`
+	// Flags and StripFlags are the go build and linker flags every tool
+	// gets (buildFlags, stripFlags), hashed so that changing them rebuilds.
+	Flags      []string
+	StripFlags string
+	Key        string `json:"-"`
 }
 
 func (b *Builder) recipe(name string) (recipe, error) {
@@ -183,7 +187,7 @@ func (b *Builder) recipe(name string) (recipe, error) {
 		sort.Strings(known)
 		return recipe{}, fmt.Errorf("unknown tool %q (known: %s)", name, strings.Join(known, ", "))
 	}
-	r := recipe{tool: t, Package: t.Package, Main: t.Main, Tags: t.Tags, CGO: t.CGO}
+	r := recipe{tool: t, Package: t.Package, Main: t.Main, Tags: t.Tags, CGO: t.CGO, Flags: buildFlags, StripFlags: stripFlags}
 	var err error
 	exp := func(s string) string {
 		if err != nil {
@@ -257,6 +261,14 @@ func checkExecutable(p, env string) error {
 	}
 	return nil
 }
+
+// Tools are run, not debugged: without DWARF the compiler and above all the
+// linker do less (the CLI is ~140 MB with it). Stack traces keep their
+// function names and lines (pclntab stays).
+var (
+	buildFlags = []string{"-trimpath", "-gcflags=all=-dwarf=false"}
+	stripFlags = "-s -w"
+)
 
 // A job is one tool's build: prepare (lock, wrapper module, module
 // downloads, package count) then compile.
@@ -410,12 +422,12 @@ func (b *Builder) compile(ctx context.Context, j *job) error {
 			t.Name, j.r.Version, compiled.Load(), j.total, since(start), round(t.ColdBuild))
 	})
 	defer stop()
-	args := []string{"build", "-v", "-trimpath", "-o", j.out + ".tmp"}
+	args := append([]string{"build", "-v", "-o", j.out + ".tmp"}, j.r.Flags...)
 	if len(j.r.Tags) > 0 {
 		args = append(args, "-tags", strings.Join(j.r.Tags, ","))
 	}
-	if j.r.LDFlags != "" {
-		args = append(args, "-ldflags", j.r.LDFlags)
+	if ld := strings.TrimSpace(j.r.StripFlags + " " + j.r.LDFlags); ld != "" {
+		args = append(args, "-ldflags", ld)
 	}
 	if _, err := b.goCmd(ctx, j, &downloads, &compiled, append(args, j.r.Package)...); err != nil {
 		_ = os.Remove(j.out + ".tmp")
@@ -461,10 +473,11 @@ func (b *Builder) goCmd(ctx context.Context, j *job, downloads, compiled *atomic
 	if j.r.CGO {
 		cgo = "1"
 	}
-	cmd.Env = append(os.Environ(), "CGO_ENABLED="+cgo)
+	cmd.Env = os.Environ()
 	if !j.local {
-		cmd.Env = append(cmd.Env, "GOFLAGS=-mod=mod", "GOWORK=off")
-	}
+		cmd.Env = append(cmd.Env, "CGO_ENABLED="+cgo, "GOFLAGS=-mod=mod", "GOWORK=off")
+	} // else as `go test` would, so the two share the build cache
+
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
 	pr, pw := io.Pipe()
