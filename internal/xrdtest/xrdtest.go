@@ -14,11 +14,13 @@ import (
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel/model"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
 	structurallisttype "k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	"k8s.io/apiserver/pkg/cel/environment"
 	"sigs.k8s.io/yaml"
 )
 
@@ -52,6 +54,7 @@ func Load(t testing.TB, path string) *Validator {
 	if err != nil {
 		t.Fatal(err)
 	}
+	compileRules(t, s, "")
 	sv, _, err := validation.NewSchemaValidator(in)
 	if err != nil {
 		t.Fatal(err)
@@ -85,4 +88,40 @@ func (v *Validator) Validate(params, old map[string]any) field.ErrorList {
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
 	celErrs, _ := v.cel.Validate(context.Background(), nil, v.structural, obj, oldObj, celconfig.RuntimeCELCostBudget)
 	return append(errs, celErrs...)
+}
+
+// staticCostLimit is the API server's limit on the estimated cost of one CEL
+// rule (StaticEstimatedCostLimit in apiextensions' validation): a costlier
+// rule makes the CRD, so the XRD, fail to establish.
+const staticCostLimit = 10_000_000
+
+// compileRules compiles every CEL rule of the schema as the API server does
+// when the CRD is created, failing on a rule that does not compile or whose
+// estimated cost is over the limit.
+func compileRules(t testing.TB, s *schema.Structural, path string) {
+	t.Helper()
+	if len(s.XValidations) > 0 {
+		env := environment.MustBaseEnvSet(environment.DefaultCompatibilityVersion())
+		res, err := cel.Compile(s, model.SchemaDeclType(s, path == ""), celconfig.PerCallLimit, env, cel.NewExpressionsEnvLoader())
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		for i, r := range res {
+			if r.Error != nil {
+				t.Fatalf("%s: rule %q: %v", path, s.XValidations[i].Rule, r.Error)
+			}
+			if r.MaxCost > staticCostLimit {
+				t.Fatalf("%s: rule %q: estimated cost %d is over the API server's limit %d", path, s.XValidations[i].Rule, r.MaxCost, staticCostLimit)
+			}
+		}
+	}
+	for name, p := range s.Properties {
+		compileRules(t, &p, path+"."+name)
+	}
+	if s.Items != nil {
+		compileRules(t, s.Items, path+"[*]")
+	}
+	if s.AdditionalProperties != nil && s.AdditionalProperties.Structural != nil {
+		compileRules(t, s.AdditionalProperties.Structural, path+"[*]")
+	}
 }
