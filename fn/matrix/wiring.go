@@ -297,7 +297,7 @@ func networkPolicy(req *compose.Request, p *params) (netpol.Spec, bool) {
 		Peers:       []netpol.Peer{{Namespace: p.Network.Namespace()}},
 	}
 	if p.Network != nil && len(p.Network.AllowFromPods) > 0 {
-		s.Peers = append(s.Peers, netpol.Peer{PodLabels: p.Network.AllowFromPods})
+		s.Peers = append(s.Peers, netpol.Peer{PodLabels: common.Labels(p.Network.AllowFromPods)})
 	}
 	return s, true
 }
