@@ -6,7 +6,9 @@ package xrdtest
 
 import (
 	"context"
+	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 
 	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
@@ -123,5 +125,50 @@ func compileRules(t testing.TB, s *schema.Structural, path string) {
 	}
 	if s.AdditionalProperties != nil && s.AdditionalProperties.Structural != nil {
 		compileRules(t, s.AdditionalProperties.Structural, path+"[*]")
+	}
+}
+
+// Case is one input of an agreement test.
+type Case struct {
+	// Params are spec.parameters, as a claim author writes them.
+	Params map[string]any
+	// Paths are the fields of Validate's errors; none means valid.
+	Paths []string
+}
+
+// ValidateFunc decodes spec.parameters from JSON into the API type, applies
+// its Default and returns its Validate.
+type ValidateFunc func(params []byte) (field.ErrorList, error)
+
+// Agree checks every case with the XRD (as the API server would) and with
+// validate: both must accept or both reject, and validate's errors must name
+// exactly the case's Paths.
+func (v *Validator) Agree(t *testing.T, cases map[string]Case, validate ValidateFunc) {
+	t.Helper()
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			b, err := json.Marshal(tc.Params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			goErrs, err := validate(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xrdErrs := v.Validate(tc.Params, nil)
+			if (len(xrdErrs) == 0) != (len(goErrs) == 0) {
+				t.Fatalf("XRD and Validate disagree:\nXRD:      %v\nValidate: %v", xrdErrs.ToAggregate(), goErrs.ToAggregate())
+			}
+			got := make([]string, 0, len(goErrs))
+			for _, e := range goErrs {
+				got = append(got, e.Field)
+			}
+			want := slices.Clone(tc.Paths)
+			slices.Sort(got)
+			slices.Sort(want)
+			if !slices.Equal(want, got) {
+				t.Errorf("Validate's error fields: want %q, got %q\nerrors: %v", want, got, goErrs.ToAggregate())
+			}
+		})
 	}
 }

@@ -2,7 +2,6 @@ package v1alpha1_test
 
 import (
 	"encoding/json"
-	"slices"
 	"strings"
 	"testing"
 
@@ -11,30 +10,17 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
+	"github.com/homeplane/homeplane/internal/xrdtest"
 )
 
-// goValidate decodes params as the function does, defaults and validates them.
-func goValidate(t *testing.T, params map[string]any) field.ErrorList {
-	t.Helper()
-	b, err := json.Marshal(params)
-	if err != nil {
-		t.Fatal(err)
-	}
+// validate decodes params as the function does, defaults and validates them.
+func validate(b []byte) (field.ErrorList, error) {
 	x := &v1alpha1.XPostgreSQL{}
 	if err := json.Unmarshal(b, &x.Spec.Parameters); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	x.Default()
-	return x.Validate()
-}
-
-func paths(errs field.ErrorList) []string {
-	out := make([]string, 0, len(errs))
-	for _, e := range errs {
-		out = append(out, e.Field)
-	}
-	slices.Sort(out)
-	return out
+	return x.Validate(), nil
 }
 
 func user(name string) map[string]any {
@@ -56,98 +42,80 @@ func backup(ref map[string]any) map[string]any {
 // reject, and Validate names the exact fields.
 func TestXRDAndValidateAgree(t *testing.T) {
 	v := load(t)
-	cases := map[string]struct {
-		params map[string]any
-		// paths are the fields of Validate's errors; none means valid.
-		paths []string
-	}{
-		"Empty":         {params: map[string]any{}},
-		"Minimal":       {params: base()},
-		"RoleDash":      {params: user("wiki-app")},
-		"RoleDot":       {params: user("wiki.app")},
-		"RoleDigit":     {params: user("1app")},
-		"RoleLeading_":  {params: user("_ro"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleTrailing_": {params: user("app_"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleUpper":     {params: user("App"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleDoubleDot": {params: user("a..b"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleTooLong":   {params: user(strings.Repeat("a", 64)), paths: []string{"spec.parameters.users[0].name"}},
-		"RolePostgres":  {params: user("postgres"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleStandby":   {params: user("standby"), paths: []string{"spec.parameters.users[0].name"}},
-		"RolePooler":    {params: user("pooler"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleAdmin":     {params: user("admin"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleCronAdmin": {params: user("cron_admin"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleZalandos":  {params: user("zalandos"), paths: []string{"spec.parameters.users[0].name"}},
-		"RoleFesUser":   {params: user("fes_user"), paths: []string{"spec.parameters.users[0].name"}},
-		"RolePg":        {params: user("pg_monitor"), paths: []string{"spec.parameters.users[0].name"}},
-		"RolePgLike":    {params: user("pgadmin")},
-		"UserFlag":      {params: map[string]any{"users": []any{map[string]any{"name": "u", "flags": []any{"createdb", "login"}}}}},
-		"UserSuperuser": {params: map[string]any{"users": []any{map[string]any{"name": "u", "flags": []any{"superuser"}}}}, paths: []string{"spec.parameters.users[0].flags[0]"}},
-		"UserFlagTwice": {params: map[string]any{"users": []any{map[string]any{"name": "u", "flags": []any{"login", "login"}}}}, paths: []string{"spec.parameters.users[0].flags[1]"}},
-		"UserTwice":     {params: map[string]any{"users": []any{map[string]any{"name": "u"}, map[string]any{"name": "u"}}}, paths: []string{"spec.parameters.users[1]"}},
-		"OwnerTrailing": {params: owner("app", "app_"), paths: []string{"spec.parameters.databases[0].owner"}},
-		"OwnerPostgres": {params: owner("app", "postgres"), paths: []string{"spec.parameters.databases[0].owner"}},
-		"OwnerPg":       {params: owner("app", "pg_read_all_data"), paths: []string{"spec.parameters.databases[0].owner"}},
-		"DatabaseOK":    {params: owner("wiki_db", "wiki-db")},
-		"DatabaseDash":  {params: owner("my-db", "me"), paths: []string{"spec.parameters.databases[0].name"}},
-		"DatabaseT0":    {params: owner("template0", "me"), paths: []string{"spec.parameters.databases[0].name"}},
-		"DatabaseT1":    {params: owner("template1", "me"), paths: []string{"spec.parameters.databases[0].name"}},
-		"DatabasePg":    {params: owner("postgres", "me"), paths: []string{"spec.parameters.databases[0].name"}},
-		"DatabaseTwice": {params: map[string]any{"databases": []any{map[string]any{"name": "a", "owner": "o"}, map[string]any{"name": "a", "owner": "p"}}}, paths: []string{"spec.parameters.databases[1]"}},
-		"Storage5G":     {params: base("storage", "5G")},
-		"StorageZero":   {params: base("storage", "0"), paths: []string{"spec.parameters.storage"}},
-		"StorageZeroGi": {params: base("storage", "0Gi"), paths: []string{"spec.parameters.storage"}},
-		"StorageNeg":    {params: base("storage", "-5Gi"), paths: []string{"spec.parameters.storage"}},
-		"StorageK":      {params: base("storage", "5k"), paths: []string{"spec.parameters.storage"}},
-		"Version13":     {params: base("version", "13"), paths: []string{"spec.parameters.version"}},
-		"Topology":      {params: base("topology", "cluster"), paths: []string{"spec.parameters.topology"}},
-		"InstancesHA":   {params: base("topology", "ha", "instances", int64(3))},
-		"InstancesOne":  {params: base("instances", int64(3)), paths: []string{"spec.parameters.instances"}},
-		"InstancesMany": {params: base("topology", "ha", "instances", int64(8)), paths: []string{"spec.parameters.instances"}},
-		"SyncSingle":    {params: base("synchronous", true), paths: []string{"spec.parameters.synchronous"}},
-		"TeamIDUpper":   {params: base("teamId", "Team"), paths: []string{"spec.parameters.teamId"}},
-		"TeamIDLong":    {params: base("teamId", strings.Repeat("a", 41)), paths: []string{"spec.parameters.teamId"}},
-		"PoolerMode":    {params: base("pooler", map[string]any{"mode": "statement"}), paths: []string{"spec.parameters.pooler.mode"}},
-		"ResourcesOK":   {params: base("resources", map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "1Gi"}, "limits": map[string]any{"memory": "2Gi"}})},
-		"ResourcesNeg":  {params: base("resources", map[string]any{"requests": map[string]any{"cpu": "-1"}}), paths: []string{"spec.parameters.resources.requests.cpu"}},
-		"ResourcesOver": {params: base("resources", map[string]any{"requests": map[string]any{"memory": "2Gi"}, "limits": map[string]any{"memory": "1Gi"}}), paths: []string{"spec.parameters.resources.requests.memory"}},
-		"BackupOK":      {params: backup(map[string]any{"name": "minio", "accessKeyIdKey": "id", "secretAccessKeyKey": "secret.key"})},
-		"BackupSlash":   {params: backup(map[string]any{"name": "a/b"}), paths: []string{"spec.parameters.backup.credentialsSecretRef.name"}},
-		"BackupDotDot":  {params: backup(map[string]any{"name": "a..b"}), paths: []string{"spec.parameters.backup.credentialsSecretRef.name"}},
-		"BackupUpper":   {params: backup(map[string]any{"name": "Minio"}), paths: []string{"spec.parameters.backup.credentialsSecretRef.name"}},
-		"BackupKey":     {params: backup(map[string]any{"name": "minio", "accessKeyIdKey": "a/b"}), paths: []string{"spec.parameters.backup.credentialsSecretRef.accessKeyIdKey"}},
-		"BackupKeyDots": {params: backup(map[string]any{"name": "minio", "secretAccessKeyKey": "..key"}), paths: []string{"spec.parameters.backup.credentialsSecretRef.secretAccessKeyKey"}},
-		"BackupKeyDot":  {params: backup(map[string]any{"name": "minio", "secretAccessKeyKey": "."}), paths: []string{"spec.parameters.backup.credentialsSecretRef.secretAccessKeyKey"}},
-		"RestoreZ": {params: map[string]any{"backup": map[string]any{"bucket": "b-1", "credentialsSecretRef": map[string]any{"name": "s"}},
-			"restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-11-20T12:00:00Z"}}, paths: []string{"spec.parameters.restore.timestamp"}},
-		"RestoreFeb31": {params: map[string]any{"backup": map[string]any{"bucket": "b-1", "credentialsSecretRef": map[string]any{"name": "s"}},
-			"restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-02-31T12:00:00+01:00"}}, paths: []string{"spec.parameters.restore.timestamp"}},
-		"RestoreNoBackup": {params: map[string]any{"restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-11-20T12:00:00+01:00"}}, paths: []string{"spec.parameters.restore.timestamp"}},
-		"NetworkOK":       {params: network(map[string]any{"operatorNamespace": "pg-ops", "allowFromPods": map[string]any{"app.kubernetes.io/name": "wiki", "tier": ""}})},
-		"NetworkNS":       {params: network(map[string]any{"operatorNamespace": "PG_ops"}), paths: []string{"spec.parameters.network.operatorNamespace"}},
-		"NetworkNSLong":   {params: network(map[string]any{"operatorNamespace": strings.Repeat("a", 64)}), paths: []string{"spec.parameters.network.operatorNamespace"}},
-		"NetworkPolicies": {params: network(map[string]any{"policies": "Off"}), paths: []string{"spec.parameters.network.policies"}},
-		"NetworkKey":      {params: network(map[string]any{"allowFromPods": map[string]any{"bad key": "x"}}), paths: []string{"spec.parameters.network.allowFromPods[bad key]"}},
-		"NetworkKeySlash": {params: network(map[string]any{"allowFromPods": map[string]any{"a/b/c": "x"}}), paths: []string{"spec.parameters.network.allowFromPods[a/b/c]"}},
-		"NetworkKeyLong":  {params: network(map[string]any{"allowFromPods": map[string]any{strings.Repeat("a", 64): "x"}}), paths: []string{"spec.parameters.network.allowFromPods[" + strings.Repeat("a", 64) + "]"}},
-		"NetworkValue":    {params: network(map[string]any{"allowFromPods": map[string]any{"app": "-wiki"}}), paths: []string{"spec.parameters.network.allowFromPods[app]"}},
-		"NetworkValueLong": {params: network(map[string]any{"allowFromPods": map[string]any{"app": strings.Repeat("a", 64)}}),
-			paths: []string{"spec.parameters.network.allowFromPods[app]"}},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			xrdErrs := v.Validate(tc.params, nil)
-			goErrs := goValidate(t, tc.params)
-			if (len(xrdErrs) == 0) != (len(goErrs) == 0) {
-				t.Fatalf("XRD and Validate disagree:\nXRD:      %v\nValidate: %v", xrdErrs.ToAggregate(), goErrs.ToAggregate())
-			}
-			if diff := cmp.Diff(tc.paths, paths(goErrs), cmpEmpty); diff != "" {
-				t.Errorf("Validate's error fields: -want, +got:\n%s\nerrors: %v", diff, goErrs.ToAggregate())
-			}
-		})
-	}
+	v.Agree(t, map[string]xrdtest.Case{
+		"Empty":         {Params: map[string]any{}},
+		"Minimal":       {Params: base()},
+		"RoleDash":      {Params: user("wiki-app")},
+		"RoleDot":       {Params: user("wiki.app")},
+		"RoleDigit":     {Params: user("1app")},
+		"RoleLeading_":  {Params: user("_ro"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleTrailing_": {Params: user("app_"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleUpper":     {Params: user("App"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleDoubleDot": {Params: user("a..b"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleTooLong":   {Params: user(strings.Repeat("a", 64)), Paths: []string{"spec.parameters.users[0].name"}},
+		"RolePostgres":  {Params: user("postgres"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleStandby":   {Params: user("standby"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RolePooler":    {Params: user("pooler"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleAdmin":     {Params: user("admin"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleCronAdmin": {Params: user("cron_admin"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleZalandos":  {Params: user("zalandos"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RoleFesUser":   {Params: user("fes_user"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RolePg":        {Params: user("pg_monitor"), Paths: []string{"spec.parameters.users[0].name"}},
+		"RolePgLike":    {Params: user("pgadmin")},
+		"UserFlag":      {Params: map[string]any{"users": []any{map[string]any{"name": "u", "flags": []any{"createdb", "login"}}}}},
+		"UserSuperuser": {Params: map[string]any{"users": []any{map[string]any{"name": "u", "flags": []any{"superuser"}}}}, Paths: []string{"spec.parameters.users[0].flags[0]"}},
+		"UserFlagTwice": {Params: map[string]any{"users": []any{map[string]any{"name": "u", "flags": []any{"login", "login"}}}}, Paths: []string{"spec.parameters.users[0].flags[1]"}},
+		"UserTwice":     {Params: map[string]any{"users": []any{map[string]any{"name": "u"}, map[string]any{"name": "u"}}}, Paths: []string{"spec.parameters.users[1]"}},
+		"OwnerTrailing": {Params: owner("app", "app_"), Paths: []string{"spec.parameters.databases[0].owner"}},
+		"OwnerPostgres": {Params: owner("app", "postgres"), Paths: []string{"spec.parameters.databases[0].owner"}},
+		"OwnerPg":       {Params: owner("app", "pg_read_all_data"), Paths: []string{"spec.parameters.databases[0].owner"}},
+		"DatabaseOK":    {Params: owner("wiki_db", "wiki-db")},
+		"DatabaseDash":  {Params: owner("my-db", "me"), Paths: []string{"spec.parameters.databases[0].name"}},
+		"DatabaseT0":    {Params: owner("template0", "me"), Paths: []string{"spec.parameters.databases[0].name"}},
+		"DatabaseT1":    {Params: owner("template1", "me"), Paths: []string{"spec.parameters.databases[0].name"}},
+		"DatabasePg":    {Params: owner("postgres", "me"), Paths: []string{"spec.parameters.databases[0].name"}},
+		"DatabaseTwice": {Params: map[string]any{"databases": []any{map[string]any{"name": "a", "owner": "o"}, map[string]any{"name": "a", "owner": "p"}}}, Paths: []string{"spec.parameters.databases[1]"}},
+		"Storage5G":     {Params: base("storage", "5G")},
+		"StorageZero":   {Params: base("storage", "0"), Paths: []string{"spec.parameters.storage"}},
+		"StorageZeroGi": {Params: base("storage", "0Gi"), Paths: []string{"spec.parameters.storage"}},
+		"StorageNeg":    {Params: base("storage", "-5Gi"), Paths: []string{"spec.parameters.storage"}},
+		"StorageK":      {Params: base("storage", "5k"), Paths: []string{"spec.parameters.storage"}},
+		"Version13":     {Params: base("version", "13"), Paths: []string{"spec.parameters.version"}},
+		"Topology":      {Params: base("topology", "cluster"), Paths: []string{"spec.parameters.topology"}},
+		"InstancesHA":   {Params: base("topology", "ha", "instances", int64(3))},
+		"InstancesOne":  {Params: base("instances", int64(3)), Paths: []string{"spec.parameters.instances"}},
+		"InstancesMany": {Params: base("topology", "ha", "instances", int64(8)), Paths: []string{"spec.parameters.instances"}},
+		"SyncSingle":    {Params: base("synchronous", true), Paths: []string{"spec.parameters.synchronous"}},
+		"TeamIDUpper":   {Params: base("teamId", "Team"), Paths: []string{"spec.parameters.teamId"}},
+		"TeamIDLong":    {Params: base("teamId", strings.Repeat("a", 41)), Paths: []string{"spec.parameters.teamId"}},
+		"PoolerMode":    {Params: base("pooler", map[string]any{"mode": "statement"}), Paths: []string{"spec.parameters.pooler.mode"}},
+		"ResourcesOK":   {Params: base("resources", map[string]any{"requests": map[string]any{"cpu": "500m", "memory": "1Gi"}, "limits": map[string]any{"memory": "2Gi"}})},
+		"ResourcesNeg":  {Params: base("resources", map[string]any{"requests": map[string]any{"cpu": "-1"}}), Paths: []string{"spec.parameters.resources.requests.cpu"}},
+		"ResourcesOver": {Params: base("resources", map[string]any{"requests": map[string]any{"memory": "2Gi"}, "limits": map[string]any{"memory": "1Gi"}}), Paths: []string{"spec.parameters.resources.requests.memory"}},
+		"BackupOK":      {Params: backup(map[string]any{"name": "minio", "accessKeyIdKey": "id", "secretAccessKeyKey": "secret.key"})},
+		"BackupSlash":   {Params: backup(map[string]any{"name": "a/b"}), Paths: []string{"spec.parameters.backup.credentialsSecretRef.name"}},
+		"BackupDotDot":  {Params: backup(map[string]any{"name": "a..b"}), Paths: []string{"spec.parameters.backup.credentialsSecretRef.name"}},
+		"BackupUpper":   {Params: backup(map[string]any{"name": "Minio"}), Paths: []string{"spec.parameters.backup.credentialsSecretRef.name"}},
+		"BackupKey":     {Params: backup(map[string]any{"name": "minio", "accessKeyIdKey": "a/b"}), Paths: []string{"spec.parameters.backup.credentialsSecretRef.accessKeyIdKey"}},
+		"BackupKeyDots": {Params: backup(map[string]any{"name": "minio", "secretAccessKeyKey": "..key"}), Paths: []string{"spec.parameters.backup.credentialsSecretRef.secretAccessKeyKey"}},
+		"BackupKeyDot":  {Params: backup(map[string]any{"name": "minio", "secretAccessKeyKey": "."}), Paths: []string{"spec.parameters.backup.credentialsSecretRef.secretAccessKeyKey"}},
+		"RestoreZ": {Params: map[string]any{"backup": map[string]any{"bucket": "b-1", "credentialsSecretRef": map[string]any{"name": "s"}},
+			"restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-11-20T12:00:00Z"}}, Paths: []string{"spec.parameters.restore.timestamp"}},
+		"RestoreFeb31": {Params: map[string]any{"backup": map[string]any{"bucket": "b-1", "credentialsSecretRef": map[string]any{"name": "s"}},
+			"restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-02-31T12:00:00+01:00"}}, Paths: []string{"spec.parameters.restore.timestamp"}},
+		"RestoreNoBackup": {Params: map[string]any{"restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-11-20T12:00:00+01:00"}}, Paths: []string{"spec.parameters.restore.timestamp"}},
+		"NetworkOK":       {Params: network(map[string]any{"operatorNamespace": "pg-ops", "allowFromPods": map[string]any{"app.kubernetes.io/name": "wiki", "tier": ""}})},
+		"NetworkNS":       {Params: network(map[string]any{"operatorNamespace": "PG_ops"}), Paths: []string{"spec.parameters.network.operatorNamespace"}},
+		"NetworkNSLong":   {Params: network(map[string]any{"operatorNamespace": strings.Repeat("a", 64)}), Paths: []string{"spec.parameters.network.operatorNamespace"}},
+		"NetworkPolicies": {Params: network(map[string]any{"policies": "Off"}), Paths: []string{"spec.parameters.network.policies"}},
+		"NetworkKey":      {Params: network(map[string]any{"allowFromPods": map[string]any{"bad key": "x"}}), Paths: []string{"spec.parameters.network.allowFromPods[bad key]"}},
+		"NetworkKeySlash": {Params: network(map[string]any{"allowFromPods": map[string]any{"a/b/c": "x"}}), Paths: []string{"spec.parameters.network.allowFromPods[a/b/c]"}},
+		"NetworkKeyLong":  {Params: network(map[string]any{"allowFromPods": map[string]any{strings.Repeat("a", 64): "x"}}), Paths: []string{"spec.parameters.network.allowFromPods[" + strings.Repeat("a", 64) + "]"}},
+		"NetworkValue":    {Params: network(map[string]any{"allowFromPods": map[string]any{"app": "-wiki"}}), Paths: []string{"spec.parameters.network.allowFromPods[app]"}},
+		"NetworkValueLong": {Params: network(map[string]any{"allowFromPods": map[string]any{"app": strings.Repeat("a", 64)}}),
+			Paths: []string{"spec.parameters.network.allowFromPods[app]"}},
+	}, validate)
 }
-
-var cmpEmpty = cmp.FilterValues(func(a, b []string) bool { return len(a) == 0 && len(b) == 0 }, cmp.Ignore())
 
 // TestDefaultsAgree: the XRD's defaults and Default give the same parameters.
 func TestDefaultsAgree(t *testing.T) {
