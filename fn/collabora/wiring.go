@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
@@ -26,15 +25,6 @@ const (
 	// ingress namespace while the route goes through a Gateway.
 	ReasonDefaultIngressNamespace = "DefaultIngressNamespace"
 )
-
-// checkNetwork (called by resolve) rejects what would make the API server
-// reject the composed NetworkPolicy, naming the claim's field instead.
-func checkNetwork(n *common.Network) error {
-	if n == nil {
-		return nil
-	}
-	return compose.FieldErrors(n.Validate(field.NewPath("spec", "parameters", "network")))
-}
 
 // records returns the DNS record of the host, or none without a dns block:
 // a record no longer composed is deleted by Crossplane.
@@ -139,7 +129,7 @@ func addNetworkPolicies(req *compose.Request, res *compose.Result, p params) {
 		return
 	}
 	netpol.Add(req, res, s)
-	if route.IsGateway(p.Route) && (p.Network == nil || p.Network.IngressNamespace == "") {
+	if route.IsGateway(p.Route) && !p.ingressNamespaceChosen {
 		res.Events = append(res.Events, compose.Event{Severity: compose.SeverityWarning, Reason: ReasonDefaultIngressNamespace,
 			Message: fmt.Sprintf("The NetworkPolicy lets the route in from namespace %s, the default; through a Gateway, set %s.ingressNamespace to the namespace of the Gateway's proxy pods", p.Network.Namespace(), fieldNetwork)})
 	}

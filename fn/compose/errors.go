@@ -30,6 +30,10 @@ func IsFieldError(err error) bool {
 	return errors.As(err, &fe)
 }
 
+// maxMoreErrors bounds the errors FieldErrors lists after the first, so a
+// long list (e.g. twenty bad hosts) still makes a readable result.
+const maxMoreErrors = 3
+
 // FieldErrors turns an API type's validation errors into one FieldError:
 // the first invalid field's path and reason, followed by the other errors,
 // so that the Fatal result names every field to fix. Nil when errs is empty.
@@ -39,9 +43,12 @@ func FieldErrors(errs field.ErrorList) error {
 	}
 	reason := errs[0].ErrorBody()
 	if len(errs) > 1 {
-		more := make([]string, 0, len(errs)-1)
-		for _, e := range errs[1:] {
+		more := make([]string, 0, maxMoreErrors+1)
+		for _, e := range errs[1:min(len(errs), maxMoreErrors+1)] {
 			more = append(more, e.Error())
+		}
+		if n := len(errs) - 1 - maxMoreErrors; n > 0 {
+			more = append(more, fmt.Sprintf("and %d more", n))
 		}
 		reason += "; also " + strings.Join(more, "; ")
 	}

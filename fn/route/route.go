@@ -47,9 +47,9 @@ const (
 	AnnotationIssuer        = "cert-manager.io/issuer"
 )
 
-// Defaults that match the +kubebuilder:default markers of common.Route.
+// Defaults of common.Route (Route.Default), for routes built without it.
 const (
-	DefaultIngressClassName = "nginx"
+	DefaultIngressClassName = common.DefaultIngressClass
 	DefaultController       = common.IngressControllerNginx
 )
 

@@ -16,6 +16,7 @@ const (
 	DefaultProviderConfigKind = "ClusterProviderConfig"
 	DefaultIngressNamespace   = "ingress-nginx"
 	DefaultPolicies           = PoliciesEnabled
+	DefaultIngressClass       = "nginx"
 )
 
 // Network policy switches (Network.Policies).
@@ -205,6 +206,54 @@ func (r Resources) Validate(path *field.Path) field.ErrorList {
 		}
 		if a.request != nil && a.l != nil && a.request.Cmp(*a.l) > 0 {
 			errs = append(errs, field.Invalid(path.Child("requests", a.name), a.request.String(), "must be less than or equal to the limit "+a.l.String()))
+		}
+	}
+	return errs
+}
+
+// Default applies the XRD's route defaults: an Ingress of class nginx,
+// controller nginx, when the route says nothing; a ClusterIssuer.
+func (r *Route) Default() {
+	if r.Ingress == nil && r.Gateway == nil && r.TLS == nil {
+		r.Ingress = &IngressRoute{}
+	}
+	if i := r.Ingress; i != nil {
+		if i.ClassName == "" {
+			i.ClassName = DefaultIngressClass
+		}
+		if i.Controller == "" {
+			i.Controller = IngressControllerNginx
+		}
+	}
+	if r.TLS != nil && r.TLS.IssuerKind == "" {
+		r.TLS.IssuerKind = IssuerKindClusterIssuer
+	}
+}
+
+// Validate checks that at most one of ingress and gateway is set, the
+// ingress controller, the gateway's name and the issuer.
+func (r Route) Validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	if r.Ingress != nil && r.Gateway != nil {
+		errs = append(errs, field.Forbidden(path.Child("gateway"), "set at most one of route.ingress or route.gateway"))
+	}
+	if i := r.Ingress; i != nil {
+		switch i.Controller {
+		case "", IngressControllerNginx, IngressControllerHAProxy, IngressControllerTraefik, IngressControllerOther:
+		default:
+			errs = append(errs, field.NotSupported(path.Child("ingress", "controller"), i.Controller,
+				[]IngressController{IngressControllerNginx, IngressControllerHAProxy, IngressControllerTraefik, IngressControllerOther}))
+		}
+	}
+	if g := r.Gateway; g != nil && g.Name == "" {
+		errs = append(errs, field.Required(path.Child("gateway", "name"), "name the Gateway"))
+	}
+	if t := r.TLS; t != nil {
+		if t.Issuer == "" {
+			errs = append(errs, field.Required(path.Child("tls", "issuer"), "name the cert-manager issuer"))
+		}
+		if t.IssuerKind != "" && t.IssuerKind != IssuerKindIssuer && t.IssuerKind != IssuerKindClusterIssuer {
+			errs = append(errs, field.NotSupported(path.Child("tls", "issuerKind"), t.IssuerKind, []IssuerKind{IssuerKindIssuer, IssuerKindClusterIssuer}))
 		}
 	}
 	return errs
