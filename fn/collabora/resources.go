@@ -3,11 +3,9 @@ package collabora
 import (
 	"fmt"
 
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
@@ -40,22 +38,4 @@ func checkQuantities(xr map[string]any) error {
 		}
 	}
 	return nil
-}
-
-// requirements turns the claim's resources into the container's.
-func requirements(r common.Resources) corev1.ResourceRequirements {
-	list := func(l *common.ResourceList) corev1.ResourceList {
-		if l == nil || (l.CPU == nil && l.Memory == nil) {
-			return nil
-		}
-		out := corev1.ResourceList{}
-		if l.CPU != nil {
-			out[corev1.ResourceCPU] = l.CPU.DeepCopy()
-		}
-		if l.Memory != nil {
-			out[corev1.ResourceMemory] = l.Memory.DeepCopy()
-		}
-		return out
-	}
-	return corev1.ResourceRequirements{Requests: list(r.Requests), Limits: list(r.Limits)}
 }

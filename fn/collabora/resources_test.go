@@ -72,8 +72,8 @@ func TestRequirements(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, requirements(tc.in), cmpOpts...); diff != "" {
-				t.Errorf("%s\nrequirements(...): -want, +got:\n%s", tc.reason, diff)
+			if diff := cmp.Diff(tc.want, tc.in.Requirements(), cmpOpts...); diff != "" {
+				t.Errorf("%s\nRequirements(): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

@@ -1,9 +1,11 @@
 package v1alpha1
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -78,13 +80,44 @@ func (d DNS) Validate(path *field.Path) field.ErrorList {
 	return errs
 }
 
-// Default defaults the provider config reference. Scopes are left alone:
-// the XRD defaults them, and the OIDC client asks for the same without them.
-func (s *SSO) Default() { s.ProviderConfigRef.Default() }
+// DefaultScopes are the OAuth scopes an app asks for by default.
+var DefaultScopes = []string{"openid", "profile", "email"}
 
-// Validate checks the provider config reference.
+// ScopePattern is an OAuth scope token (RFC 6749 section 3.3): printable
+// ASCII without space, '"' or '\\'.
+const ScopePattern = `^[!#-\[\]-~]+$`
+
+// MaxScopes and MaxScopeLength bound SSO.Scopes.
+const (
+	MaxScopes      = 32
+	MaxScopeLength = 256
+)
+
+var scopeRE = regexp.MustCompile(ScopePattern)
+
+// Default defaults the provider config reference and the scopes.
+func (s *SSO) Default() {
+	s.ProviderConfigRef.Default()
+	if s.Scopes == nil {
+		s.Scopes = slices.Clone(DefaultScopes)
+	}
+}
+
+// Validate checks the provider config reference and the scopes.
 func (s SSO) Validate(path *field.Path) field.ErrorList {
-	return s.ProviderConfigRef.Validate(path.Child("providerConfigRef"))
+	errs := s.ProviderConfigRef.Validate(path.Child("providerConfigRef"))
+	if len(s.Scopes) > MaxScopes {
+		errs = append(errs, field.TooMany(path.Child("scopes"), len(s.Scopes), MaxScopes))
+	}
+	for i, sc := range s.Scopes {
+		switch {
+		case len(sc) > MaxScopeLength:
+			errs = append(errs, field.TooLong(path.Child("scopes").Index(i), sc, MaxScopeLength))
+		case !scopeRE.MatchString(sc):
+			errs = append(errs, field.Invalid(path.Child("scopes").Index(i), sc, "must be an OAuth scope: printable ASCII without spaces, quotes or backslashes"))
+		}
+	}
+	return errs
 }
 
 // Validate checks the Secret's name and key (SecretNamePattern,
@@ -257,4 +290,23 @@ func (r Route) Validate(path *field.Path) field.ErrorList {
 		}
 	}
 	return errs
+}
+
+// Requirements are the container's resource requirements; a list without
+// amounts is left out rather than written as {}.
+func (r Resources) Requirements() corev1.ResourceRequirements {
+	list := func(l *ResourceList) corev1.ResourceList {
+		if l == nil || (l.CPU == nil && l.Memory == nil) {
+			return nil
+		}
+		out := corev1.ResourceList{}
+		if l.CPU != nil {
+			out[corev1.ResourceCPU] = l.CPU.DeepCopy()
+		}
+		if l.Memory != nil {
+			out[corev1.ResourceMemory] = l.Memory.DeepCopy()
+		}
+		return out
+	}
+	return corev1.ResourceRequirements{Requests: list(r.Requests), Limits: list(r.Limits)}
 }

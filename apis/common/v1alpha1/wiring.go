@@ -6,9 +6,14 @@ type SSO struct {
 	// ProviderConfigRef selects the identity provider.
 	ProviderConfigRef ProviderConfigReference `json:"providerConfigRef"`
 
-	// Scopes the app asks for.
+	// Scopes the app asks for: OAuth scope tokens (ScopePattern, RFC 6749
+	// section 3.3).
 	// +kubebuilder:default={openid,profile,email}
 	// +optional
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=256
+	// +kubebuilder:validation:items:Pattern=`^[!#-\[\]-~]+$`
 	Scopes []string `json:"scopes,omitempty"`
 }
 
