@@ -24,6 +24,8 @@ import (
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"k8s.io/apiserver/pkg/cel/environment"
 	"sigs.k8s.io/yaml"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // Validator validates composites against one XRD's first version.
@@ -168,6 +170,46 @@ func (v *Validator) Agree(t *testing.T, cases map[string]Case, validate Validate
 			slices.Sort(want)
 			if !slices.Equal(want, got) {
 				t.Errorf("Validate's error fields: want %q, got %q\nerrors: %v", want, got, goErrs.ToAggregate())
+			}
+		})
+	}
+}
+
+// RoundTripFunc decodes JSON spec.parameters into the API type and encodes
+// them again, after its Default when def is true. It clears what only Go
+// defaults (a default the XRD cannot express, e.g. one that depends on
+// another field).
+type RoundTripFunc func(params []byte, def bool) ([]byte, error)
+
+// DefaultsAgree checks that the XRD's defaults and the API type's Default
+// give the same parameters for every case. Both sides go through the Go type,
+// so that e.g. quantities compare in one form.
+func (v *Validator) DefaultsAgree(t *testing.T, cases map[string]map[string]any, roundTrip RoundTripFunc) {
+	t.Helper()
+	decode := func(b []byte, def bool) map[string]any {
+		t.Helper()
+		out, err := roundTrip(b, def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]any{}
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	for name, params := range cases {
+		t.Run(name, func(t *testing.T) {
+			in, err := json.Marshal(params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fromXRD, err := json.Marshal(v.Default(params))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(decode(fromXRD, false), decode(in, true)); diff != "" {
+				t.Errorf("XRD defaults -, Default +:\n%s", diff)
 			}
 		})
 	}

@@ -92,3 +92,27 @@ func TestXRDAndValidateAgree(t *testing.T) {
 		"RouteGatewayName": {Params: p("route", map[string]any{"gateway": map[string]any{"name": ""}}), Paths: []string{"spec.parameters.route.gateway.name"}},
 	}, validate)
 }
+
+// TestDefaultsAgree: the XRD's defaults and Default give the same
+// parameters; the XRD has no default for resources, only Default sets them.
+func TestDefaultsAgree(t *testing.T) {
+	loadXRD(t).DefaultsAgree(t, map[string]map[string]any{
+		"Minimal": params(),
+		"Wired": params("implementation", "tuwunel",
+			"sso", map[string]any{"providerConfigRef": map[string]any{"name": "k"}},
+			"dns", map[string]any{"providerConfigRef": map[string]any{"name": "b"}, "zone": "example.org", "target": "192.0.2.1"},
+			"network", map[string]any{},
+			"route", map[string]any{"ingress": map[string]any{}, "tls": map[string]any{"issuer": "le"}}),
+		"Federation": params("federation", map[string]any{"enabled": false}),
+	}, func(b []byte, def bool) ([]byte, error) {
+		p := v1alpha1.MatrixServerParameters{}
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, err
+		}
+		if def {
+			p.Default()
+			p.Resources = nil
+		}
+		return json.Marshal(p)
+	})
+}

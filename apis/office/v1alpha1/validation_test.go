@@ -75,3 +75,22 @@ func TestXRDAndValidateAgree(t *testing.T) {
 		"NetworkValue":   {Params: p(network(map[string]any{"allowFromPods": map[string]any{"app": "next cloud"}})...), Paths: []string{"spec.parameters.network.allowFromPods[app]"}},
 	}, validate)
 }
+
+// TestDefaultsAgree: the XRD's defaults and Default give the same parameters.
+func TestDefaultsAgree(t *testing.T) {
+	loadXRD(t).DefaultsAgree(t, map[string]map[string]any{
+		"Minimal": params(),
+		"Wired": params("dns", dns("192.0.2.1"), "network", map[string]any{},
+			"route", map[string]any{"gateway": map[string]any{"name": "g"}, "tls": map[string]any{"issuer": "le"}}),
+		"Resources": params("resources", map[string]any{"limits": map[string]any{"memory": "4Gi"}}),
+	}, func(b []byte, def bool) ([]byte, error) {
+		p := v1alpha1.CollaboraParameters{}
+		if err := json.Unmarshal(b, &p); err != nil {
+			return nil, err
+		}
+		if def {
+			p.Default()
+		}
+		return json.Marshal(p)
+	})
+}
