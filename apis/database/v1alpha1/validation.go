@@ -364,7 +364,7 @@ func (b *Backup) Validate(path *field.Path) field.ErrorList {
 		errs = append(errs, field.Invalid(path.Child("retention"), b.Retention, fmt.Sprintf("must be 1 to %d", MaxRetention)))
 	}
 	ref, rp := b.CredentialsSecretRef, path.Child("credentialsSecretRef")
-	errs = append(errs, common.ValidateSecretName(rp.Child("name"), ref.Name)...)
+	errs = append(errs, ref.LocalSecretReference.Validate(rp)...)
 	if ref.AccessKeyIDKey != "" {
 		errs = append(errs, common.ValidateSecretKey(rp.Child("accessKeyIdKey"), ref.AccessKeyIDKey)...)
 	}

@@ -95,14 +95,10 @@ type Pooler struct {
 	Mode PoolerMode `json:"mode,omitempty"`
 }
 
-// SecretKeyRef names a Secret in the claim's namespace and its two keys.
-// Names and keys follow common.SecretNamePattern and common.SecretKeyPattern.
+// SecretKeyRef names a Secret in the claim's namespace (its name as
+// common.LocalSecretReference's) and its two keys (common.SecretKeyPattern).
 type SecretKeyRef struct {
-	// Name of the Secret.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
-	Name string `json:"name"`
+	common.LocalSecretReference `json:",inline"`
 
 	// AccessKeyIDKey is the key of the access key ID.
 	// +kubebuilder:default=AWS_ACCESS_KEY_ID
