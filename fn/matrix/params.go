@@ -12,23 +12,11 @@ import (
 
 // Field paths for errors.
 const (
-	fieldServerName    = "spec.parameters.serverName"
-	fieldHost          = "spec.parameters.host"
-	fieldImpl          = "spec.parameters.implementation"
-	fieldImage         = "spec.parameters.image"
-	fieldTrusted       = "spec.parameters.federation.trustedServers"
-	fieldDatabase      = "spec.parameters.database"
-	fieldStorage       = "spec.parameters.storage"
-	fieldRegistration  = "spec.parameters.registration"
-	fieldTokenRef      = "spec.parameters.registrationTokenSecretRef"
-	fieldTURN          = "spec.parameters.turn"
-	fieldMaxUploadSize = "spec.parameters.maxUploadSize"
-	fieldLogLevel      = "spec.parameters.logLevel"
-	fieldRoute         = "spec.parameters.route"
-	fieldDNS           = "spec.parameters.dns"
-	fieldSSO           = "spec.parameters.sso"
-	fieldNetwork       = "spec.parameters.network"
-	fieldClaimName     = "metadata.labels[crossplane.io/claim-name]"
+	fieldServerName = "spec.parameters.serverName"
+	fieldStorage    = "spec.parameters.storage"
+	fieldRoute      = "spec.parameters.route"
+	fieldDNS        = "spec.parameters.dns"
+	fieldClaimName  = "metadata.labels[crossplane.io/claim-name]"
 )
 
 // maxClaimName keeps the Service name <claim>-matrix within the 63
