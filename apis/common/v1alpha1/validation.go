@@ -153,16 +153,24 @@ func ValidateNamespace(path *field.Path, ns string) field.ErrorList {
 	return invalid(path, ns, validation.IsDNS1123Label(ns))
 }
 
-// ValidatePodLabels checks that labels can select pods: keys are qualified
-// names (validation.IsQualifiedName), values label values
-// (validation.IsValidLabelValue). Errors name the key, e.g. path[app].
+// MaxPodLabels bounds a network block's allowFromPods (and the XRD's cost of
+// checking its keys).
+const MaxPodLabels = 16
+
+// ValidatePodLabels checks that labels can select pods: at most
+// MaxPodLabels, keys qualified names (validation.IsQualifiedName), values
+// label values (validation.IsValidLabelValue). Errors name the key, e.g.
+// path[app].
 func ValidatePodLabels(path *field.Path, labels map[string]LabelValue) field.ErrorList {
+	var errs field.ErrorList
+	if len(labels) > MaxPodLabels {
+		errs = append(errs, field.TooMany(path, len(labels), MaxPodLabels))
+	}
 	keys := make([]string, 0, len(labels))
 	for k := range labels {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	var errs field.ErrorList
 	for _, k := range keys {
 		errs = append(errs, invalid(path.Key(k), k, validation.IsQualifiedName(k))...)
 		v := string(labels[k])

@@ -2,6 +2,7 @@ package v1alpha1_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -33,6 +34,10 @@ func dnsRef(ref map[string]any) []any {
 func TestXRDAndValidateAgree(t *testing.T) {
 	v := loadXRD(t)
 	p := func(kv ...any) map[string]any { return params(kv...) }
+	many := map[string]any{}
+	for i := range 17 {
+		many[fmt.Sprintf("l%d", i)] = "x"
+	}
 	v.Agree(t, map[string]xrdtest.Case{
 		"Minimal":         {Params: p()},
 		"NoHost":          {Params: map[string]any{"wopiHosts": []any{"https://cloud.example.org"}}, Paths: []string{"spec.parameters.host"}},
@@ -72,7 +77,10 @@ func TestXRDAndValidateAgree(t *testing.T) {
 		"NetworkKey":     {Params: p(network(map[string]any{"allowFromPods": map[string]any{"-app": "x"}})...), Paths: []string{"spec.parameters.network.allowFromPods[-app]"}},
 		"NetworkPrefix":  {Params: p(network(map[string]any{"allowFromPods": map[string]any{"Example.com/app": "x"}})...), Paths: []string{"spec.parameters.network.allowFromPods[Example.com/app]"}},
 		"NetworkEmptyPx": {Params: p(network(map[string]any{"allowFromPods": map[string]any{"/app": "x"}})...), Paths: []string{"spec.parameters.network.allowFromPods[/app]"}},
-		"NetworkValue":   {Params: p(network(map[string]any{"allowFromPods": map[string]any{"app": "next cloud"}})...), Paths: []string{"spec.parameters.network.allowFromPods[app]"}},
+		"NetworkLabels16": {Params: p(network(map[string]any{"allowFromPods": map[string]any{"a": "", "b": "", "c": "", "d": "", "e": "", "f": "", "g": "", "h": "",
+			"i": "", "j": "", "k": "", "l": "", "m": "", "n": "", "o": "", "p": ""}})...)},
+		"NetworkLabels17": {Params: p(network(map[string]any{"allowFromPods": many})...), Paths: []string{"spec.parameters.network.allowFromPods"}},
+		"NetworkValue":    {Params: p(network(map[string]any{"allowFromPods": map[string]any{"app": "next cloud"}})...), Paths: []string{"spec.parameters.network.allowFromPods[app]"}},
 	}, validate)
 }
 
