@@ -272,7 +272,7 @@ func (r *Route) Default() {
 }
 
 // Validate checks that at most one of ingress and gateway is set, the
-// ingress controller, the gateway's name and the issuer.
+// ingress controller, the gateway's name and namespace and the issuer.
 func (r Route) Validate(path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if r.Ingress != nil && r.Gateway != nil {
@@ -286,8 +286,13 @@ func (r Route) Validate(path *field.Path) field.ErrorList {
 				[]IngressController{IngressControllerNginx, IngressControllerHAProxy, IngressControllerTraefik, IngressControllerOther}))
 		}
 	}
-	if g := r.Gateway; g != nil && g.Name == "" {
-		errs = append(errs, field.Required(path.Child("gateway", "name"), "name the Gateway"))
+	if g := r.Gateway; g != nil {
+		if g.Name == "" {
+			errs = append(errs, field.Required(path.Child("gateway", "name"), "name the Gateway"))
+		}
+		if g.Namespace != "" {
+			errs = append(errs, ValidateNamespace(path.Child("gateway", "namespace"), g.Namespace)...)
+		}
 	}
 	if t := r.TLS; t != nil {
 		if t.Issuer == "" {

@@ -89,6 +89,8 @@ func TestXRDAndValidateAgree(t *testing.T) {
 		"NetworkPolicies":  {Params: network(map[string]any{"policies": "Off"}), Paths: []string{"spec.parameters.network.policies"}},
 		"NetworkKey":       {Params: network(map[string]any{"allowFromPods": map[string]any{"a b": "x"}}), Paths: []string{"spec.parameters.network.allowFromPods[a b]"}},
 		"NetworkValue":     {Params: network(map[string]any{"allowFromPods": map[string]any{"app": "x_"}}), Paths: []string{"spec.parameters.network.allowFromPods[app]"}},
+		"RouteGatewayNS":   {Params: p("route", map[string]any{"gateway": map[string]any{"name": "g", "namespace": "Gateways"}}), Paths: []string{"spec.parameters.route.gateway.namespace"}},
+		"RouteGatewayOK":   {Params: p("route", map[string]any{"gateway": map[string]any{"name": "g", "namespace": "gateways", "sectionName": "https"}})},
 		"RouteGatewayName": {Params: p("route", map[string]any{"gateway": map[string]any{"name": ""}}), Paths: []string{"spec.parameters.route.gateway.name"}},
 	}, validate)
 }
