@@ -368,17 +368,17 @@ func TestCompose(t *testing.T) {
 		"ReplicasTraefikRejected": {
 			reason:     "Traefik cannot hash on a query parameter: more than one replica behind it is a FieldError.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"ingress": {"className": "traefik", "controller": "traefik"}}}`,
-			wantErr:    "spec.parameters.route.ingress.controller: the traefik ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1",
+			wantErr:    `spec.parameters.route.ingress.controller: Invalid value: "traefik": the traefik ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1`,
 		},
 		"ReplicasOtherRejected": {
 			reason:     "An unknown controller cannot be trusted to hash on WOPISrc.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"ingress": {"className": "cilium", "controller": "other"}}}`,
-			wantErr:    "spec.parameters.route.ingress.controller: the other ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1",
+			wantErr:    `spec.parameters.route.ingress.controller: Invalid value: "other": the other ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1`,
 		},
 		"ReplicasGatewayRejected": {
 			reason:     "Gateway API has no standard hashing on a query parameter.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, "route": {"gateway": {"name": "public"}}}`,
-			wantErr:    "spec.parameters.route.gateway: Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1",
+			wantErr:    `spec.parameters.route.gateway: Invalid value: "public": Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1`,
 		},
 		"AdminConsolePublic": {
 			reason:     "A public admin console is routed like every other path, and no blocked Service is composed.",
@@ -478,7 +478,7 @@ func TestCompose(t *testing.T) {
 		"InvalidParameters": {
 			reason:     "Invalid parameters are FieldErrors naming the field.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["http://cloud.example.org"]}`,
-			wantErr:    "spec.parameters.wopiHosts[0]: must be an https URL such as https://cloud.example.org: scheme must be https",
+			wantErr:    `spec.parameters.wopiHosts[0]: Invalid value: "http://cloud.example.org": must be an https URL such as https://cloud.example.org`,
 		},
 	}
 	for name, tc := range cases {

@@ -135,7 +135,7 @@ func container(p params, n names) corev1.Container {
 		ReadinessProbe: probe(10, 5, 3),
 		// Lenient: a restart closes every document open on the pod.
 		LivenessProbe: probe(30, 10, 4),
-		Resources:     requirements(p.Resources),
+		Resources:     p.Resources.Requirements(),
 		SecurityContext: &corev1.SecurityContext{
 			// Without it the kernel ignores the file capabilities of
 			// coolforkit and coolmount (no_new_privs).

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -15,45 +14,20 @@ import (
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
-// Defaults; they match the +kubebuilder:default markers of
-// v1alpha1.CollaboraParameters, so a composite the API server did not default
-// (e.g. in a render) composes the same.
-const (
-	DefaultReplicas = 1
-)
-
-// Limits the XRD also enforces.
-const (
-	maxReplicas  = 20
-	maxWOPIHosts = 20
-)
-
 // Field paths.
 const (
-	fieldParameters   = "spec.parameters"
-	fieldHost         = fieldParameters + ".host"
-	fieldWOPIHosts    = fieldParameters + ".wopiHosts"
-	fieldReplicas     = fieldParameters + ".replicas"
-	fieldDictionaries = fieldParameters + ".dictionaries"
-	fieldResources    = fieldParameters + ".resources"
-	fieldImage        = fieldParameters + ".image"
-	fieldRoute        = fieldParameters + ".route"
-	fieldDNS          = fieldParameters + ".dns"
-	fieldNetwork      = fieldParameters + ".network"
+	fieldParameters = "spec.parameters"
+	fieldWOPIHosts  = fieldParameters + ".wopiHosts"
+	fieldResources  = fieldParameters + ".resources"
+	fieldRoute      = fieldParameters + ".route"
+	fieldDNS        = fieldParameters + ".dns"
+	fieldNetwork    = fieldParameters + ".network"
 )
 
 // Error strings.
 const (
-	errHostRequired  = "is required"
-	errHostInvalid   = "must be a DNS name such as office.example.org: %s"
-	errNoWOPIHosts   = "must list at least one WOPI host, e.g. https://cloud.example.org"
-	errTooManyHosts  = "must list at most %d WOPI hosts"
 	errWOPIHost      = "must be an https URL such as https://cloud.example.org: %s"
 	errWOPIDuplicate = "is the same WOPI host as %s"
-	errReplicas      = "must be between 1 and %d"
-	errDictionary    = "must be a language tag such as de_DE or en"
-	errDuplicate     = "is listed twice"
-	errImage         = "must be an image reference without spaces"
 
 	errURLParse  = "cannot parse URL"
 	errURLScheme = "scheme must be https"
@@ -64,10 +38,6 @@ const (
 	errURLPort   = "port must be between 1 and 65535"
 )
 
-// A dictionary ends up in a sed-like substitution in the image's start
-// script, so it must be exactly a language tag.
-var dictionaryRE = regexp.MustCompile(`^[a-zA-Z]{2,3}([_-][a-zA-Z0-9]{2,8})*$`)
-
 // params are the validated, defaulted parameters.
 type params struct {
 	v1alpha1.CollaboraParameters
@@ -75,64 +45,29 @@ type params struct {
 	// aliasGroups are the WOPI hosts as coolwsd's alias groups want them:
 	// scheme://host:port, in the order the user listed them.
 	aliasGroups []string
+	// ingressNamespaceChosen says the claim named network.ingressNamespace
+	// rather than taking the default.
+	ingressNamespaceChosen bool
 }
 
-// resolve validates the parameters and applies the XRD's defaults.
+// resolve defaults and validates the parameters with the API's own Default
+// and Validate, then turns the WOPI hosts into alias groups, which also
+// refuses what the XRD's pattern lets through (credentials, a query, a port
+// out of range) and two URLs of the same host.
 func resolve(in v1alpha1.CollaboraParameters) (params, error) {
-	p := params{CollaboraParameters: *in.DeepCopy()}
-
-	if p.Host == "" {
-		return params{}, compose.InvalidField(fieldHost, errHostRequired)
+	x := &v1alpha1.XCollabora{Spec: v1alpha1.XCollaboraSpec{Parameters: *in.DeepCopy()}}
+	// The Gateway warning is about a namespace the claim did not choose.
+	chosen := in.Network != nil && in.Network.IngressNamespace != ""
+	x.Default()
+	if err := compose.FieldErrors(x.Validate()); err != nil {
+		return params{}, err
 	}
-	if errs := validation.IsDNS1123Subdomain(p.Host); len(errs) > 0 {
-		return params{}, compose.InvalidField(fieldHost, errHostInvalid, strings.Join(errs, "; "))
-	}
-
+	p := params{CollaboraParameters: x.Spec.Parameters, ingressNamespaceChosen: chosen}
 	groups, err := aliasGroups(p.WOPIHosts)
 	if err != nil {
 		return params{}, err
 	}
 	p.aliasGroups = groups
-
-	if p.Replicas == 0 {
-		p.Replicas = DefaultReplicas
-	}
-	if p.Replicas < 1 || p.Replicas > maxReplicas {
-		return params{}, compose.InvalidField(fieldReplicas, errReplicas, maxReplicas)
-	}
-	// Before anything is generated: a claim that cannot work costs nothing.
-	if err := checkScaling(p.Route, p.Replicas); err != nil {
-		return params{}, err
-	}
-
-	seen := map[string]bool{}
-	for i, d := range p.Dictionaries {
-		f := fmt.Sprintf("%s[%d]", fieldDictionaries, i)
-		if !dictionaryRE.MatchString(d) {
-			return params{}, compose.InvalidField(f, errDictionary)
-		}
-		if seen[d] {
-			return params{}, compose.InvalidField(f, errDuplicate)
-		}
-		seen[d] = true
-	}
-
-	if p.Image == "" {
-		p.Image = v1alpha1.DefaultImage
-	}
-	if strings.ContainsAny(p.Image, " \t\r\n") {
-		return params{}, compose.InvalidField(fieldImage, errImage)
-	}
-
-	if p.Resources.Requests == nil && p.Resources.Limits == nil {
-		p.Resources = defaultResources()
-	}
-	if err := checkResources(p.Resources); err != nil {
-		return params{}, err
-	}
-	if err := checkNetwork(p.Network); err != nil {
-		return params{}, err
-	}
 	return p, nil
 }
 
@@ -140,12 +75,6 @@ func resolve(in v1alpha1.CollaboraParameters) (params, error) {
 // port count to coolwsd; a path (e.g. a Nextcloud in a subdirectory) is
 // dropped.
 func aliasGroups(hosts []string) ([]string, error) {
-	if len(hosts) == 0 {
-		return nil, compose.InvalidField(fieldWOPIHosts, errNoWOPIHosts)
-	}
-	if len(hosts) > maxWOPIHosts {
-		return nil, compose.InvalidField(fieldWOPIHosts, errTooManyHosts, maxWOPIHosts)
-	}
 	groups := make([]string, 0, len(hosts))
 	first := map[string]int{}
 	for i, h := range hosts {

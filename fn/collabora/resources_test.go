@@ -9,6 +9,7 @@ import (
 	apiresource "k8s.io/apimachinery/pkg/api/resource"
 
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
+	"github.com/homeplane/homeplane/apis/office/v1alpha1"
 )
 
 func TestCheckQuantities(t *testing.T) {
@@ -62,7 +63,7 @@ func TestRequirements(t *testing.T) {
 		},
 		"Default": {
 			reason: "The default requests CPU and memory and limits memory only.",
-			in:     defaultResources(),
+			in:     v1alpha1.DefaultResources(),
 			want: corev1.ResourceRequirements{
 				Requests: corev1.ResourceList{corev1.ResourceCPU: apiresource.MustParse("1800m"), corev1.ResourceMemory: apiresource.MustParse("2Gi")},
 				Limits:   corev1.ResourceList{corev1.ResourceMemory: apiresource.MustParse("2Gi")},
@@ -71,8 +72,8 @@ func TestRequirements(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, requirements(tc.in), cmpOpts...); diff != "" {
-				t.Errorf("%s\nrequirements(...): -want, +got:\n%s", tc.reason, diff)
+			if diff := cmp.Diff(tc.want, tc.in.Requirements(), cmpOpts...); diff != "" {
+				t.Errorf("%s\nRequirements(): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

@@ -62,24 +62,6 @@ func composeRoute(req *compose.Request, p params, n names) (resource.Name, runti
 	})
 }
 
-// checkScaling (called by resolve) rejects more than one replica behind a
-// route that cannot hash on WOPISrc: documents would be split between
-// replicas.
-func checkScaling(r common.Route, replicas int32) error {
-	if replicas <= 1 {
-		return nil
-	}
-	if route.IsGateway(r) {
-		return compose.InvalidField(fieldRoute+".gateway", errNoHashGateway)
-	}
-	switch c := route.Controller(r); c {
-	case common.IngressControllerNginx, common.IngressControllerHAProxy:
-		return nil
-	default:
-		return compose.InvalidField(fieldRoute+".ingress.controller", errNoHashIngress, c)
-	}
-}
-
 // annotations are Collabora's Ingress annotations for the controller. HAProxy
 // has two ingress controllers with their own prefixes; each ignores the
 // other's, so both are set.

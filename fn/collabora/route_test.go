@@ -6,6 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
+	"github.com/homeplane/homeplane/apis/office/v1alpha1"
 )
 
 func ingress(c common.IngressController) common.Route {
@@ -102,9 +103,10 @@ func TestCheckScaling(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			err := checkScaling(tc.route, tc.replicas)
+			_, err := resolve(v1alpha1.CollaboraParameters{Host: "office.example.org", WOPIHosts: []string{"https://cloud.example.org"},
+				Replicas: tc.replicas, Route: tc.route})
 			if (err != nil) != tc.wantErr {
-				t.Errorf("%s\ncheckScaling(...): got error %v, want error: %t", tc.reason, err, tc.wantErr)
+				t.Errorf("%s\nresolve(...): got error %v, want error: %t", tc.reason, err, tc.wantErr)
 			}
 		})
 	}

@@ -2,11 +2,8 @@ package collabora
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation"
 
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
@@ -28,40 +25,6 @@ const (
 	// ingress namespace while the route goes through a Gateway.
 	ReasonDefaultIngressNamespace = "DefaultIngressNamespace"
 )
-
-// Error strings.
-const (
-	errNamespace  = "must be a namespace name such as ingress-nginx: %s"
-	errLabelKey   = "label key %q: %s"
-	errLabelValue = "label %q value %q: %s"
-)
-
-// checkNetwork (called by resolve) rejects what would make the API server
-// reject the composed NetworkPolicy, naming the claim's field instead.
-func checkNetwork(n *common.Network) error {
-	if n == nil {
-		return nil
-	}
-	if n.IngressNamespace != "" {
-		if errs := validation.IsDNS1123Label(n.IngressNamespace); len(errs) > 0 {
-			return compose.InvalidField(fieldNetwork+".ingressNamespace", errNamespace, strings.Join(errs, "; "))
-		}
-	}
-	keys := make([]string, 0, len(n.AllowFromPods))
-	for k := range n.AllowFromPods {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if errs := validation.IsQualifiedName(k); len(errs) > 0 {
-			return compose.InvalidField(fieldNetwork+".allowFromPods", errLabelKey, k, strings.Join(errs, "; "))
-		}
-		if v := n.AllowFromPods[k]; len(validation.IsValidLabelValue(v)) > 0 {
-			return compose.InvalidField(fieldNetwork+".allowFromPods", errLabelValue, k, v, strings.Join(validation.IsValidLabelValue(v), "; "))
-		}
-	}
-	return nil
-}
 
 // records returns the DNS record of the host, or none without a dns block:
 // a record no longer composed is deleted by Crossplane.
@@ -152,7 +115,7 @@ func networkPolicies(req *compose.Request, p params) (netpol.Spec, bool) {
 		Peers:       []netpol.Peer{{Namespace: n.Namespace()}},
 	}
 	if n != nil && len(n.AllowFromPods) > 0 {
-		s.Peers = append(s.Peers, netpol.Peer{PodLabels: n.AllowFromPods})
+		s.Peers = append(s.Peers, netpol.Peer{PodLabels: common.Labels(n.AllowFromPods)})
 	}
 	return s, true
 }
@@ -166,7 +129,7 @@ func addNetworkPolicies(req *compose.Request, res *compose.Result, p params) {
 		return
 	}
 	netpol.Add(req, res, s)
-	if route.IsGateway(p.Route) && (p.Network == nil || p.Network.IngressNamespace == "") {
+	if route.IsGateway(p.Route) && !p.ingressNamespaceChosen {
 		res.Events = append(res.Events, compose.Event{Severity: compose.SeverityWarning, Reason: ReasonDefaultIngressNamespace,
 			Message: fmt.Sprintf("The NetworkPolicy lets the route in from namespace %s, the default; through a Gateway, set %s.ingressNamespace to the namespace of the Gateway's proxy pods", p.Network.Namespace(), fieldNetwork)})
 	}

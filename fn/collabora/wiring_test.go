@@ -252,12 +252,12 @@ func TestComposeWiring(t *testing.T) {
 		"NetworkBadNamespace": {
 			reason:     "An ingress namespace that is not a namespace name is a FieldError, not a NetworkPolicy the API server rejects.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "network": {"ingressNamespace": "Ingress_NGINX"}}`,
-			wantErr:    "spec.parameters.network.ingressNamespace: must be a namespace name such as ingress-nginx: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+			wantErr:    `spec.parameters.network.ingressNamespace: Invalid value: "Ingress_NGINX": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
 		},
 		"NetworkBadLabel": {
 			reason:     "A label value that is not one is a FieldError naming the label.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "network": {"allowFromPods": {"app": "next cloud"}}}`,
-			wantErr:    `spec.parameters.network.allowFromPods: label "app" value "next cloud": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
+			wantErr:    `spec.parameters.network.allowFromPods[app]: Invalid value: "next cloud": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')`,
 		},
 	}
 	for name, tc := range cases {

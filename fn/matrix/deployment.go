@@ -31,19 +31,6 @@ const (
 	GID int64 = 1000
 )
 
-// DefaultResources of the homeserver.
-func DefaultResources() corev1.ResourceRequirements {
-	return corev1.ResourceRequirements{
-		Requests: corev1.ResourceList{
-			corev1.ResourceCPU:    resource.MustParse("100m"),
-			corev1.ResourceMemory: resource.MustParse("256Mi"),
-		},
-		Limits: corev1.ResourceList{
-			corev1.ResourceMemory: resource.MustParse("1Gi"),
-		},
-	}
-}
-
 // selector selects the homeserver's pods. It is immutable once the
 // Deployment exists, so it holds only labels that never change.
 func selector(req *compose.Request) map[string]string {
@@ -72,10 +59,7 @@ func Deployment(req *compose.Request, p *params, cm *corev1.ConfigMap, t *token)
 	}
 	env = append(env, ssoSecretEnv(p)...)
 
-	resources := DefaultResources()
-	if p.Resources != nil {
-		resources = *p.Resources.DeepCopy()
-	}
+	resources := p.Resources.Requirements()
 
 	probe := func(period, failures int32) *corev1.Probe {
 		return &corev1.Probe{

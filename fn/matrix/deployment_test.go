@@ -127,7 +127,7 @@ func TestDeployment(t *testing.T) {
 				Implementation: v1alpha1.ImplementationTuwunel,
 				Registration:   v1alpha1.RegistrationOpen,
 				TURN:           &v1alpha1.TURN{URIs: []string{"turn:t.example.org"}, SharedSecretRef: common.SecretKeySelector{Name: "coturn", Key: "static-auth-secret"}},
-				Resources:      &corev1.ResourceRequirements{Limits: corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("2Gi")}},
+				Resources:      &common.Resources{Limits: &common.ResourceList{Memory: ptr.To(resource.MustParse("2Gi"))}},
 			},
 			token: &token{},
 			want: func(h string) runtime.Object {

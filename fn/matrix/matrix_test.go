@@ -251,7 +251,7 @@ func TestCompose(t *testing.T) {
 		"SRVDelegated": {
 			reason: "SRV records cannot serve a delegated server: the server found through SRV would be asked for the server name's certificate.",
 			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "dns": dnsParams(true)},
-			want:   want{err: compose.InvalidField("spec.parameters.dns.srv", "needs host to equal serverName: a server found through SRV is asked for example.org's certificate, which only the delegation route serves, not the homeserver's route on matrix.example.org")},
+			want:   want{err: &compose.FieldError{Path: "spec.parameters.dns.srv", Reason: `Invalid value: true: dns.srv needs host to equal serverName: servers found through SRV ask for the server name's certificate, which only the delegation route serves`}},
 		},
 		"DNSOutsideZone": {
 			reason: "A host outside the zone is a FieldError on the zone.",
@@ -347,7 +347,7 @@ func TestCompose(t *testing.T) {
 		"SSOConduit": {
 			reason: "Conduit has no single sign-on: the claim is rejected naming sso.",
 			params: map[string]any{"serverName": "example.org", "sso": ssoParams()},
-			want:   want{err: compose.InvalidField("spec.parameters.sso", "conduit has no single sign-on: use implementation tuwunel (which migrates a Conduit database in place) or continuwuity, or remove sso")},
+			want:   want{err: &compose.FieldError{Path: "spec.parameters.sso", Reason: `Forbidden: sso needs implementation tuwunel (which migrates a Conduit database in place) or continuwuity: Conduit has no single sign-on`}},
 		},
 		"Wired": {
 			reason: "dns + tls + sso together, all observed ready: records, the ingress certificate, the OIDC client, and a Ready homeserver.",
@@ -383,12 +383,12 @@ func TestCompose(t *testing.T) {
 		"SSOBadScope": {
 			reason: "A scope with a space would split into two in the environment's list: rejected naming it.",
 			params: map[string]any{"serverName": "example.org", "implementation": "tuwunel", "sso": map[string]any{"providerConfigRef": map[string]any{"name": providerCfg}, "scopes": []any{"openid", "a b"}}},
-			want:   want{err: compose.InvalidField("spec.parameters.sso.scopes[1]", `"a b" must be an OAuth scope: printable, without spaces or quotes`)},
+			want:   want{err: &compose.FieldError{Path: "spec.parameters.sso.scopes[1]", Reason: `Invalid value: "a b": must be an OAuth scope: printable ASCII without spaces, quotes or backslashes`}},
 		},
 		"NetworkBadPolicies": {
 			reason: "policies is Enabled or Disabled, as the XRD's enum says.",
 			params: map[string]any{"serverName": "example.org", "network": map[string]any{"policies": "Off"}},
-			want:   want{err: compose.InvalidField("spec.parameters.network.policies", `"Off" must be Enabled or Disabled`)},
+			want:   want{err: &compose.FieldError{Path: "spec.parameters.network.policies", Reason: `Unsupported value: "Off": supported values: "Enabled", "Disabled"`}},
 		},
 		"NetworkCustom": {
 			reason: "Another ingress namespace, and pods of the claim's namespace with a label (a bridge) reach the homeserver directly.",
@@ -410,7 +410,7 @@ func TestCompose(t *testing.T) {
 		"BadServerName": {
 			reason: "A server name that is not a DNS name is rejected, naming the field.",
 			params: map[string]any{"serverName": "matrix_server"},
-			want:   want{err: compose.InvalidField("spec.parameters.serverName", `"matrix_server" must be a lower case DNS name such as example.org`)},
+			want:   want{err: &compose.FieldError{Path: "spec.parameters.serverName", Reason: `Invalid value: "matrix_server": must be a lower case DNS name such as example.org`}},
 		},
 		"ServerNameChanged": {
 			reason: "An existing homeserver cannot move to another server name, even where the XRD's CEL rule did not run.",

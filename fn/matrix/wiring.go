@@ -21,9 +21,6 @@ import (
 	"github.com/homeplane/homeplane/fn/usage"
 )
 
-// DefaultScopes are asked for when sso.scopes is not set (the XRD's default).
-var DefaultScopes = []string{"openid", "profile", "email"}
-
 // Paths of the OpenID Connect callbacks, the redirect URIs registered with
 // the identity provider.
 const (
@@ -54,41 +51,6 @@ const (
 // ingress-shim issues from the Ingress annotation.
 const reasonIngressAnnotation = "IngressAnnotation"
 
-// resolveWiring checks the dns, sso and network blocks the way the XRD does.
-func resolveWiring(p *params) error {
-	if d := p.DNS; d != nil {
-		if d.ProviderConfigRef.Name == "" {
-			return compose.InvalidField(fieldDNS+".providerConfigRef.name", "is required: the provider config of the DNS backend")
-		}
-		if d.SRV && p.Delegated() {
-			return compose.InvalidField(fieldDNS+".srv", "needs host to equal serverName: a server found through SRV is asked for %s's certificate, which only the delegation route serves, not the homeserver's route on %s", p.ServerName, p.Host)
-		}
-	}
-	if s := p.SSO; s != nil {
-		switch p.impl().SSO {
-		case ssoIdentityProvider, ssoOAuthOIDC:
-		default:
-			return compose.InvalidField(fieldSSO, "%s has no single sign-on: use implementation tuwunel (which migrates a Conduit database in place) or continuwuity, or remove sso", p.Implementation)
-		}
-		if s.ProviderConfigRef.Name == "" {
-			return compose.InvalidField(fieldSSO+".providerConfigRef.name", "is required: the provider config of the identity provider")
-		}
-		for i, sc := range s.Scopes {
-			if sc == "" || strings.ContainsFunc(sc, func(r rune) bool { return r <= ' ' || r == '"' || r == '\\' }) {
-				return compose.InvalidField(fmt.Sprintf("%s.scopes[%d]", fieldSSO, i), "%q must be an OAuth scope: printable, without spaces or quotes", sc)
-			}
-		}
-	}
-	if n := p.Network; n != nil {
-		switch n.Policies {
-		case "", "Enabled", "Disabled":
-		default:
-			return compose.InvalidField(fieldNetwork+".policies", "%q must be Enabled or Disabled", n.Policies)
-		}
-	}
-	return nil
-}
-
 // hosts are the public hosts of the homeserver: host, and the server name
 // when host delegates from it.
 func (p *params) hosts() []string {
@@ -101,7 +63,7 @@ func (p *params) hosts() []string {
 // scopes returns the OAuth scopes asked for, defaulted.
 func (p *params) scopes() []string {
 	if p.SSO == nil || len(p.SSO.Scopes) == 0 {
-		return DefaultScopes
+		return common.DefaultScopes
 	}
 	return p.SSO.Scopes
 }
@@ -297,7 +259,7 @@ func networkPolicy(req *compose.Request, p *params) (netpol.Spec, bool) {
 		Peers:       []netpol.Peer{{Namespace: p.Network.Namespace()}},
 	}
 	if p.Network != nil && len(p.Network.AllowFromPods) > 0 {
-		s.Peers = append(s.Peers, netpol.Peer{PodLabels: p.Network.AllowFromPods})
+		s.Peers = append(s.Peers, netpol.Peer{PodLabels: common.Labels(p.Network.AllowFromPods)})
 	}
 	return s, true
 }

@@ -45,21 +45,14 @@ func env(p *params) []corev1.EnvVar {
 	e = append(e,
 		corev1.EnvVar{Name: envUseWALGBackup, Value: "true"},
 		corev1.EnvVar{Name: envUseWALGRestore, Value: "true"},
-		corev1.EnvVar{Name: envSchedule, Value: or(b.Schedule, v1alpha1.DefaultBackupSchedule)},
-		corev1.EnvVar{Name: envRetain, Value: strconv.Itoa(int(retention(b)))},
+		corev1.EnvVar{Name: envSchedule, Value: b.Schedule},
+		corev1.EnvVar{Name: envRetain, Value: strconv.Itoa(int(b.Retention))},
 	)
 	if r := p.Restore; r != nil && r.Timestamp != "" {
 		e = append(e, store(clonePrefix, b)...)
 		e = append(e, corev1.EnvVar{Name: clonePrefix + envUseWALGRestore, Value: "true"})
 	}
 	return e
-}
-
-func retention(b *v1alpha1.Backup) int32 {
-	if b.Retention > 0 {
-		return b.Retention
-	}
-	return v1alpha1.DefaultBackupRetention
 }
 
 // store says where the WAL archive of a cluster is: spilo/<cluster>/wal/ in
@@ -94,8 +87,8 @@ func store(prefix string, b *v1alpha1.Backup) []corev1.EnvVar {
 	}
 	ref := b.CredentialsSecretRef
 	e = append(e,
-		secretEnv(prefix+envAccessKeyID, ref.Name, or(ref.AccessKeyIDKey, v1alpha1.DefaultAccessKeyIDKey)),
-		secretEnv(prefix+envSecretAccessKey, ref.Name, or(ref.SecretAccessKeyKey, v1alpha1.DefaultSecretAccessKeyKey)),
+		secretEnv(prefix+envAccessKeyID, ref.Name, ref.AccessKeyIDKey),
+		secretEnv(prefix+envSecretAccessKey, ref.Name, ref.SecretAccessKeyKey),
 	)
 	return e
 }

@@ -7,13 +7,14 @@ import (
 	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 )
 
 func TestEnvAWS(t *testing.T) {
 	p := &params{PostgreSQLParameters: v1alpha1.PostgreSQLParameters{Backup: &v1alpha1.Backup{
 		Bucket: "b", Region: "eu-central-1", Schedule: "0 3 * * *", Retention: 14,
-		CredentialsSecretRef: v1alpha1.SecretKeyRef{Name: "aws", AccessKeyIDKey: "id", SecretAccessKeyKey: "secret"},
+		CredentialsSecretRef: v1alpha1.SecretKeyRef{LocalSecretReference: common.LocalSecretReference{Name: "aws"}, AccessKeyIDKey: "id", SecretAccessKeyKey: "secret"},
 	}}}
 	want := []corev1.EnvVar{
 		{Name: "WAL_S3_BUCKET", Value: "b"},
@@ -50,7 +51,7 @@ func TestCloneFromRunningSource(t *testing.T) {
 }
 
 func TestEnvVirtualHostStyle(t *testing.T) {
-	b := &v1alpha1.Backup{Bucket: "b", Endpoint: "https://s3.example.org", CredentialsSecretRef: v1alpha1.SecretKeyRef{Name: "s"}}
+	b := &v1alpha1.Backup{Bucket: "b", Endpoint: "https://s3.example.org", CredentialsSecretRef: v1alpha1.SecretKeyRef{LocalSecretReference: common.LocalSecretReference{Name: "s"}}}
 	got := store("", b)
 	want := []corev1.EnvVar{
 		{Name: "AWS_ENDPOINT", Value: "https://s3.example.org"},

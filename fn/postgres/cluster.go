@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
@@ -24,19 +25,6 @@ const errConvertCluster = "cannot convert the postgresql"
 
 // Port of the master, replica and pooler services.
 const port = 5432
-
-// resourceDefaults per topology: single stays small, ha gets room for
-// replication and the pooler's connections.
-var resourceDefaults = map[v1alpha1.Topology]v1alpha1.Resources{
-	v1alpha1.TopologySingle: {
-		Requests: v1alpha1.ResourceList{CPU: "100m", Memory: "256Mi"},
-		Limits:   v1alpha1.ResourceList{CPU: "1", Memory: "512Mi"},
-	},
-	v1alpha1.TopologyHA: {
-		Requests: v1alpha1.ResourceList{CPU: "250m", Memory: "512Mi"},
-		Limits:   v1alpha1.ResourceList{CPU: "2", Memory: "1Gi"},
-	},
-}
 
 // poolerInstances: two so that the pooler is not a single point of failure
 // of an ha cluster.
@@ -73,27 +61,23 @@ func cluster(req *compose.Request, p *params) *acidv1.Postgresql {
 	return pg
 }
 
-// resources fills what the claim leaves out from the topology's defaults.
+// resources are the claim's, which Default filled from the topology's.
 func resources(p *params) *acidv1.Resources {
-	d := resourceDefaults[p.Topology]
-	r := v1alpha1.Resources{}
-	if p.Resources != nil {
-		r = *p.Resources
+	r := ptr.Deref(p.Resources, common.Resources{})
+	desc := func(l *common.ResourceList) acidv1.ResourceDescription {
+		var d acidv1.ResourceDescription
+		if l == nil {
+			return d
+		}
+		if l.CPU != nil {
+			d.CPU = ptr.To(l.CPU.String())
+		}
+		if l.Memory != nil {
+			d.Memory = ptr.To(l.Memory.String())
+		}
+		return d
 	}
-	desc := func(got, def v1alpha1.ResourceList) acidv1.ResourceDescription {
-		return acidv1.ResourceDescription{CPU: ptr.To(or(got.CPU, def.CPU)), Memory: ptr.To(or(got.Memory, def.Memory))}
-	}
-	return &acidv1.Resources{
-		ResourceRequests: desc(r.Requests, d.Requests),
-		ResourceLimits:   desc(r.Limits, d.Limits),
-	}
-}
-
-func or(v, def string) string {
-	if v != "" {
-		return v
-	}
-	return def
+	return &acidv1.Resources{ResourceRequests: desc(r.Requests), ResourceLimits: desc(r.Limits)}
 }
 
 // users are the database owners and the extra users, with their flags. The

@@ -1,6 +1,9 @@
 package postgres
 
 import (
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -62,10 +65,12 @@ func TestUsers(t *testing.T) {
 }
 
 func TestResourcesMergeDefaults(t *testing.T) {
-	p := &params{PostgreSQLParameters: v1alpha1.PostgreSQLParameters{
-		Topology:  "single",
-		Resources: &v1alpha1.Resources{Limits: v1alpha1.ResourceList{Memory: "2Gi"}},
-	}}
+	mem := resource.MustParse("2Gi")
+	in := v1alpha1.PostgreSQLParameters{Resources: &common.Resources{Limits: &common.ResourceList{Memory: &mem}}}
+	p, err := resolve("wiki", in)
+	if err != nil {
+		t.Fatal(err)
+	}
 	want := &acidv1.Resources{
 		ResourceRequests: acidv1.ResourceDescription{CPU: ptr.To("100m"), Memory: ptr.To("256Mi")},
 		ResourceLimits:   acidv1.ResourceDescription{CPU: ptr.To("1"), Memory: ptr.To("2Gi")},

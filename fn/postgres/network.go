@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
+	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/netpol"
 )
 
@@ -9,9 +11,6 @@ const (
 	portPostgres = 5432
 	portPatroni  = 8008
 )
-
-// defaultOperatorNamespace is where the Zalando operator usually runs.
-const defaultOperatorNamespace = "postgres-operator"
 
 // Labels the Zalando operator puts on its pods.
 const (
@@ -27,15 +26,15 @@ const (
 // consumers the claim names (or its whole namespace). Nothing else.
 func networkPolicies(p *params) (netpol.Spec, bool) {
 	n := p.Network
-	if n != nil && n.Policies == "Disabled" {
+	if n != nil && n.Policies == common.PoliciesDisabled {
 		return netpol.Spec{}, false
 	}
-	ops, consumers := defaultOperatorNamespace, map[string]string(nil)
+	ops, consumers := v1alpha1.DefaultOperatorNamespace, map[string]string(nil)
 	if n != nil {
 		if n.OperatorNamespace != "" {
 			ops = n.OperatorNamespace
 		}
-		consumers = n.AllowFromPods
+		consumers = common.Labels(n.AllowFromPods)
 	}
 	members := map[string]string{labelApplication: appSpilo, labelClusterName: p.Cluster}
 	s := netpol.Spec{

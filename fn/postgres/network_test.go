@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -75,7 +76,7 @@ func TestNetworkPolicies(t *testing.T) {
 		},
 		"PoolerAndLabelledConsumers": {
 			reason:    "Only labelled pods connect; the pooler may reach the database.",
-			network:   &v1alpha1.Network{AllowFromPods: map[string]string{"app": "wiki"}},
+			network:   &v1alpha1.Network{AllowFromPods: map[string]common.LabelValue{"app": "wiki"}},
 			pooler:    true,
 			consumers: map[string]string{"app": "wiki"},
 		},

@@ -1,15 +1,20 @@
 package postgres
 
 import (
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/utils/ptr"
 
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
 )
 
 func TestResolveDefaults(t *testing.T) {
+	res := v1alpha1.ResourceDefaults[v1alpha1.TopologySingle]
 	got, err := resolve("wiki-db", v1alpha1.PostgreSQLParameters{})
 	if err != nil {
 		t.Fatal(err)
@@ -17,7 +22,9 @@ func TestResolveDefaults(t *testing.T) {
 	want := &params{
 		PostgreSQLParameters: v1alpha1.PostgreSQLParameters{
 			Version: "17", Storage: "5Gi", Topology: "single", TeamID: "homeplane",
-			Databases: []v1alpha1.Database{{Name: "wiki_db", Owner: "wiki_db"}},
+			Databases:          []v1alpha1.Database{{Name: "wiki_db", Owner: "wiki_db"}},
+			DeletionProtection: ptr.To(true),
+			Resources:          res.DeepCopy(),
 		},
 		Cluster: "homeplane-wiki-db", Instances: 1, PoolerMode: "transaction", DeletionProtection: true,
 	}
@@ -37,42 +44,28 @@ func TestResolveHA(t *testing.T) {
 	}
 }
 
-// TestDefaultsMatchMarkers keeps the Go defaults in step with the XRD's.
-func TestDefaultsMatchMarkers(t *testing.T) {
-	if v1alpha1.DefaultVersion != "17" || v1alpha1.DefaultStorage != "5Gi" || v1alpha1.DefaultTopology != "single" ||
-		v1alpha1.DefaultTeamID != "homeplane" || v1alpha1.DefaultPoolerMode != "transaction" ||
-		v1alpha1.DefaultBackupSchedule != "0 1 * * *" || v1alpha1.DefaultBackupRetention != 5 {
-		t.Errorf("a Go default no longer matches its +kubebuilder:default marker in apis/database/v1alpha1")
-	}
-}
-
+// TestResolveErrors: resolve refuses what Validate refuses, as a FieldError
+// naming the field, and what only the claim's name makes invalid.
 func TestResolveErrors(t *testing.T) {
 	cases := map[string]struct {
 		claim string
 		in    v1alpha1.PostgreSQLParameters
-		want  string
+		path  string
+		// reason is a part of the FieldError's reason.
+		reason string
 	}{
-		"Version":       {in: v1alpha1.PostgreSQLParameters{Version: "12"}, want: `spec.parameters.version: "12" is not offered: use one of 14, 15, 16, 17`},
-		"Storage":       {in: v1alpha1.PostgreSQLParameters{Storage: "5k"}, want: `spec.parameters.storage: "5k" is not a size such as 5Gi or 5G`},
-		"Topology":      {in: v1alpha1.PostgreSQLParameters{Topology: "cluster"}, want: `spec.parameters.topology: "cluster" is not a topology: use single or ha`},
-		"InstancesHA":   {in: v1alpha1.PostgreSQLParameters{Topology: "ha", Instances: ptr.To[int32](9)}, want: "spec.parameters.instances: 9 is out of range: use 2 to 7"},
-		"InstancesOne":  {in: v1alpha1.PostgreSQLParameters{Instances: ptr.To[int32](3)}, want: "spec.parameters.instances: can only be set with topology ha"},
-		"Synchronous":   {in: v1alpha1.PostgreSQLParameters{Synchronous: ptr.To(true)}, want: "spec.parameters.synchronous: synchronous replication needs topology ha"},
-		"PoolerMode":    {in: v1alpha1.PostgreSQLParameters{Pooler: &v1alpha1.Pooler{Mode: "statement"}}, want: `spec.parameters.pooler.mode: "statement" is not a pool mode: use session or transaction`},
-		"TeamID":        {in: v1alpha1.PostgreSQLParameters{TeamID: "Team_A"}, want: `spec.parameters.teamId: "Team_A" must be lower case letters, digits and dashes, starting with a letter`},
-		"CPU":           {in: v1alpha1.PostgreSQLParameters{Resources: &v1alpha1.Resources{Limits: v1alpha1.ResourceList{CPU: "two"}}}, want: `spec.parameters.resources.limits.cpu: "two" is not a CPU amount such as 500m or 1`},
-		"Memory":        {in: v1alpha1.PostgreSQLParameters{Resources: &v1alpha1.Resources{Requests: v1alpha1.ResourceList{Memory: "1gb"}}}, want: `spec.parameters.resources.requests.memory: "1gb" is not a size such as 5Gi or 5G`},
-		"DatabaseName":  {in: v1alpha1.PostgreSQLParameters{Databases: []v1alpha1.Database{{Name: "my-db", Owner: "me"}}}, want: `spec.parameters.databases: item 0: name "my-db" must be 1 to 63 lower case letters, digits and underscores, not starting with a digit`},
-		"ReservedOwner": {in: v1alpha1.PostgreSQLParameters{Databases: []v1alpha1.Database{{Name: "app", Owner: "postgres"}}}, want: `spec.parameters.databases: item 0: owner "postgres" is a role the operator reserves`},
-		"DuplicateDB":   {in: v1alpha1.PostgreSQLParameters{Databases: []v1alpha1.Database{{Name: "a", Owner: "o"}, {Name: "a", Owner: "p"}}}, want: `spec.parameters.databases: database "a" is listed twice`},
-		"UserFlag":      {in: v1alpha1.PostgreSQLParameters{Users: []v1alpha1.User{{Name: "u", Flags: []v1alpha1.UserFlag{"superuser"}}}}, want: `spec.parameters.users: user "u": flag "superuser" is not offered`},
-		"DuplicateUser": {in: v1alpha1.PostgreSQLParameters{Users: []v1alpha1.User{{Name: "u"}, {Name: "u"}}}, want: `spec.parameters.users: user "u" is listed twice`},
-		"BackupBucket":  {in: v1alpha1.PostgreSQLParameters{Backup: &v1alpha1.Backup{CredentialsSecretRef: v1alpha1.SecretKeyRef{Name: "s"}}}, want: "spec.parameters.backup.bucket: is required"},
-		"BackupSecret":  {in: v1alpha1.PostgreSQLParameters{Backup: &v1alpha1.Backup{Bucket: "b"}}, want: "spec.parameters.backup.credentialsSecretRef.name: is required: name the Secret holding the access keys"},
-		"RestoreSelf":   {in: v1alpha1.PostgreSQLParameters{Restore: &v1alpha1.Restore{FromClaim: "wiki-db"}}, want: "spec.parameters.restore.fromClaim: names this claim: restore copies another claim's database"},
-		"RestoreFrom":   {in: v1alpha1.PostgreSQLParameters{Restore: &v1alpha1.Restore{FromClaim: "Wiki"}}, want: `spec.parameters.restore.fromClaim: "Wiki" is not the name of a PostgreSQL claim`},
-		"RestoreTime":   {in: v1alpha1.PostgreSQLParameters{Backup: &v1alpha1.Backup{Bucket: "b", CredentialsSecretRef: v1alpha1.SecretKeyRef{Name: "s"}}, Restore: &v1alpha1.Restore{FromClaim: "a", Timestamp: "yesterday"}}, want: `spec.parameters.restore.timestamp: "yesterday" must be an RFC 3339 time with a zone offset, e.g. 2026-11-20T12:00:00+01:00 (write +00:00, not Z)`},
-		"ClaimName":     {claim: "wiki.db", want: `metadata.name (of the claim): the database would be named "homeplane-wiki.db", which is not a DNS-1035 label (lower case letters, digits and dashes)`},
+		"Version":       {in: v1alpha1.PostgreSQLParameters{Version: "12"}, path: "spec.parameters.version", reason: `Unsupported value: "12"`},
+		"StorageZero":   {in: v1alpha1.PostgreSQLParameters{Storage: "0"}, path: "spec.parameters.storage", reason: "must be more than zero"},
+		"InstancesOne":  {in: v1alpha1.PostgreSQLParameters{Instances: ptr.To[int32](3)}, path: "spec.parameters.instances", reason: "instances can only be set with topology ha"},
+		"RoleTrailing":  {in: v1alpha1.PostgreSQLParameters{Users: []v1alpha1.User{{Name: "app_"}}}, path: "spec.parameters.users[0].name", reason: "role name pattern"},
+		"ReservedOwner": {in: v1alpha1.PostgreSQLParameters{Databases: []v1alpha1.Database{{Name: "app", Owner: "postgres"}}}, path: "spec.parameters.databases[0].owner", reason: "reserved"},
+		"TwoErrors": {in: v1alpha1.PostgreSQLParameters{Version: "12", Users: []v1alpha1.User{{Name: "pg_x"}}}, path: "spec.parameters.version",
+			reason: "; also spec.parameters.users[0].name: Forbidden"},
+		"RestoreSelf":   {in: v1alpha1.PostgreSQLParameters{Restore: &v1alpha1.Restore{FromClaim: "wiki-db"}}, path: "spec.parameters.restore.fromClaim", reason: "names this claim"},
+		"RestoreFrom":   {in: v1alpha1.PostgreSQLParameters{Restore: &v1alpha1.Restore{FromClaim: "Wiki"}}, path: "spec.parameters.restore.fromClaim", reason: `"Wiki" is not the name of a PostgreSQL claim`},
+		"ClaimName":     {claim: "wiki.db", path: "metadata.name (of the claim)", reason: "not a DNS-1035 label"},
+		"ClaimPostgres": {claim: "postgres", path: "spec.parameters.databases[0].name", reason: "system database"},
+		"ClaimPg":       {claim: "pg-admin", path: "spec.parameters.databases[0].owner", reason: "reserved"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -81,8 +74,12 @@ func TestResolveErrors(t *testing.T) {
 				claim = "wiki-db"
 			}
 			_, err := resolve(claim, tc.in)
-			if err == nil || err.Error() != tc.want {
-				t.Errorf("resolve(): want error %q, got %v", tc.want, err)
+			var fe *compose.FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("resolve(): want a FieldError, got %v", err)
+			}
+			if fe.Path != tc.path || !strings.Contains(fe.Reason, tc.reason) {
+				t.Errorf("resolve(): want %s: ...%s..., got %v", tc.path, tc.reason, fe)
 			}
 		})
 	}
@@ -91,7 +88,7 @@ func TestResolveErrors(t *testing.T) {
 func TestResolveAcceptsTimestampWithOffset(t *testing.T) {
 	for _, ts := range []string{"2026-11-20T12:00:00+01:00", "2026-11-20T12:00:00.123-05:30", "2026-11-20T11:00:00+00:00"} {
 		in := v1alpha1.PostgreSQLParameters{
-			Backup:  &v1alpha1.Backup{Bucket: "b", CredentialsSecretRef: v1alpha1.SecretKeyRef{Name: "s"}},
+			Backup:  &v1alpha1.Backup{Bucket: "pg-backups", CredentialsSecretRef: v1alpha1.SecretKeyRef{LocalSecretReference: common.LocalSecretReference{Name: "s"}}},
 			Restore: &v1alpha1.Restore{FromClaim: "a", Timestamp: ts},
 		}
 		if _, err := resolve("wiki-db", in); err != nil {

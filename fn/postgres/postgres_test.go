@@ -286,12 +286,12 @@ func TestCompose(t *testing.T) {
 		"RestoreWithoutBackup": {
 			reason:  "A restore to a time needs the store the source backs up to.",
 			params:  map[string]any{"restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-11-20T12:00:00+01:00"}},
-			wantErr: "spec.parameters.restore.timestamp: restoring to a time reads the source's backups: set spec.parameters.backup to the store it backs up to",
+			wantErr: `spec.parameters.restore.timestamp: Invalid value: "2026-11-20T12:00:00+01:00": restore to a timestamp reads the source's backups: set backup`,
 		},
 		"RestoreTimestampInUTCLetter": {
 			reason:  "The operator wants a numeric zone offset, so Z is refused with a hint.",
 			params:  map[string]any{"backup": minio, "restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-11-20T12:00:00Z"}},
-			wantErr: `spec.parameters.restore.timestamp: "2026-11-20T12:00:00Z" must be an RFC 3339 time with a zone offset, e.g. 2026-11-20T12:00:00+01:00 (write +00:00, not Z)`,
+			wantErr: `spec.parameters.restore.timestamp: Invalid value: "2026-11-20T12:00:00Z": must be an RFC 3339 time after 1970 with a zone offset, e.g. 2026-11-20T12:00:00+01:00 (write +00:00, not Z)`,
 		},
 		"NameTooLong": {
 			reason: "<teamId>-<claim> longer than 58 characters is refused with what to do instead.",

@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
@@ -28,17 +29,15 @@ func init() {
 
 // Error strings.
 const (
-	errNoName        = "route has no name"
-	errNoRules       = "route has no rules"
-	errNoHost        = "route rule %d has no host"
-	errNoPaths       = "route rule for host %q has no paths"
-	errBadPath       = "path %q of host %q must start with /"
-	errBadPathType   = "path %q of host %q has unknown type %q"
-	errNoBackend     = "path %q of host %q has no service"
-	errBadPort       = "path %q of host %q has invalid port %d"
-	errPathsDiffer   = "an HTTPRoute serves the same paths on all its hostnames, but host %q has other paths than host %q: compose one route per host"
-	errBothRoutes    = "set at most one of ingress or gateway"
-	errNoGatewayName = "gateway name must not be empty"
+	errNoName      = "route has no name"
+	errNoRules     = "route has no rules"
+	errNoHost      = "route rule %d has no host"
+	errNoPaths     = "route rule for host %q has no paths"
+	errBadPath     = "path %q of host %q must start with /"
+	errBadPathType = "path %q of host %q has unknown type %q"
+	errNoBackend   = "path %q of host %q has no service"
+	errBadPort     = "path %q of host %q has invalid port %d"
+	errPathsDiffer = "an HTTPRoute serves the same paths on all its hostnames, but host %q has other paths than host %q: compose one route per host"
 )
 
 // Annotations cert-manager's ingress-shim reads.
@@ -47,9 +46,9 @@ const (
 	AnnotationIssuer        = "cert-manager.io/issuer"
 )
 
-// Defaults that match the +kubebuilder:default markers of common.Route.
+// Defaults of common.Route (Route.Default), for routes built without it.
 const (
-	DefaultIngressClassName = "nginx"
+	DefaultIngressClassName = common.DefaultIngressClass
 	DefaultController       = common.IngressControllerNginx
 )
 
@@ -156,21 +155,10 @@ func Controller(r common.Route) common.IngressController {
 	return r.Ingress.Controller
 }
 
-// Validate checks r against what the XRD's CEL rules also enforce, so that a
-// composite the API server did not validate (e.g. in a render) fails the same.
+// Validate checks r with common.Route's Validate, for a composite the API
+// server did not validate (e.g. in a render), naming fields under s.Field.
 func Validate(r common.Route, s Spec) error {
-	if r.Ingress != nil && r.Gateway != nil {
-		return compose.InvalidField(s.field(""), errBothRoutes)
-	}
-	if r.Gateway != nil {
-		if r.Gateway.Name == "" {
-			return compose.InvalidField(s.field("gateway.name"), errNoGatewayName)
-		}
-		// With a gateway, tls is allowed: the HTTPRoute itself carries no TLS,
-		// the app composes a cert-manager Certificate (fn/tls) that the
-		// Gateway's listener references.
-	}
-	return nil
+	return compose.FieldErrors(r.Validate(field.NewPath(s.field(""))))
 }
 
 // Compose returns the Ingress or the HTTPRoute r asks for, with its

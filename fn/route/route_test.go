@@ -249,7 +249,7 @@ func TestCompose(t *testing.T) {
 			reason: "Ingress and gateway together are a field error on the route.",
 			route:  common.Route{Ingress: &common.IngressRoute{}, Gateway: &common.GatewayRoute{Name: "public"}},
 			spec:   oneHost(),
-			want:   want{name: "httproute", err: compose.InvalidField("spec.parameters.route", errBothRoutes)},
+			want:   want{name: "httproute", err: compose.InvalidField("spec.parameters.route.gateway", "Forbidden: set at most one of route.ingress or route.gateway")},
 		},
 		"TLSOnGateway": {
 			reason: "TLS with a gateway is allowed: the HTTPRoute is the same, the app composes the Certificate the listener uses.",

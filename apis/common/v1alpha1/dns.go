@@ -6,7 +6,8 @@ type ProviderConfigReference struct {
 	// +kubebuilder:validation:MinLength=1
 	Name string `json:"name"`
 
-	// Kind is ProviderConfig (in the claim's namespace) or ClusterProviderConfig.
+	// Kind is ProviderConfig (in the claim's namespace) or
+	// ClusterProviderConfig (DefaultProviderConfigKind).
 	// +kubebuilder:default=ClusterProviderConfig
 	// +kubebuilder:validation:Enum=ProviderConfig;ClusterProviderConfig
 	Kind string `json:"kind,omitempty"`
@@ -15,7 +16,7 @@ type ProviderConfigReference struct {
 // KindOrDefault returns Kind, defaulted as the XRD defaults it.
 func (r ProviderConfigReference) KindOrDefault() string {
 	if r.Kind == "" {
-		return "ClusterProviderConfig"
+		return DefaultProviderConfigKind
 	}
 	return r.Kind
 }
@@ -37,18 +38,28 @@ type DNS struct {
 
 // SecretKeySelector selects a key of a Secret in the claim's namespace.
 type SecretKeySelector struct {
-	// Name of the Secret.
+	// Name of the Secret: a DNS-1123 subdomain (SecretNamePattern), at most
+	// 253 characters.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Name string `json:"name"`
 
-	// Key in the Secret.
+	// Key in the Secret: letters, digits, '-', '_' and '.'
+	// (SecretKeyPattern), at most 253 characters, neither '.' nor starting
+	// with '..'.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self != '.' && !self.startsWith('..')",message="a Secret key may not be '.' or start with '..'"
 	Key string `json:"key"`
 }
 
 // LocalSecretReference names a Secret in the claim's namespace.
 type LocalSecretReference struct {
-	// Name of the Secret.
+	// Name of the Secret: a DNS-1123 subdomain (SecretNamePattern).
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
 	Name string `json:"name"`
 }

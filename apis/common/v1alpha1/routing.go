@@ -56,8 +56,11 @@ type GatewayRoute struct {
 	// +kubebuilder:validation:MinLength=1
 	Name string `json:"name"`
 
-	// Namespace of the Gateway. Defaults to the claim's namespace.
+	// Namespace of the Gateway: a DNS-1123 label (NamespacePattern).
+	// Defaults to the claim's namespace.
 	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Namespace string `json:"namespace,omitempty"`
 
 	// SectionName is the Gateway listener to attach to.

@@ -95,7 +95,7 @@ func (in *Network) DeepCopyInto(out *Network) {
 	*out = *in
 	if in.AllowFromPods != nil {
 		in, out := &in.AllowFromPods, &out.AllowFromPods
-		*out = make(map[string]string, len(*in))
+		*out = make(map[string]LabelValue, len(*in))
 		for key, val := range *in {
 			(*out)[key] = val
 		}

@@ -2,11 +2,13 @@ package v1alpha1
 
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 )
 
-// Defaults. The composer applies the same values when a field is empty (an XR
-// created before a default existed, or a unit test), so they must match the
-// +kubebuilder:default markers below.
+// Defaults. Default applies the same values when a field is empty (an XR
+// created before a default existed, a render, a unit test), so they must
+// match the +kubebuilder:default markers below.
 const (
 	DefaultVersion            = "17"
 	DefaultStorage            = "5Gi"
@@ -47,28 +49,32 @@ type UserFlag string
 
 // Database is a database and its owner. The owner becomes a user.
 type Database struct {
-	// Name of the database.
+	// Name of the database (DatabaseNamePattern), not a system database
+	// (SystemDatabases).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z_][a-z0-9_]*$`
+	// +kubebuilder:validation:XValidation:rule="!(self in ['template0', 'template1', 'postgres'])",message="name may not be a system database (template0, template1, postgres)"
 	Name string `json:"name"`
 
 	// Owner of the database: a role created for it, whose credentials are
-	// published when this is the first database.
+	// published when this is the first database. The operator's role name
+	// pattern (RolePattern), not a reserved role (ReservedRoles, pg_*).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z_][a-z0-9_]*$`
-	// +kubebuilder:validation:XValidation:rule="!(self in ['postgres', 'standby', 'pooler', 'admin', 'cron_admin'])",message="owner may not be a role reserved by the operator (postgres, standby, pooler, admin, cron_admin)"
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:XValidation:rule="!(self in ['postgres', 'standby', 'pooler', 'admin', 'cron_admin', 'zalandos', 'fes_user']) && !self.startsWith('pg_')",message="owner may not be a role reserved by PostgreSQL or the operator (pg_*, postgres, standby, pooler, admin, cron_admin, zalandos, fes_user)"
 	Owner string `json:"owner"`
 }
 
 // User is an additional role.
 type User struct {
-	// Name of the role.
+	// Name of the role: the operator's role name pattern (RolePattern), not
+	// a reserved role (ReservedRoles, pg_*).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z_][a-z0-9_]*$`
-	// +kubebuilder:validation:XValidation:rule="!(self in ['postgres', 'standby', 'pooler', 'admin', 'cron_admin'])",message="name may not be a role reserved by the operator (postgres, standby, pooler, admin, cron_admin)"
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:XValidation:rule="!(self in ['postgres', 'standby', 'pooler', 'admin', 'cron_admin', 'zalandos', 'fes_user']) && !self.startsWith('pg_')",message="name may not be a role reserved by PostgreSQL or the operator (pg_*, postgres, standby, pooler, admin, cron_admin, zalandos, fes_user)"
 	Name string `json:"name"`
 
 	// Flags of the role, e.g. createdb.
@@ -76,31 +82,6 @@ type User struct {
 	// +listType=set
 	// +kubebuilder:validation:MaxItems=8
 	Flags []UserFlag `json:"flags,omitempty"`
-}
-
-// ResourceList is CPU and memory.
-type ResourceList struct {
-	// CPU, e.g. 500m or 1.
-	// +optional
-	// +kubebuilder:validation:Pattern=`^([0-9]+m|[0-9]+(\.[0-9]{1,3})?)$`
-	CPU string `json:"cpu,omitempty"`
-
-	// Memory, e.g. 512Mi or 1G.
-	// +optional
-	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?([EPTGM]i?|Ki)?$`
-	Memory string `json:"memory,omitempty"`
-}
-
-// Resources are the requests and limits of each PostgreSQL container. Unset
-// values take the topology's defaults.
-type Resources struct {
-	// Requests are what the scheduler reserves.
-	// +optional
-	Requests ResourceList `json:"requests,omitempty"`
-
-	// Limits cap what a container may use.
-	// +optional
-	Limits ResourceList `json:"limits,omitempty"`
 }
 
 // Pooler is a PgBouncer connection pooler in front of the primary.
@@ -114,19 +95,25 @@ type Pooler struct {
 	Mode PoolerMode `json:"mode,omitempty"`
 }
 
-// SecretKeyRef names a Secret in the claim's namespace.
+// SecretKeyRef names a Secret in the claim's namespace (its name as
+// common.LocalSecretReference's) and its two keys (common.SecretKeyPattern).
 type SecretKeyRef struct {
-	// Name of the Secret.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=253
-	Name string `json:"name"`
+	common.LocalSecretReference `json:",inline"`
 
 	// AccessKeyIDKey is the key of the access key ID.
 	// +kubebuilder:default=AWS_ACCESS_KEY_ID
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self != '.' && !self.startsWith('..')",message="a Secret key may not be '.' or start with '..'"
 	AccessKeyIDKey string `json:"accessKeyIdKey,omitempty"`
 
 	// SecretAccessKeyKey is the key of the secret access key.
 	// +kubebuilder:default=AWS_SECRET_ACCESS_KEY
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	// +kubebuilder:validation:XValidation:rule="self != '.' && !self.startsWith('..')",message="a Secret key may not be '.' or start with '..'"
 	SecretAccessKeyKey string `json:"secretAccessKeyKey,omitempty"`
 }
 
@@ -183,6 +170,7 @@ type Restore struct {
 	// source cluster is copied directly.
 	// +optional
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?[+-]([01][0-9]|2[0-3]):[0-5][0-9]$`
+	// +kubebuilder:validation:XValidation:rule="timestamp(self) > timestamp('1970-01-01T00:00:00Z')",message="timestamp must be a valid time after 1970"
 	Timestamp string `json:"timestamp,omitempty"`
 }
 
@@ -197,10 +185,11 @@ type PostgreSQLParameters struct {
 	// +kubebuilder:validation:XValidation:rule="int(self) >= int(oldSelf)",message="version may not be downgraded"
 	Version string `json:"version,omitempty"`
 
-	// Storage is the size of each instance's data volume, e.g. 5Gi or 5G. It
-	// may only grow.
+	// Storage is the size of each instance's data volume, e.g. 5Gi or 5G
+	// (StoragePattern), more than zero. It may only grow.
 	// +kubebuilder:default="5Gi"
 	// +kubebuilder:validation:Pattern=`^[0-9]+(\.[0-9]+)?([EPTGM]i?|Ki)?$`
+	// +kubebuilder:validation:XValidation:rule="!isQuantity(self) || quantity(self).isGreaterThan(quantity('0'))",message="storage must be more than zero"
 	// +kubebuilder:validation:XValidation:rule="quantity(self).compareTo(quantity(oldSelf)) >= 0",message="storage may only grow"
 	Storage string `json:"storage,omitempty"`
 
@@ -257,9 +246,10 @@ type PostgreSQLParameters struct {
 	// +kubebuilder:validation:MaxProperties=64
 	Parameters map[string]string `json:"parameters,omitempty"`
 
-	// Resources of each instance. Defaults depend on the topology.
+	// Resources of each instance. What is left out takes the topology's
+	// defaults (ResourceDefaults).
 	// +optional
-	Resources *Resources `json:"resources,omitempty"`
+	Resources *common.Resources `json:"resources,omitempty"`
 
 	// Pooler is the connection pooler.
 	// +optional
@@ -295,15 +285,21 @@ type Network struct {
 	Policies string `json:"policies,omitempty"`
 
 	// OperatorNamespace is where the Zalando operator runs; it talks to the
-	// database and to Patroni's API.
+	// database and to Patroni's API. A DNS-1123 label
+	// (common.NamespacePattern).
 	// +kubebuilder:default=postgres-operator
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	OperatorNamespace string `json:"operatorNamespace,omitempty"`
 
 	// AllowFromPods lets only pods of the claim's namespace with these labels
-	// connect. Without it every pod of the claim's namespace may.
+	// connect. Without it every pod of the claim's namespace may. Keys are
+	// label keys, values label values (as common.Network's).
 	// +optional
-	AllowFromPods map[string]string `json:"allowFromPods,omitempty"`
+	// +kubebuilder:validation:MaxProperties=16
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 317 && k.matches('^([a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9]$') && (!k.contains('/') || k.indexOf('/') <= 253))",message="allowFromPods keys must be label keys: an optional DNS subdomain prefix and '/', then at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+	AllowFromPods map[string]common.LabelValue `json:"allowFromPods,omitempty"`
 }
 
 // XPostgreSQLSpec is the desired state of an XPostgreSQL.

@@ -2,6 +2,7 @@ package v1alpha1_test
 
 import (
 	"github.com/homeplane/homeplane/internal/xrdtest"
+	"os"
 	"strings"
 	"testing"
 )
@@ -38,7 +39,7 @@ func TestXRDValidation(t *testing.T) {
 		"InstancesWithHA":       {params: base("topology", "ha", "instances", int64(5))},
 		"InstancesTooMany":      {params: base("topology", "ha", "instances", int64(8)), wantErr: "spec.parameters.instances"},
 		"SynchronousWithSingle": {params: base("synchronous", true), wantErr: "synchronous replication needs topology ha"},
-		"ReservedUser":          {params: base("users", []any{map[string]any{"name": "postgres"}}), wantErr: "reserved by the operator"},
+		"ReservedUser":          {params: base("users", []any{map[string]any{"name": "postgres"}}), wantErr: "reserved by PostgreSQL or the operator"},
 		"Superuser":             {params: base("users", []any{map[string]any{"name": "u", "flags": []any{"superuser"}}}), wantErr: "flags[0]"},
 		"DatabaseDash":          {params: base("databases", []any{map[string]any{"name": "my-db", "owner": "me"}}), wantErr: "databases[0].name"},
 		"RestoreOffset": {params: base("backup", minio,
@@ -74,3 +75,5 @@ func TestXRDValidation(t *testing.T) {
 		})
 	}
 }
+
+func readXRD() ([]byte, error) { return os.ReadFile(xrdFile) }

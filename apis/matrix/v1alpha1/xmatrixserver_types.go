@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -126,9 +125,10 @@ type MatrixServerParameters struct {
 	// +kubebuilder:validation:Pattern=`^[^\s]+$`
 	Image string `json:"image,omitempty"`
 
-	// Storage is the size of the data volume (database and media). It can
-	// grow but never shrink.
+	// Storage is the size of the data volume (database and media), more
+	// than zero. It can grow but never shrink.
 	// +kubebuilder:default="10Gi"
+	// +kubebuilder:validation:XValidation:rule="!isQuantity(string(self)) || quantity(string(self)).isGreaterThan(quantity('0'))",message="storage must be more than zero"
 	// +kubebuilder:validation:XValidation:rule="type(self) != string || type(oldSelf) != string || !isQuantity(self) || !isQuantity(oldSelf) || quantity(self).compareTo(quantity(oldSelf)) >= 0",message="storage can grow but not shrink"
 	Storage *resource.Quantity `json:"storage,omitempty"`
 
@@ -164,8 +164,11 @@ type MatrixServerParameters struct {
 	// +optional
 	TURN *TURN `json:"turn,omitempty"`
 
-	// MaxUploadSize is the largest file (and request) users can upload.
+	// MaxUploadSize is the largest file (and request) users can upload:
+	// more than zero and at most MaxUploadSizeBytes, because Conduit reads it
+	// as an unsigned 32-bit number of bytes.
 	// +kubebuilder:default="20Mi"
+	// +kubebuilder:validation:XValidation:rule="!isQuantity(string(self)) || (quantity(string(self)).isGreaterThan(quantity('0')) && quantity(string(self)).compareTo(quantity('4294967295')) <= 0)",message="maxUploadSize must be more than zero and at most 4294967295 bytes (4Gi-1)"
 	MaxUploadSize *resource.Quantity `json:"maxUploadSize,omitempty"`
 
 	// LogLevel of the homeserver. Defaults to the implementation's own.
@@ -173,9 +176,9 @@ type MatrixServerParameters struct {
 	LogLevel LogLevel `json:"logLevel,omitempty"`
 
 	// Resources of the homeserver container. Defaults to requests of 100m
-	// CPU and 256Mi memory and a 1Gi memory limit.
+	// CPU and 256Mi memory and a 1Gi memory limit (DefaultResources).
 	// +optional
-	Resources *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Resources *common.Resources `json:"resources,omitempty"`
 
 	// Route says how clients and other servers reach the homeserver.
 	// +kubebuilder:default={ingress:{className:nginx}}

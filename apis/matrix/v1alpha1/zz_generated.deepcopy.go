@@ -22,7 +22,6 @@ package v1alpha1
 
 import (
 	commonv1alpha1 "github.com/homeplane/homeplane/apis/common/v1alpha1"
-	"k8s.io/api/core/v1"
 	runtime "k8s.io/apimachinery/pkg/runtime"
 )
 
@@ -93,7 +92,7 @@ func (in *MatrixServerParameters) DeepCopyInto(out *MatrixServerParameters) {
 	}
 	if in.Resources != nil {
 		in, out := &in.Resources, &out.Resources
-		*out = new(v1.ResourceRequirements)
+		*out = new(commonv1alpha1.Resources)
 		(*in).DeepCopyInto(*out)
 	}
 	in.Route.DeepCopyInto(&out.Route)

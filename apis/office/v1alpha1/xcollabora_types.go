@@ -64,6 +64,7 @@ type CollaboraParameters struct {
 	// Image of Collabora Online.
 	// +kubebuilder:default="collabora/code:25.04.9.4.1"
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:Pattern=`^[^\s]+$`
 	Image string `json:"image,omitempty"`
 
 	// Route says how browsers reach the server.
