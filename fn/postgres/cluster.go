@@ -45,8 +45,16 @@ func cluster(req *compose.Request, p *params) *acidv1.Postgresql {
 			Databases:         databaseOwners(p),
 			// Set either way so that turning the pooler off removes it.
 			EnableConnectionPooler: ptr.To(p.Pooler),
-			Env:                    env(p),
-			Clone:                  clone(p),
+			// Never left to the operator's configuration: its code default
+			// for enable_master_load_balancer is true (pkg/util/config), so
+			// an operator ConfigMap that does not name it would put a
+			// tenant's database on a LoadBalancer address.
+			EnableMasterLoadBalancer:        ptr.To(false),
+			EnableReplicaLoadBalancer:       ptr.To(false),
+			EnableMasterPoolerLoadBalancer:  ptr.To(false),
+			EnableReplicaPoolerLoadBalancer: ptr.To(false),
+			Env:                             env(p),
+			Clone:                           clone(p),
 		},
 	}
 	if p.Pooler {

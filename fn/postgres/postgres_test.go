@@ -81,6 +81,12 @@ func wantCluster(fns ...func(*acidv1.Postgresql)) *acidv1.Postgresql {
 			Users:                  map[string]acidv1.UserFlags{"wiki_db": {}},
 			Databases:              map[string]string{"wiki_db": "wiki_db"},
 			EnableConnectionPooler: ptr.To(false),
+			// Explicit in every case: the operator's code default puts the
+			// master Service on a LoadBalancer.
+			EnableMasterLoadBalancer:        ptr.To(false),
+			EnableReplicaLoadBalancer:       ptr.To(false),
+			EnableMasterPoolerLoadBalancer:  ptr.To(false),
+			EnableReplicaPoolerLoadBalancer: ptr.To(false),
 		},
 	}
 	for _, fn := range fns {
