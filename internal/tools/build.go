@@ -395,7 +395,8 @@ func (b *Builder) stagingReplaces(ctx context.Context, j *job, downloads *atomic
 	if err != nil {
 		return "", err
 	}
-	f, err := modfile.ParseLax(info.GoMod, data, nil)
+	// Parse, not ParseLax: lax parsing drops replace directives.
+	f, err := modfile.Parse(info.GoMod, data, nil)
 	if err != nil {
 		return "", fmt.Errorf("cannot parse the go.mod of %s: %w", j.r.StagingOf, err)
 	}

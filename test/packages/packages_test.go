@@ -249,9 +249,30 @@ func TestPackagesPushAndPull(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			idx, err := remote.Index(ref)
+			desc, err := remote.Get(ref)
 			if err != nil {
-				t.Fatalf("%s is not an image index: %v", ref, err)
+				t.Fatal(err)
+			}
+			// `xpkg push` of one file pushes an image, of several an index.
+			if !desc.MediaType.IsIndex() {
+				if len(plats) != 1 {
+					t.Fatalf("%s is a single image (%s), want an index of %v", ref, desc.MediaType, plats)
+				}
+				img, err := desc.Image()
+				if err != nil {
+					t.Fatal(err)
+				}
+				p := inspect(t, img)
+				plat := &v1.Platform{OS: p.config.OS, Architecture: p.config.Architecture}
+				if got := plat.OS + "/" + plat.Architecture; got != plats[0] {
+					t.Errorf("platform %s, want %s", got, plats[0])
+				}
+				checkRuntime(t, root, ver, rt.name, rt.kind, rt.entrypoint, rt.caCerts, plat, p)
+				return
+			}
+			idx, err := desc.ImageIndex()
+			if err != nil {
+				t.Fatal(err)
 			}
 			im, err := idx.IndexManifest()
 			if err != nil {
