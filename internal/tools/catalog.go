@@ -116,7 +116,7 @@ var Catalog = map[string]Tool{
 		LDFlags: "-X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}",
 	},
 	"kube-apiserver":          kube("kube-apiserver", "KUBE_APISERVER", "the e2e control plane's API server", 14*time.Minute),
-	"kube-controller-manager": kube("kube-controller-manager", "KUBE_CONTROLLER_MANAGER", "garbage collection and namespace deletion in e2e", 4*time.Minute),
+	"kube-controller-manager": kube("kube-controller-manager", "KUBE_CONTROLLER_MANAGER", "garbage collection and namespace deletion in e2e", 2*time.Minute),
 }
 
 // kube is a binary of k8s.io/kubernetes, which requires its staging modules at
