@@ -91,6 +91,9 @@ func testRecordSetTenants(t *testing.T, srv *testservers.DNS, e *env) {
 	if c := synced(b); c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, dnsc.ErrNotOwned.Error()) {
 		t.Fatalf("tenant-b without adopt: Synced %s %q", c.Status, c.Message)
 	}
+	if c := e.get(b).GetCondition(xpv2.TypeReady); c.Status == corev1.ConditionTrue {
+		t.Fatalf("tenant-b without adopt: Ready on tenant-a's set: %+v", c)
+	}
 	assertA("tenant-b without adopt")
 
 	// Nor with the very same records: not reported Ready without owning it.
@@ -98,6 +101,9 @@ func testRecordSetTenants(t *testing.T, srv *testservers.DNS, e *env) {
 	e.create(recordSet(same.Namespace, same.Name, "shared", "192.0.2.10"))
 	if c := synced(same); c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, dnsc.ErrNotOwned.Error()) {
 		t.Fatalf("tenant-b with tenant-a's records: Synced %s %q", c.Status, c.Message)
+	}
+	if c := e.get(same).GetCondition(xpv2.TypeReady); c.Status == corev1.ConditionTrue {
+		t.Fatalf("tenant-b with tenant-a's records: Ready on a set it does not own: %+v", c)
 	}
 	assertA("tenant-b with tenant-a's records")
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -227,8 +228,24 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	ttl := int64(got.TTL)
 	cr.Status.AtProvider.TTL = &ttl
 	cr.Status.AtProvider.Records = got.Records()
-	cr.SetConditions(xpv2.Available())
+	// Ready only on a set this resource created, or one whose marker it
+	// just read as its own: never on another tenant's set that Update is
+	// about to refuse.
+	if upToDate || !meta.GetExternalCreateSucceeded(cr).IsZero() || !writes(cr.GetManagementPolicies()) {
+		cr.SetConditions(xpv2.Available())
+	} else {
+		cr.SetConditions(xpv2.Unavailable())
+	}
 	return managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: upToDate}, nil
+}
+
+// writes reports whether the management policies let the resource change the
+// set (empty means all, crossplane-runtime's default). An observe-only
+// resource is Ready on any set it can read: it reports, it never takes over.
+func writes(p xpv2.ManagementPolicies) bool {
+	return len(p) == 0 || slices.ContainsFunc(p, func(a xpv2.ManagementAction) bool {
+		return a == xpv2.ManagementActionAll || a == xpv2.ManagementActionCreate || a == xpv2.ManagementActionUpdate
+	})
 }
 
 // Create writes the set and its ownership marker.
