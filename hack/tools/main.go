@@ -35,8 +35,12 @@ func main() {
 }
 
 func run(ctx context.Context, b *tools.Builder, args []string) error {
-	if len(args) == 0 {
-		return errors.New("usage: tools build|path|find|version|list|go-build ...")
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(os.Stderr, usage)
+		if len(args) == 0 {
+			return errors.New("no command")
+		}
+		return nil
 	}
 	one := func() (string, error) {
 		if len(args) != 2 {
@@ -85,8 +89,11 @@ func run(ctx context.Context, b *tools.Builder, args []string) error {
 			v, _ := b.Version(n)
 			p, err := b.Find(n)
 			state := "built"
+			if env := tools.Catalog[n].Env; os.Getenv(env) != "" {
+				state = "from $" + env
+			}
 			if err != nil {
-				state, p = "missing", ""
+				state, p = "missing", err.Error()
 			}
 			fmt.Printf("%-24s %-10s %-8s %s\n", n, v, state, p)
 		}
@@ -100,6 +107,18 @@ func run(ctx context.Context, b *tools.Builder, args []string) error {
 	}
 	return nil
 }
+
+const usage = `usage: go run ./hack/tools COMMAND
+  build [NAME|GROUP ...]   build what is missing (default: group test)
+  path NAME                print NAME's path, building it if missing
+  find NAME                print NAME's path; fail if not built
+  version NAME             print NAME's pinned version (internal/tools/pins.env)
+  list                     every tool, its version, whether built
+  go-build LABEL PKG OUT   build PKG of this module with progress
+groups: test (make render, make test), e2e (what make e2e needs on top), all
+overrides: CROSSPLANE, CROSSPLANE_CORE, CONTROLLER_GEN, HYDRA, ETCD, KUBE_APISERVER,
+  KUBE_CONTROLLER_MANAGER name a binary to use instead; HOMEPLANE_TOOLS_DIR moves the cache
+`
 
 // expand turns group names into tool names, keeping order, without repeats.
 func expand(args []string) []string {
