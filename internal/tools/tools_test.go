@@ -159,13 +159,7 @@ func (s *syncBuffer) String() string {
 // A whole build through the real go command, offline: a wrapper module whose
 // main uses only the standard library, with a pinned -X stamp.
 func TestEnsureBuilds(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go build; not with -short")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	goBin := goCommand(t)
 	dir := t.TempDir()
 	var log syncBuffer
 	b := &Builder{
@@ -211,18 +205,12 @@ func TestEnsureBuilds(t *testing.T) {
 }
 
 func TestEnsureReportsCompileErrors(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go build; not with -short")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	goBin := goCommand(t)
 	b := &Builder{
 		Dir: t.TempDir(), Pins: Pins{"BAD_VERSION": "v1.0.0"}, Go: goBin, Getenv: func(string) string { return "" },
 		Catalog: map[string]Tool{"bad": {Name: "bad", VersionPin: "BAD_VERSION", Package: ".", Main: "package main\n\nfunc main() { undefinedCall() }\n"}},
 	}
-	_, err = b.Ensure(context.Background(), "bad")
+	_, err := b.Ensure(context.Background(), "bad")
 	if err == nil || !strings.Contains(err.Error(), "cannot build bad v1.0.0") || !strings.Contains(err.Error(), "undefinedCall") {
 		t.Fatalf("got %v, want the tool named and the compiler's message", err)
 	}
@@ -249,13 +237,7 @@ func TestIsPackageLine(t *testing.T) {
 // An interrupted build leaves its wrapper module behind; the next build of
 // that tool removes it, and never another tool's (crossplane vs crossplane-core).
 func TestEnsureRemovesStaleWrappers(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs go build; not with -short")
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command")
-	}
+	goBin := goCommand(t)
 	dir := t.TempDir()
 	stale := filepath.Join(dir, ".build-hello-123")
 	other := filepath.Join(dir, ".build-hello-world-456")
@@ -324,4 +306,18 @@ func TestSharedWrapper(t *testing.T) {
 	if !slices.Equal(cli.Get, core.Get) || !slices.Equal(cli.Replace, core.Replace) {
 		t.Errorf("crossplane and crossplane-core resolve differently:\n%v %v\n%v %v", cli.Get, cli.Replace, core.Get, core.Replace)
 	}
+}
+
+// goCommand is the go command for tests that run real builds; they skip
+// under -short or without one.
+func goCommand(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs go build; not with -short")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command")
+	}
+	return goBin
 }
