@@ -26,7 +26,9 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/homeplane/homeplane/apis/office/v1alpha1"
+	"github.com/homeplane/homeplane/fn/app"
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 // App is the app.kubernetes.io/name of everything this package composes.
@@ -58,7 +60,6 @@ const (
 	errAdminSecret = "cannot compose Collabora admin Secret"
 	errProofKey    = "cannot compose Collabora WOPI proof key Secret"
 	errObserved    = "cannot read observed Collabora deployment"
-	errRoute       = "cannot compose Collabora route"
 )
 
 // A KeyGenerator returns a new PEM encoded RSA private key. Tests inject a
@@ -87,29 +88,23 @@ func NewComposer(o ...Option) *Composer {
 	return c
 }
 
-// Compose an XCollabora.
-func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Result, error) {
-	if err := checkQuantities(req.Composite.UnstructuredContent()); err != nil {
-		return nil, err
-	}
-	xr := &v1alpha1.XCollabora{}
-	if err := req.Decode(xr); err != nil {
-		return nil, err
-	}
-	p, err := resolve(xr.Spec.Parameters)
-	if err != nil {
-		return nil, err
-	}
-	n, err := newNames(req.ClaimName)
-	if err != nil {
-		return nil, err
-	}
-	// Before anything is generated: a dns block that cannot work costs nothing.
-	rs, err := records(req, p)
-	if err != nil {
-		return nil, err
-	}
+// Compose an XCollabora through the app contract (fn/app).
+func (c *Composer) Compose(ctx context.Context, req *compose.Request) (*compose.Result, error) {
+	return c.app().Compose(ctx, req)
+}
 
+func (c *Composer) app() app.App[*v1alpha1.XCollabora, params] {
+	return app.App[*v1alpha1.XCollabora, params]{
+		New:     func() *v1alpha1.XCollabora { return &v1alpha1.XCollabora{} },
+		Resolve: resolve,
+		Expose:  expose,
+		Build:   c.build,
+	}
+}
+
+// build composes Collabora's own objects.
+func (c *Composer) build(_ context.Context, req *compose.Request, p params, _ *wiring.Wiring) (*compose.Result, error) {
+	n := p.names
 	res := compose.NewResult()
 
 	admin, creds, err := adminSecret(req, n)
@@ -136,15 +131,6 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	if pdb := podDisruptionBudget(req, p, n); pdb != nil {
 		res.Add(ResourcePDB, pdb, resource.ReadyTrue)
 	}
-
-	rn, rt, err := composeRoute(req, p, n)
-	if err != nil {
-		return nil, wrap(err, errRoute)
-	}
-	res.Add(rn, rt, resource.ReadyTrue)
-	addTLS(req, res, p, n)
-	addDNS(req, res, p, rs)
-	addNetworkPolicies(req, res, p)
 
 	url := "https://" + p.Host
 	res.ConnectionDetails[ConnectionWOPIURL] = []byte(url)

@@ -15,6 +15,7 @@ import (
 	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/homeplane/homeplane/apis/office/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
@@ -90,10 +91,12 @@ type named struct {
 
 func as(name string, o runtime.Object) runtime.Object { return named{Object: o, name: name} }
 
-// cmpOpts compare results: quantities by value, nil and empty alike.
+// cmpOpts compare results: quantities by value, nil and empty alike,
+// conditions in any order (Crossplane keeps them by type).
 var cmpOpts = []cmp.Option{
 	cmp.Comparer(func(a, b apiresource.Quantity) bool { return a.Cmp(b) == 0 }),
 	cmpopts.EquateEmpty(),
+	cmpopts.SortSlices(func(a, b compose.Condition) bool { return a.Type < b.Type }),
 }
 
 func errorString(err error) string {
@@ -102,3 +105,13 @@ func errorString(err error) string {
 	}
 	return err.Error()
 }
+
+// resolveParams defaults, validates and resolves parameters of claim
+// office/office as the app contract does.
+func resolveParams(in v1alpha1.CollaboraParameters) (params, error) {
+	req := &compose.Request{ClaimName: "office", Namespace: "office"}
+	return NewComposer().app().Params(req, &v1alpha1.XCollabora{Spec: v1alpha1.XCollaboraSpec{Parameters: *in.DeepCopy()}})
+}
+
+// officeNames are the object names of claim office.
+var officeNames = names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", blocked: "office-collabora-blocked"}

@@ -45,24 +45,21 @@ type params struct {
 	// aliasGroups are the WOPI hosts as coolwsd's alias groups want them:
 	// scheme://host:port, in the order the user listed them.
 	aliasGroups []string
-	// ingressNamespaceChosen says the claim named network.ingressNamespace
-	// rather than taking the default.
-	ingressNamespaceChosen bool
+	// names are the composed objects' names.
+	names names
 }
 
-// resolve defaults and validates the parameters with the API's own Default
-// and Validate, then turns the WOPI hosts into alias groups, which also
-// refuses what the XRD's pattern lets through (credentials, a query, a port
-// out of range) and two URLs of the same host.
-func resolve(in v1alpha1.CollaboraParameters) (params, error) {
-	x := &v1alpha1.XCollabora{Spec: v1alpha1.XCollaboraSpec{Parameters: *in.DeepCopy()}}
-	// The Gateway warning is about a namespace the claim did not choose.
-	chosen := in.Network != nil && in.Network.IngressNamespace != ""
-	x.Default()
-	if err := compose.FieldErrors(x.Validate()); err != nil {
+// resolve checks what the XRD cannot, on a composite already defaulted and
+// validated (fn/app): the claim's name, which names the Service, and the WOPI
+// hosts as alias groups, which also refuses what the XRD's pattern lets
+// through (credentials, a query, a port out of range) and two URLs of the
+// same host.
+func resolve(req *compose.Request, xr *v1alpha1.XCollabora) (params, error) {
+	n, err := newNames(req.ClaimName)
+	if err != nil {
 		return params{}, err
 	}
-	p := params{CollaboraParameters: x.Spec.Parameters, ingressNamespaceChosen: chosen}
+	p := params{CollaboraParameters: xr.Spec.Parameters, names: n}
 	groups, err := aliasGroups(p.WOPIHosts)
 	if err != nil {
 		return params{}, err

@@ -44,6 +44,7 @@ func TestResolve(t *testing.T) {
 					},
 				},
 				aliasGroups: []string{"https://cloud.example.org:443"},
+				names:       officeNames,
 			},
 		},
 		"AliasGroups": {
@@ -61,6 +62,7 @@ func TestResolve(t *testing.T) {
 					Resources: v1alpha1.DefaultResources(),
 				},
 				aliasGroups: []string{"https://z.example.org:443", "https://a.example.org:8443", "https://10.0.0.1:443"},
+				names:       officeNames,
 			},
 		},
 		"PartialResources": {
@@ -78,6 +80,7 @@ func TestResolve(t *testing.T) {
 					Resources: common.Resources{Requests: &common.ResourceList{CPU: quantity("1")}},
 				},
 				aliasGroups: []string{"https://cloud.example.org:443"},
+				names:       officeNames,
 			},
 		},
 		"NoHost": {
@@ -176,14 +179,14 @@ func TestResolve(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			got, err := resolve(tc.in)
+			got, err := resolveParams(tc.in)
 			if diff := cmp.Diff(tc.wantErr, errorString(err)); diff != "" {
 				t.Fatalf("%s\nresolve(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
 			if tc.wantErr != "" {
 				return
 			}
-			if diff := cmp.Diff(tc.want, got, append(cmpOpts, cmp.AllowUnexported(params{}))...); diff != "" {
+			if diff := cmp.Diff(tc.want, got, append(cmpOpts, cmp.AllowUnexported(params{}, names{}))...); diff != "" {
 				t.Errorf("%s\nresolve(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})

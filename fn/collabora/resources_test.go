@@ -1,7 +1,8 @@
 package collabora
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -10,13 +11,14 @@ import (
 
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/apis/office/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose"
 )
 
-func TestCheckQuantities(t *testing.T) {
+func TestComposeNamesMalformedQuantity(t *testing.T) {
 	cases := map[string]struct {
 		reason    string
 		resources string
-		wantErr   string
+		wantPath  string
 	}{
 		"None":     {reason: "No resources are fine.", resources: `null`},
 		"Valid":    {reason: "Strings and numbers are quantities.", resources: `{"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": 2, "memory": 4294967296}}`},
@@ -24,23 +26,26 @@ func TestCheckQuantities(t *testing.T) {
 		"BadString": {
 			reason:    "A malformed quantity names its field.",
 			resources: `{"requests": {"cpu": "lots"}}`,
-			wantErr:   "spec.parameters.resources.requests.cpu: must be a quantity such as 500m, 2 or 2Gi",
+			wantPath:  "spec.parameters.resources.requests.cpu",
 		},
 		"WrongType": {
 			reason:    "A quantity of the wrong type names its field.",
 			resources: `{"limits": {"memory": true}}`,
-			wantErr:   "spec.parameters.resources.limits.memory: must be a quantity such as 500m, 2 or 2Gi",
+			wantPath:  "spec.parameters.resources.limits.memory",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			var r any
-			if err := json.Unmarshal([]byte(tc.resources), &r); err != nil {
-				t.Fatal(err)
-			}
-			xr := map[string]any{"spec": map[string]any{"parameters": map[string]any{"resources": r}}}
-			if diff := cmp.Diff(tc.wantErr, errorString(checkQuantities(xr))); diff != "" {
-				t.Errorf("%s\ncheckQuantities(...): -want error, +got error:\n%s", tc.reason, diff)
+			req := request(t, `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "resources": `+tc.resources+`}`)
+			_, err := NewComposer(WithProofKeyGenerator(fixedKey)).Compose(context.Background(), req)
+			var fe *compose.FieldError
+			switch {
+			case tc.wantPath == "" && err != nil:
+				t.Errorf("%s\nCompose(...): unexpected error %v", tc.reason, err)
+			case tc.wantPath != "" && !errors.As(err, &fe):
+				t.Errorf("%s\nCompose(...): got %v, want a FieldError at %s", tc.reason, err, tc.wantPath)
+			case tc.wantPath != "" && fe.Path != tc.wantPath:
+				t.Errorf("%s\nCompose(...): error at %s, want %s (%v)", tc.reason, fe.Path, tc.wantPath, err)
 			}
 		})
 	}

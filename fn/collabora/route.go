@@ -1,12 +1,8 @@
 package collabora
 
 import (
-	"github.com/crossplane/function-sdk-go/resource"
-	"k8s.io/apimachinery/pkg/runtime"
-
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
-	"github.com/homeplane/homeplane/fn/compose"
-	"github.com/homeplane/homeplane/fn/route"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 // Ingress annotations. Sessions are long-lived websockets and documents are
@@ -44,32 +40,14 @@ const (
 	errNoHashGateway = "Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1"
 )
 
-// composeRoute returns the Ingress or HTTPRoute, with its composition
-// resource name.
-func composeRoute(req *compose.Request, p params, n names) (resource.Name, runtime.Object, error) {
-	paths := []route.Path{{Path: "/", Type: route.PathTypePrefix, Service: n.base, Port: Port}}
-	if !p.AdminConsole.Public {
-		for _, a := range AdminPaths {
-			paths = append(paths, route.Path{Path: a, Type: route.PathTypePrefix, Service: n.blocked, Port: Port})
-		}
-	}
-	return route.Compose(req, p.Route, route.Spec{
-		Name:        n.base,
-		App:         App,
-		Resource:    ResourceRoute,
-		Rules:       []route.Rule{{Host: p.Host, Paths: paths}},
-		Annotations: annotations(p.Route, p.Replicas),
-	})
-}
-
 // annotations are Collabora's Ingress annotations for the controller. HAProxy
 // has two ingress controllers with their own prefixes; each ignores the
 // other's, so both are set.
 func annotations(r common.Route, replicas int32) map[string]string {
-	if route.IsGateway(r) {
+	if wiring.IsGateway(r) {
 		return nil
 	}
-	switch route.Controller(r) {
+	switch wiring.Controller(r) {
 	case common.IngressControllerNginx:
 		a := map[string]string{
 			AnnotationNginxBodySize:    unlimitedBody,

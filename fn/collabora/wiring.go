@@ -1,101 +1,21 @@
 package collabora
 
 import (
-	"fmt"
-
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
-	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
-	"github.com/homeplane/homeplane/fn/dns"
-	"github.com/homeplane/homeplane/fn/netpol"
-	"github.com/homeplane/homeplane/fn/route"
-	"github.com/homeplane/homeplane/fn/tls"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
-// Reasons of the DNS and TLS conditions this package sets itself (fn/dns and
-// fn/tls set Available and Creating).
-const (
-	// ReasonDisabled: the claim does not ask for the piece.
-	ReasonDisabled = "Disabled"
-	// ReasonIngressAnnotation: cert-manager issues the certificate from the
-	// Ingress's annotation; Homeplane does not observe it.
-	ReasonIngressAnnotation = "IngressAnnotation"
-	// ReasonDefaultIngressNamespace: the NetworkPolicy admits the default
-	// ingress namespace while the route goes through a Gateway.
-	ReasonDefaultIngressNamespace = "DefaultIngressNamespace"
-)
-
-// records returns the DNS record of the host, or none without a dns block:
-// a record no longer composed is deleted by Crossplane.
-func records(req *compose.Request, p params) ([]dns.Record, error) {
-	if p.DNS == nil {
-		return nil, nil
-	}
-	return dns.Compose(req, fieldDNS, *p.DNS, []string{p.Host})
-}
-
-// addDNS adds the record and sets the DNS condition, also when there is no
-// dns block, so that a condition from before the block was removed does not
-// linger.
-func addDNS(req *compose.Request, res *compose.Result, p params, rs []dns.Record) {
-	if p.DNS == nil {
-		res.SetCondition(compose.Condition{Type: dns.ConditionType, Status: metav1.ConditionFalse, Reason: ReasonDisabled,
-			Message: fmt.Sprintf("No DNS record is composed: %s must resolve to the ingress by other means, or set %s", p.Host, fieldDNS)})
-		return
-	}
-	dns.Add(req, res, rs)
-}
-
-// addTLS composes the certificate of the route and sets the TLS condition.
+// expose states what Collabora serves: its host through one route (the admin
+// paths sent to the blocked Service unless the console is public), published
+// in DNS and certified as the claim asks; no single sign-on (CODE has no login
+// of its own, users come through the WOPI host), nothing to keep on delete.
 //
-//   - Gateway with tls: a cert-manager Certificate next to the Gateway
-//     (fn/tls), observed, so the condition says whether it is issued. The
-//     Gateway's listener must reference its Secret. The route is composed
-//     first, so this only happens where fn/route allows tls with a gateway.
-//   - Ingress with tls: fn/route's cert-manager annotation. cert-manager's
-//     ingress-shim creates the Certificate, not Crossplane, so Homeplane
-//     cannot see whether it is issued: the condition is Unknown and says
-//     where to look.
-//   - No tls: the route has no certificate of its own; TLS still ends at the
-//     route (coolwsd runs with ssl.termination), with whatever certificate the
-//     controller or listener serves for the host.
-func addTLS(req *compose.Request, res *compose.Result, p params, n names) {
-	t := p.Route.TLS
-	switch {
-	case t == nil:
-		where := "the ingress controller's default certificate"
-		if route.IsGateway(p.Route) {
-			where = "the certificate of the Gateway's listener"
-		}
-		res.SetCondition(compose.Condition{Type: tls.ConditionType, Status: metav1.ConditionFalse, Reason: ReasonDisabled,
-			Message: fmt.Sprintf("No certificate is requested for %s: browsers get %s; set %s.tls.issuer to have cert-manager issue one", p.Host, where, fieldRoute)})
-	case route.IsGateway(p.Route):
-		tls.Add(res, tls.Compose(req, App, *t, *p.Route.Gateway, []string{p.Host}))
-	default:
-		kind := t.IssuerKind
-		if kind == "" {
-			kind = common.IssuerKindClusterIssuer
-		}
-		secret := n.base + "-tls"
-		res.SetCondition(compose.Condition{Type: tls.ConditionType, Status: metav1.ConditionUnknown, Reason: ReasonIngressAnnotation,
-			Message: fmt.Sprintf("The Ingress asks cert-manager (%s %q) for a certificate for %s in Secret %s/%s; cert-manager creates it, so Homeplane does not observe it: see kubectl -n %s get certificate %s",
-				kind, t.Issuer, p.Host, req.Namespace, secret, req.Namespace, secret)})
-	}
-}
-
-// networkPolicies says who reaches the server pods, on port 9980 only:
-//
-//   - the ingress controller's namespace: browsers, and the WOPI host, which
-//     calls /hosting/discovery through the public URL it is configured with;
-//   - the pods of the claim's namespace labelled network.allowFromPods, for a
-//     WOPI host configured with the Service's URL instead. Without the label
-//     no pod of the namespace is let in: the route is the way.
-//
-// Nothing else: replicas of CODE do not talk to each other, and coolwsd's
-// calls to the WOPI host are egress, which these policies leave alone.
-// kubectl port-forward to the admin console enters the pod's network
-// namespace directly and is not affected.
+// Who reaches the server pods, on port 9980 only: the ingress controller's
+// namespace (browsers, and the WOPI host, which calls /hosting/discovery
+// through the public URL it is configured with) and the pods of the claim's
+// namespace labelled network.allowFromPods, for a WOPI host configured with
+// the Service's URL instead. Nothing else: replicas of CODE do not talk to
+// each other, and coolwsd's calls to the WOPI host are egress.
 //
 // The blocked-admin-path Service sends to port 1, where nothing listens; the
 // policy does not open it. Opening it would let an admin path fail fast with
@@ -103,34 +23,33 @@ func addTLS(req *compose.Request, res *compose.Result, p params, n names) {
 // would also admit anything that ever came to listen there (runtimes such as
 // containerd 2 let unprivileged processes bind low ports). Blocked stays
 // blocked.
-func networkPolicies(req *compose.Request, p params) (netpol.Spec, bool) {
-	n := p.Network
-	if !n.PoliciesEnabled() {
-		return netpol.Spec{}, false
+func expose(req *compose.Request, p params) wiring.Exposure {
+	return wiring.Exposure{
+		App:     App,
+		Route:   p.Route,
+		Routes:  []wiring.RouteSpec{routeSpec(p)},
+		DNS:     p.DNS,
+		Network: p.Network,
+		Policy:  &wiring.Policy{PodSelector: podLabels(req), Ports: []int32{Port}},
 	}
-	s := netpol.Spec{
-		App:         App,
-		PodSelector: podLabels(req),
-		Ports:       []int32{Port},
-		Peers:       []netpol.Peer{{Namespace: n.Namespace()}},
-	}
-	if n != nil && len(n.AllowFromPods) > 0 {
-		s.Peers = append(s.Peers, netpol.Peer{PodLabels: common.Labels(n.AllowFromPods)})
-	}
-	return s, true
 }
 
-// addNetworkPolicies adds the policies. Through a Gateway with the default
-// ingress namespace, it warns: Gateway proxies seldom run there, and the
-// policy would then shut browsers out.
-func addNetworkPolicies(req *compose.Request, res *compose.Result, p params) {
-	s, ok := networkPolicies(req, p)
-	if !ok {
-		return
+// routeSpec routes the host to the Service, and the admin paths to the
+// blocked Service unless the console is public.
+func routeSpec(p params) wiring.RouteSpec {
+	n := p.names
+	paths := []wiring.Path{{Path: "/", Type: wiring.PathTypePrefix, Service: n.base, Port: Port}}
+	if !p.AdminConsole.Public {
+		for _, a := range AdminPaths {
+			paths = append(paths, wiring.Path{Path: a, Type: wiring.PathTypePrefix, Service: n.blocked, Port: Port})
+		}
 	}
-	netpol.Add(req, res, s)
-	if route.IsGateway(p.Route) && !p.ingressNamespaceChosen {
-		res.Events = append(res.Events, compose.Event{Severity: compose.SeverityWarning, Reason: ReasonDefaultIngressNamespace,
-			Message: fmt.Sprintf("The NetworkPolicy lets the route in from namespace %s, the default; through a Gateway, set %s.ingressNamespace to the namespace of the Gateway's proxy pods", p.Network.Namespace(), fieldNetwork)})
+	return wiring.RouteSpec{
+		Name:        n.base,
+		App:         App,
+		Resource:    ResourceRoute,
+		Rules:       []wiring.Rule{{Host: p.Host, Paths: paths}},
+		Annotations: annotations(p.Route, p.Replicas),
 	}
 }
+

@@ -15,6 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 
 	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
@@ -30,7 +32,7 @@ func tlsDisabled(where string) compose.Condition {
 
 func tlsIngress(kind string) compose.Condition {
 	return compose.Condition{Type: "TLS", Status: "Unknown", Reason: "IngressAnnotation",
-		Message: `The Ingress asks cert-manager (` + kind + ` "letsencrypt") for a certificate for office.example.org in Secret office/office-collabora-tls; cert-manager creates it, so Homeplane does not observe it: see kubectl -n office get certificate office-collabora-tls`}
+		Message: `The Ingress asks cert-manager (` + kind + ` "letsencrypt") for a certificate for office.example.org in Secret office-collabora-tls of namespace office; cert-manager creates it, so Homeplane does not observe it: see kubectl -n office get certificates`}
 }
 
 var gatewayNamespaceWarning = compose.Event{Severity: "Warning", Reason: "DefaultIngressNamespace",
@@ -96,15 +98,29 @@ func wantRecordSet() *dnsv1alpha1.RecordSet {
 	}
 }
 
-// wantCertificate is the Certificate next to Gateway gateways/public.
+// wantCertificate is the Certificate for Gateway gateways/public, in the
+// claim's namespace.
 func wantCertificate() *cmv1.Certificate {
 	return &cmv1.Certificate{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "cert-manager.io/v1", Kind: "Certificate"},
-		ObjectMeta: metav1.ObjectMeta{Name: "office-collabora-tls", Namespace: "gateways", Labels: labels("certificate")},
+		ObjectMeta: metav1.ObjectMeta{Name: "office-collabora-tls", Namespace: "office", Labels: labels("certificate")},
 		Spec: cmv1.CertificateSpec{
 			SecretName: "office-collabora-tls",
 			DNSNames:   []string{"office.example.org"},
 			IssuerRef:  cmmeta.ObjectReference{Name: "letsencrypt", Kind: "ClusterIssuer", Group: "cert-manager.io"},
+		},
+	}
+}
+
+// wantReferenceGrant lets Gateways of namespace gateways read the
+// certificate's Secret, and nothing else.
+func wantReferenceGrant() *gatewayv1beta1.ReferenceGrant {
+	return &gatewayv1beta1.ReferenceGrant{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1beta1", Kind: "ReferenceGrant"},
+		ObjectMeta: metav1.ObjectMeta{Name: "office-collabora-tls-gateway", Namespace: "office", Labels: labels("certificate")},
+		Spec: gatewayv1beta1.ReferenceGrantSpec{
+			From: []gatewayv1beta1.ReferenceGrantFrom{{Group: "gateway.networking.k8s.io", Kind: "Gateway", Namespace: "gateways"}},
+			To:   []gatewayv1beta1.ReferenceGrantTo{{Kind: "Secret", Name: ptr.To[gatewayv1beta1.ObjectName]("office-collabora-tls")}},
 		},
 	}
 }
@@ -199,13 +215,14 @@ func TestComposeWiring(t *testing.T) {
 			},
 		},
 		"GatewayTLSCertificate": {
-			reason:     "Through a Gateway, tls composes a cert-manager Certificate next to the Gateway, whose listener references its Secret; the HTTPRoute is unchanged.",
+			reason:     "Through a Gateway, tls composes a cert-manager Certificate in the claim's namespace and a ReferenceGrant for the Gateway's namespace, whose listener references its Secret; the HTTPRoute is unchanged.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}, "tls": {"issuer": "letsencrypt"}}, "network": {"ingressNamespace": "envoy-gateway-system"}}`,
 			want: func() *compose.Result {
 				r := wantMinimal()
 				delete(r.Resources, "route-ingress")
 				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute(), Ready: resource.ReadyTrue}
 				r.Resources["certificate"] = compose.Desired{Object: wantCertificate(), Ready: resource.ReadyFalse}
+				r.Resources["certificate-reference-grant"] = compose.Desired{Object: wantReferenceGrant(), Ready: resource.ReadyTrue}
 				withNetworkPolicies(r, ingressPeer("envoy-gateway-system"))
 				r.Conditions = []compose.Condition{{Type: "TLS", Status: "False", Reason: "Creating", Message: "Certificate is being created"}, dnsDisabled}
 				return r
@@ -220,8 +237,9 @@ func TestComposeWiring(t *testing.T) {
 				delete(r.Resources, "route-ingress")
 				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute(), Ready: resource.ReadyTrue}
 				r.Resources["certificate"] = compose.Desired{Object: wantCertificate(), Ready: resource.ReadyTrue}
+				r.Resources["certificate-reference-grant"] = compose.Desired{Object: wantReferenceGrant(), Ready: resource.ReadyTrue}
 				withNetworkPolicies(r, ingressPeer("envoy-gateway-system"))
-				r.Conditions = []compose.Condition{{Type: "TLS", Status: "True", Reason: "Available", Message: "Certificate for 1 hosts is issued into Secret gateways/office-collabora-tls"}, dnsDisabled}
+				r.Conditions = []compose.Condition{{Type: "TLS", Status: "True", Reason: "Available", Message: "Certificate for 1 hosts is issued into Secret office/office-collabora-tls"}, dnsDisabled}
 				return r
 			},
 		},

@@ -58,6 +58,9 @@ type Request struct {
 
 	// Rand is the source of generated secrets. Tests make it deterministic.
 	Rand io.Reader
+
+	// decoded caches ObservedInto's typed objects.
+	decoded map[decodedKey]runtime.Object
 }
 
 // Result is what a composer wants.

@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
+	"sort"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -11,10 +14,97 @@ import (
 )
 
 // Decode decodes the observed composite into a typed object, e.g. a
-// *v1alpha1.XPostgreSQL. A field of the wrong type is a FieldError naming it.
-// Fields the type does not know (Crossplane's own spec fields) are ignored.
+// *v1alpha1.XPostgreSQL. A field of the wrong type or a value its type
+// refuses (a malformed quantity) is a FieldError naming it. Fields the type
+// does not know (Crossplane's own spec fields) are ignored.
 func (r *Request) Decode(into any) error {
-	return DecodeObject(r.Composite.UnstructuredContent(), into)
+	content := r.Composite.UnstructuredContent()
+	err := DecodeObject(content, into)
+	var fe *FieldError
+	if errors.As(err, &fe) && fe.Path == pathRoot {
+		// encoding/json does not say which field's own UnmarshalJSON failed.
+		if path, ferr := locate(reflect.TypeOf(into), content, ""); ferr != nil {
+			return InvalidField(path, "is not valid: %v", ferr)
+		}
+	}
+	return err
+}
+
+// pathRoot names the whole object when the failing field is unknown.
+const pathRoot = "(root)"
+
+// locate finds the first value in v that its field's own JSON decoder
+// (a json.Unmarshaler such as resource.Quantity) refuses, walking the Go type
+// t alongside it, and returns the value's field path.
+func locate(t reflect.Type, v any, path string) (string, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if reflect.PointerTo(t).Implements(unmarshaler) {
+		b, err := json.Marshal(v)
+		if err == nil {
+			err = json.Unmarshal(b, reflect.New(t).Interface())
+		}
+		if err != nil {
+			return path, err
+		}
+		return "", nil
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return "", nil
+		}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" && f.Anonymous {
+				if p, err := locate(f.Type, m, path); err != nil {
+					return p, err
+				}
+				continue
+			}
+			if sub, ok := m[name]; ok && name != "-" {
+				if p, err := locate(f.Type, sub, join(path, name)); err != nil {
+					return p, err
+				}
+			}
+		}
+	case reflect.Map:
+		m, _ := v.(map[string]any)
+		for _, k := range sortedKeys(m) {
+			if p, err := locate(t.Elem(), m[k], fmt.Sprintf("%s[%s]", path, k)); err != nil {
+				return p, err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		l, _ := v.([]any)
+		for i, e := range l {
+			if p, err := locate(t.Elem(), e, fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return p, err
+			}
+		}
+	}
+	return "", nil
+}
+
+var unmarshaler = reflect.TypeFor[json.Unmarshaler]()
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // DecodeObject decodes unstructured content into a typed object.
@@ -32,12 +122,12 @@ func decodeJSON(b []byte, into any) error {
 	if errors.As(err, &te) {
 		path := te.Field
 		if path == "" {
-			path = "(root)"
+			path = pathRoot
 		}
 		return InvalidField(path, "cannot be a %s, must be %s", te.Value, jsonKind(te.Type.Kind().String()))
 	}
 	if err != nil {
-		return InvalidField("(root)", "cannot be decoded: %v", err)
+		return InvalidField(pathRoot, "cannot be decoded: %v", err)
 	}
 	return nil
 }
@@ -69,10 +159,25 @@ func (r *Request) ObservedInto(name string, into runtime.Object) (bool, error) {
 	if !ok || oc.Resource == nil {
 		return false, nil
 	}
+	// Decoded once per request and type: several steps read the same object.
+	key := decodedKey{name: name, typ: reflect.TypeOf(into)}
+	if d, ok := r.decoded[key]; ok {
+		reflect.ValueOf(into).Elem().Set(reflect.ValueOf(d.DeepCopyObject()).Elem())
+		return true, nil
+	}
 	if err := DecodeObject(oc.Resource.UnstructuredContent(), into); err != nil {
 		return true, fmt.Errorf("cannot decode observed resource %q: %w", name, err)
 	}
+	if r.decoded == nil {
+		r.decoded = map[decodedKey]runtime.Object{}
+	}
+	r.decoded[key] = into.DeepCopyObject()
 	return true, nil
+}
+
+type decodedKey struct {
+	name string
+	typ  reflect.Type
 }
 
 // RequiredInto decodes the first resource Crossplane fetched for requirement

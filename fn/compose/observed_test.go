@@ -1,10 +1,13 @@
 package compose
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
+	"github.com/crossplane/function-sdk-go/resource/composite"
+	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	"github.com/google/go-cmp/cmp"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -35,6 +38,52 @@ func TestObservedConditionOf(t *testing.T) {
 			got := (&Request{Observed: tc.observed}).ObservedConditionOf("dns", "Ready")
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("ObservedConditionOf: -want, +got:\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDecodeNamesMalformedQuantity(t *testing.T) {
+	type limits struct {
+		Memory *apiresource.Quantity `json:"memory,omitempty"`
+	}
+	type params struct {
+		Name   string            `json:"name"`
+		Limits map[string]limits `json:"limits"`
+		Items  []limits          `json:"items"`
+	}
+	type xr struct {
+		Spec struct {
+			Parameters params `json:"parameters"`
+		} `json:"spec"`
+	}
+	cases := map[string]struct {
+		content map[string]any
+		want    string
+	}{
+		"InMap": {
+			content: map[string]any{"spec": map[string]any{"parameters": map[string]any{"limits": map[string]any{"a": map[string]any{"memory": "2Gi"}, "b": map[string]any{"memory": "lots"}}}}},
+			want:    "spec.parameters.limits[b].memory",
+		},
+		"InList": {
+			content: map[string]any{"spec": map[string]any{"parameters": map[string]any{"items": []any{map[string]any{"memory": "1Gi"}, map[string]any{"memory": "1Zz"}}}}},
+			want:    "spec.parameters.items[1].memory",
+		},
+		"WrongType": {
+			content: map[string]any{"spec": map[string]any{"parameters": map[string]any{"name": 3}}},
+			want:    "spec.parameters.name",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			req := &Request{Composite: &composite.Unstructured{Unstructured: unstructured.Unstructured{Object: tc.content}}}
+			err := req.Decode(&xr{})
+			var fe *FieldError
+			if !errors.As(err, &fe) {
+				t.Fatalf("Decode(...): got %v, want a FieldError", err)
+			}
+			if fe.Path != tc.want {
+				t.Errorf("Decode(...): field %q, want %q (%v)", fe.Path, tc.want, err)
 			}
 		})
 	}

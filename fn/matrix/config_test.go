@@ -134,7 +134,7 @@ func TestEnv(t *testing.T) {
 }
 
 func TestConfigMap(t *testing.T) {
-	p, err := resolve(claim, v1alpha1.MatrixServerParameters{ServerName: "example.org"})
+	p, err := resolveParams(claim, v1alpha1.MatrixServerParameters{ServerName: "example.org"})
 	if err != nil {
 		t.Fatal(err)
 	}

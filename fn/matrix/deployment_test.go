@@ -159,7 +159,7 @@ func TestDeployment(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			req := request(t, nil, nil)
-			p, err := resolve(claim, tc.params)
+			p, err := resolveParams(claim, tc.params)
 			if err != nil {
 				t.Fatal(err)
 			}

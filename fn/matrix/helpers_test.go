@@ -13,6 +13,7 @@ import (
 	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
@@ -72,6 +73,8 @@ func cmpOpts() []cmp.Option {
 	return []cmp.Option{
 		cmp.Comparer(func(a, b apiresource.Quantity) bool { return a.Cmp(b) == 0 }),
 		cmpopts.EquateEmpty(),
+		// Crossplane keeps conditions by type: their order carries nothing.
+		cmpopts.SortSlices(func(a, b compose.Condition) bool { return a.Type < b.Type }),
 	}
 }
 
@@ -80,4 +83,11 @@ func errorString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// resolveParams defaults, validates and resolves the parameters of claim c in
+// namespace chat as the app contract does.
+func resolveParams(c string, in v1alpha1.MatrixServerParameters) (*params, error) {
+	req := &compose.Request{ClaimName: c, Namespace: namespace}
+	return NewComposer().app().Params(req, &v1alpha1.XMatrixServer{Spec: v1alpha1.XMatrixServerSpec{Parameters: *in.DeepCopy()}})
 }

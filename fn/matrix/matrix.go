@@ -15,10 +15,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
+	"github.com/homeplane/homeplane/fn/app"
 	"github.com/homeplane/homeplane/fn/compose"
-	"github.com/homeplane/homeplane/fn/dns"
-	"github.com/homeplane/homeplane/fn/netpol"
-	"github.com/homeplane/homeplane/fn/sso"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 // Error strings.
@@ -26,7 +25,6 @@ const (
 	errConfig     = "cannot render homeserver configuration"
 	errToken      = "cannot compose registration token"
 	errData       = "cannot compose data volume"
-	errRoute      = "cannot compose route"
 	errServerName = "is immutable: the homeserver's data belongs to %s, not %s (Matrix IDs are bound to the server name)"
 )
 
@@ -40,28 +38,28 @@ type Composer struct{}
 // NewComposer returns a Composer.
 func NewComposer() *Composer { return &Composer{} }
 
-// Compose an XMatrixServer.
-func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Result, error) {
-	xr := &v1alpha1.XMatrixServer{}
-	if err := req.Decode(xr); err != nil {
-		return nil, err
-	}
-	p, err := resolve(req.ClaimName, xr.Spec.Parameters)
-	if err != nil {
-		return nil, err
-	}
-	res := compose.NewResult()
-	if p.SSO != nil {
-		// Before the ConfigMap and Deployment, which read the client.
-		p.OIDC = OIDCClient(req, p)
-	}
+// Compose an XMatrixServer through the app contract (fn/app).
+func (c *Composer) Compose(ctx context.Context, req *compose.Request) (*compose.Result, error) {
+	return c.app().Compose(ctx, req)
+}
 
+func (c *Composer) app() app.App[*v1alpha1.XMatrixServer, *params] {
+	return app.App[*v1alpha1.XMatrixServer, *params]{
+		New:     func() *v1alpha1.XMatrixServer { return &v1alpha1.XMatrixServer{} },
+		Resolve: resolve,
+		Expose:  expose,
+		Build:   build,
+	}
+}
+
+// build composes the homeserver's own objects.
+func build(_ context.Context, req *compose.Request, p *params, w *wiring.Wiring) (*compose.Result, error) {
+	// Before the ConfigMap and Deployment, which read the client's Secret.
+	p.OIDC = w.Client()
+	res := compose.NewResult()
 	cm, err := ConfigMap(req, p)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errConfig, err)
-	}
-	if err := checkServerName(req, p); err != nil {
-		return nil, err
 	}
 	t, err := RegistrationToken(req, p, res)
 	if err != nil {
@@ -70,16 +68,6 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 	pvc, err := PVC(req, p, res)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errData, err)
-	}
-	routes, err := Routes(req, p)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", errRoute, err)
-	}
-	var records []dns.Record
-	if p.DNS != nil {
-		if records, err = DNSRecords(req, p); err != nil {
-			return nil, err
-		}
 	}
 
 	bound := pvcBound(req)
@@ -95,15 +83,7 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 		res.Add(ResourceRegistration, t.Secret, resource.ReadyTrue)
 	}
 	res.Add(ResourceDeployment, Deployment(req, p, cm, t), ready(available && clientReady))
-	addDataUsage(req, res)
-	addProtection(req, res, p)
 	res.Add(ResourceService, Service(req), resource.ReadyTrue)
-	for _, r := range routes {
-		res.Add(r.name, r.obj, resource.ReadyTrue)
-	}
-	if np, ok := networkPolicy(req, p); ok {
-		netpol.Add(req, res, np)
-	}
 
 	url := "https://" + p.Host
 	res.Status = v1alpha1.XMatrixServerStatus{URL: url}
@@ -117,13 +97,6 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 		waitingClient = fmt.Sprintf("the OIDC client %s (%s)", p.OIDC.Object.Spec.ForProvider.ClientID, p.OIDC.NotReady)
 	}
 	res.SetCondition(condition(bound, available, t.Waiting, waitingClient))
-	// One condition per piece of wiring, after the homeserver's own.
-	dns.Add(req, res, records)
-	addTLS(req, p, res)
-	if p.OIDC != nil {
-		sso.Add(res, p.OIDC)
-	}
-	res.SetCondition(protectionCondition(p))
 	return res, nil
 }
 

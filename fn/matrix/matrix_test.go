@@ -198,13 +198,14 @@ func TestCompose(t *testing.T) {
 			})},
 		},
 		"Gateway": {
-			reason: "Gateway API: HTTPRoutes attached to the Gateway instead of Ingresses, no nginx annotations.",
+			reason: "Gateway API: HTTPRoutes attached to the Gateway instead of Ingresses, no nginx annotations; the default ingress namespace is warned about.",
 			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "route": map[string]any{"gateway": map[string]any{"name": "public", "namespace": "gateways"}}},
 			want: want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
 				delete(r.Resources, "route-ingress")
 				delete(r.Resources, "delegation-ingress")
 				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute("chat-matrix", "route", "matrix.example.org", "/"), Ready: resource.ReadyTrue}
 				r.Resources["delegation-httproute"] = compose.Desired{Object: wantHTTPRoute("chat-matrix-delegation", "delegation", "example.org", "/.well-known/matrix"), Ready: resource.ReadyTrue}
+				r.Events = []compose.Event{gatewayNamespaceWarning}
 			})},
 		},
 		"Ready": {
@@ -264,19 +265,20 @@ func TestCompose(t *testing.T) {
 			want: want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
 				r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("chat-matrix", "route", "matrix.example.org", with(bodySize, issuerAnnotation), true, "/"), Ready: resource.ReadyTrue}
 				r.Resources["delegation-ingress"] = compose.Desired{Object: wantIngress("chat-matrix-delegation", "delegation", "example.org", issuerAnnotation, true, "/.well-known/matrix"), Ready: resource.ReadyTrue}
-				r.Conditions = append(r.Conditions, compose.Condition{Type: "TLS", Status: metav1.ConditionTrue, Reason: "IngressAnnotation",
-					Message: "cert-manager issues the certificates for matrix.example.org, example.org through the Ingress annotation (ClusterIssuer letsencrypt) into Secrets chat-matrix-tls, chat-matrix-delegation-tls; Homeplane does not observe them: see kubectl -n chat get certificates"})
+				r.Conditions = append(r.Conditions, tlsIngress)
 			})},
 		},
 		"TLSGateway": {
-			reason: "tls with a gateway: one Certificate for both hosts next to the Gateway; TLS waits for cert-manager.",
+			reason: "tls with a gateway: one Certificate for both hosts in the claim's namespace, a ReferenceGrant for the Gateway's; TLS waits for cert-manager; the default ingress namespace is warned about.",
 			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "route": map[string]any{"gateway": map[string]any{"name": "public", "namespace": "gateways"}, "tls": map[string]any{"issuer": "letsencrypt"}}},
 			want: want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
 				delete(r.Resources, "route-ingress")
 				delete(r.Resources, "delegation-ingress")
 				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute("chat-matrix", "route", "matrix.example.org", "/"), Ready: resource.ReadyTrue}
 				r.Resources["delegation-httproute"] = compose.Desired{Object: wantHTTPRoute("chat-matrix-delegation", "delegation", "example.org", "/.well-known/matrix"), Ready: resource.ReadyTrue}
-				r.Resources["certificate"] = compose.Desired{Object: wantCertificate("gateways", "example.org", "matrix.example.org"), Ready: resource.ReadyFalse}
+				r.Resources["certificate"] = compose.Desired{Object: wantCertificate("chat", "example.org", "matrix.example.org"), Ready: resource.ReadyFalse}
+				r.Resources["certificate-reference-grant"] = compose.Desired{Object: wantReferenceGrant(), Ready: resource.ReadyTrue}
+				r.Events = []compose.Event{gatewayNamespaceWarning}
 				r.Conditions = append(r.Conditions, compose.Condition{Type: "TLS", Status: metav1.ConditionFalse, Reason: "Creating", Message: "Certificate is being created"})
 			})},
 		},
@@ -289,7 +291,7 @@ func TestCompose(t *testing.T) {
 				r.Resources["oidc-client"] = compose.Desired{Object: wantOIDCClient(tuwunelCB), Ready: resource.ReadyFalse}
 				r.Conditions = []compose.Condition{
 					{Type: "Homeserver", Status: metav1.ConditionFalse, Reason: "Waiting",
-						Message: "Waiting for the data volume to be bound, the OIDC client chat-chat-matrix (OIDC client is being created), the homeserver to answer /_matrix/client/versions"},
+						Message: "Waiting for the data volume to be bound, the OIDC client chat.chat.matrix (OIDC client is being created), the homeserver to answer /_matrix/client/versions"},
 					{Type: "SSO", Status: metav1.ConditionFalse, Reason: "Creating", Message: "OIDC client is being created"},
 				}
 			})},
@@ -312,7 +314,7 @@ func TestCompose(t *testing.T) {
 				r.Resources["oidc-client"] = compose.Desired{Object: wantOIDCClient(tuwunelCB), Ready: resource.ReadyFalse}
 				r.Conditions = []compose.Condition{
 					{Type: "Homeserver", Status: metav1.ConditionFalse, Reason: "Waiting",
-						Message: "Waiting for the OIDC client chat-chat-matrix (OIDC client not ready: provider config keycloak not found)"},
+						Message: "Waiting for the OIDC client chat.chat.matrix (OIDC client not ready: provider config keycloak not found)"},
 					{Type: "SSO", Status: metav1.ConditionFalse, Reason: "Creating", Message: "OIDC client not ready: provider config keycloak not found"},
 				}
 			})},
@@ -339,7 +341,7 @@ func TestCompose(t *testing.T) {
 				r.Resources["oidc-client"] = compose.Desired{Object: wantOIDCClient("https://example.org/_continuwuity/oidc/complete"), Ready: resource.ReadyFalse}
 				r.Conditions = []compose.Condition{
 					{Type: "Homeserver", Status: metav1.ConditionFalse, Reason: "Waiting",
-						Message: "Waiting for the data volume to be bound, the OIDC client chat-chat-matrix (OIDC client is being created), the homeserver to answer /_matrix/client/versions"},
+						Message: "Waiting for the data volume to be bound, the OIDC client chat.chat.matrix (OIDC client is being created), the homeserver to answer /_matrix/client/versions"},
 					{Type: "SSO", Status: metav1.ConditionFalse, Reason: "Creating", Message: "OIDC client is being created"},
 				}
 			})},
@@ -374,9 +376,8 @@ func TestCompose(t *testing.T) {
 				r.Conditions = []compose.Condition{
 					{Type: "Homeserver", Status: metav1.ConditionTrue, Reason: "Available"},
 					{Type: "DNS", Status: metav1.ConditionTrue, Reason: "Available", Message: "2 DNS record sets are published"},
-					{Type: "TLS", Status: metav1.ConditionTrue, Reason: "IngressAnnotation",
-						Message: "cert-manager issues the certificates for matrix.example.org, example.org through the Ingress annotation (ClusterIssuer letsencrypt) into Secrets chat-matrix-tls, chat-matrix-delegation-tls; Homeplane does not observe them: see kubectl -n chat get certificates"},
-					{Type: "SSO", Status: metav1.ConditionTrue, Reason: "Available", Message: "OIDC client chat-chat-matrix is registered"},
+					tlsIngress,
+					{Type: "SSO", Status: metav1.ConditionTrue, Reason: "Available", Message: "OIDC client chat.chat.matrix is registered"},
 				}
 			})},
 		},
@@ -442,22 +443,56 @@ func TestCompose(t *testing.T) {
 	}
 }
 
+// tlsIngress is the TLS condition of both Ingresses of a delegated server:
+// cert-manager's ingress-shim issues, Homeplane cannot observe it.
+var tlsIngress = compose.Condition{Type: "TLS", Status: metav1.ConditionUnknown, Reason: "IngressAnnotation",
+	Message: `The Ingress asks cert-manager (ClusterIssuer "letsencrypt") for a certificate for matrix.example.org, example.org in Secret chat-matrix-tls, chat-matrix-delegation-tls of namespace chat; cert-manager creates it, so Homeplane does not observe it: see kubectl -n chat get certificates`}
+
+// gatewayNamespaceWarning is the event of a Gateway route with the default
+// ingress namespace in its NetworkPolicy.
+var gatewayNamespaceWarning = compose.Event{Severity: compose.SeverityWarning, Reason: "DefaultIngressNamespace",
+	Message: "The NetworkPolicy lets the route in from namespace ingress-nginx, the default; through a Gateway, set spec.parameters.network.ingressNamespace to the namespace of the Gateway's proxy pods"}
+
 // unprotected is the last condition of every result without deletionProtection.
 var unprotected = compose.Condition{Type: "DeletionProtection", Status: metav1.ConditionFalse, Reason: "Disabled",
 	Message: "Deleting this claim deletes the homeserver; its data volume is deleted once the server is gone."}
 
-// withProtectionCondition ends r's conditions with the DeletionProtection
-// condition, unless the case already states one.
+// withProtectionCondition adds the wiring stage's conditions a case does not
+// state: DNS and TLS disabled for the hosts routed, SSO disabled for an
+// implementation that has it, and deletion protection off.
 func withProtectionCondition(r *compose.Result) *compose.Result {
 	if r == nil {
 		return nil
 	}
+	has := map[string]bool{}
 	for _, c := range r.Conditions {
-		if c.Type == "DeletionProtection" {
-			return r
-		}
+		has[c.Type] = true
 	}
-	r.Conditions = append(r.Conditions, unprotected)
+	hosts := strings.TrimPrefix(r.Status.(v1alpha1.XMatrixServerStatus).URL, "https://")
+	_, delegated := r.Resources["delegation-ingress"]
+	_, gatewayDelegated := r.Resources["delegation-httproute"]
+	if delegated || gatewayDelegated {
+		hosts += ", example.org"
+	}
+	where := "the ingress controller's default certificate"
+	if _, ok := r.Resources["route-httproute"]; ok {
+		where = "the certificate of the Gateway's listener"
+	}
+	if !has["DNS"] {
+		r.Conditions = append(r.Conditions, compose.Condition{Type: "DNS", Status: metav1.ConditionFalse, Reason: "Disabled",
+			Message: "No DNS record is composed: " + hosts + " must resolve to the ingress by other means, or set spec.parameters.dns"})
+	}
+	if !has["TLS"] {
+		r.Conditions = append(r.Conditions, compose.Condition{Type: "TLS", Status: metav1.ConditionFalse, Reason: "Disabled",
+			Message: "No certificate is requested for " + hosts + ": browsers get " + where + "; set spec.parameters.route.tls.issuer to have cert-manager issue one"})
+	}
+	if d, ok := r.Resources["deployment"]; ok && !has["SSO"] && !strings.Contains(d.Object.(*appsv1.Deployment).Spec.Template.Spec.Containers[0].Image, "conduit") {
+		r.Conditions = append(r.Conditions, compose.Condition{Type: "SSO", Status: metav1.ConditionFalse, Reason: "Disabled",
+			Message: "No OIDC client is registered: users log in with the app's own accounts; set spec.parameters.sso for single sign-on"})
+	}
+	if !has["DeletionProtection"] {
+		r.Conditions = append(r.Conditions, unprotected)
+	}
 	return r
 }
 

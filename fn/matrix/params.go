@@ -7,7 +7,7 @@ import (
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
-	"github.com/homeplane/homeplane/fn/sso"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 // Field paths for errors.
@@ -50,22 +50,18 @@ type params struct {
 
 	// OIDC is the composed OIDC client when SSO is set; Compose sets it
 	// before the ConfigMap and Deployment are built.
-	OIDC *sso.Client
+	OIDC *wiring.OIDCClient
 }
 
-// resolve defaults and validates the parameters with the API's own Default
-// and Validate, then checks what the XRD cannot: the claim's name, which
-// names the homeserver's Service.
-func resolve(claim string, in v1alpha1.MatrixServerParameters) (*params, error) {
+// resolve checks what the XRD cannot, on a composite already defaulted and
+// validated (fn/app): the claim's name, which names the homeserver's Service,
+// and that the server name did not change.
+func resolve(req *compose.Request, xr *v1alpha1.XMatrixServer) (*params, error) {
+	claim := req.ClaimName
 	if msgs := validation.IsDNS1035Label(claim); len(msgs) > 0 || len(claim) > maxClaimName {
 		return nil, compose.InvalidField(fieldClaimName, "claim name %q must be a DNS label (lower case letters, digits and '-', starting with a letter) of at most %d characters, because the homeserver's Service is named after it", claim, maxClaimName)
 	}
-	x := &v1alpha1.XMatrixServer{Spec: v1alpha1.XMatrixServerSpec{Parameters: *in.DeepCopy()}}
-	x.Default()
-	if err := compose.FieldErrors(x.Validate()); err != nil {
-		return nil, err
-	}
-	p := x.Spec.Parameters
+	p := xr.Spec.Parameters
 	out := &params{
 		ServerName:     p.ServerName,
 		Host:           p.Host,
@@ -91,6 +87,9 @@ func resolve(claim string, in v1alpha1.MatrixServerParameters) (*params, error) 
 	}
 	if out.Host == "" {
 		out.Host = out.ServerName
+	}
+	if err := checkServerName(req, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }

@@ -158,7 +158,7 @@ func TestResolve(t *testing.T) {
 			if c == "" {
 				c = claim
 			}
-			got, err := resolve(c, tc.in)
+			got, err := resolveParams(c, tc.in)
 			if diff := cmp.Diff(tc.err, errorString(err)); diff != "" {
 				t.Fatalf("%s\nresolve(...): -want error, +got error:\n%s", tc.reason, diff)
 			}

@@ -1,11 +1,14 @@
 package matrix
 
 import (
+	"context"
 	"testing"
 
+	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/google/go-cmp/cmp"
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
+	apiresource "k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/runtime"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
@@ -60,6 +63,12 @@ func wantHTTPRoute(name, component, host string, paths ...string) *gatewayv1.HTT
 	return r
 }
 
+// routed is a composed route with its composition resource name.
+type routed struct {
+	name resource.Name
+	obj  runtime.Object
+}
+
 var bodySize = map[string]string{"nginx.ingress.kubernetes.io/proxy-body-size": "20971520"}
 
 func TestRoutes(t *testing.T) {
@@ -79,7 +88,7 @@ func TestRoutes(t *testing.T) {
 			params: v1alpha1.MatrixServerParameters{
 				ServerName:    "example.org",
 				Host:          "matrix.example.org",
-				MaxUploadSize: ptr.To(resource.MustParse("100Mi")),
+				MaxUploadSize: ptr.To(apiresource.MustParse("100Mi")),
 				Route:         common.Route{Ingress: &common.IngressRoute{ClassName: "nginx"}, TLS: &common.TLS{Issuer: "le"}},
 			},
 			want: []routed{
@@ -108,16 +117,22 @@ func TestRoutes(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			p, err := resolve(claim, tc.params)
+			params, err := runtime.DefaultUnstructuredConverter.ToUnstructured(&tc.params)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := Routes(request(t, nil, nil), p)
+			res, err := NewComposer().Compose(context.Background(), request(t, params, nil))
 			if err != nil {
 				t.Fatal(err)
+			}
+			var got []routed
+			for _, r := range []resource.Name{"route-ingress", "delegation-ingress", "route-httproute", "delegation-httproute"} {
+				if d, ok := res.Resources[r]; ok {
+					got = append(got, routed{r, d.Object})
+				}
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(routed{})); diff != "" {
-				t.Errorf("%s\nRoutes(...): -want, +got:\n%s", tc.reason, diff)
+				t.Errorf("%s\nCompose(...) routes: -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

@@ -64,7 +64,7 @@ func TestPVC(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			p, err := resolve(claim, tc.params)
+			p, err := resolveParams(claim, tc.params)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,22 +3,16 @@ package matrix
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
+	"github.com/homeplane/homeplane/apis/matrix/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
-	"github.com/homeplane/homeplane/fn/dns"
-	"github.com/homeplane/homeplane/fn/netpol"
-	"github.com/homeplane/homeplane/fn/route"
-	"github.com/homeplane/homeplane/fn/sso"
-	"github.com/homeplane/homeplane/fn/tls"
-	"github.com/homeplane/homeplane/fn/usage"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 // Paths of the OpenID Connect callbacks, the redirect URIs registered with
@@ -39,17 +33,13 @@ const (
 
 // ResourceDataUsage is the composition resource name of the Usage that keeps
 // the data volume while the Deployment exists.
-const ResourceDataUsage = "data-usage"
+const ResourceDataUsage resource.Name = "data-usage"
 
 // SRV record owner names (RFC 2782 form, relative to the server name).
 const (
 	srvMatrixFed = "_matrix-fed._tcp"
 	srvMatrix    = "_matrix._tcp"
 )
-
-// ConditionTLS reason for an Ingress, whose certificate cert-manager's
-// ingress-shim issues from the Ingress annotation.
-const reasonIngressAnnotation = "IngressAnnotation"
 
 // hosts are the public hosts of the homeserver: host, and the server name
 // when host delegates from it.
@@ -68,13 +58,6 @@ func (p *params) scopes() []string {
 	return p.SSO.Scopes
 }
 
-// clientID is the OIDC client ID Homeplane chooses: unique per claim in the
-// cluster, and known before the client exists, because tuwunel's redirect URI
-// embeds it.
-func clientID(req *compose.Request) string {
-	return compose.DNSLabel(req.Namespace, req.ClaimName, App)
-}
-
 // redirectURI is the implementation's OpenID Connect callback on host.
 func (p *params) redirectURI(clientID string) string {
 	if p.impl().SSO == ssoOAuthOIDC {
@@ -83,17 +66,21 @@ func (p *params) redirectURI(clientID string) string {
 	return "https://" + p.Host + PathTuwunelCallback + clientID
 }
 
-// OIDCClient returns the homeserver's OIDC client.
-func OIDCClient(req *compose.Request, p *params) *sso.Client {
-	id := clientID(req)
-	return sso.Compose(req, sso.Spec{
-		App:               App,
+// clientSpec is the homeserver's OIDC client, or nil without SSO. The
+// client ID is known before the client exists (wiring.ClientID), because
+// tuwunel's redirect URI embeds it.
+func clientSpec(req *compose.Request, p *params) *wiring.ClientSpec {
+	if p.SSO == nil {
+		return nil
+	}
+	id := wiring.ClientID(req, App)
+	return &wiring.ClientSpec{
 		ProviderConfigRef: p.SSO.ProviderConfigRef,
 		ClientID:          id,
 		DisplayName:       fmt.Sprintf("Matrix (%s)", p.ServerName),
 		RedirectURIs:      []string{p.redirectURI(id)},
 		Scopes:            p.scopes(),
-	})
+	}
 }
 
 // Config keys of single sign-on.
@@ -187,91 +174,63 @@ func ssoSecretEnv(p *params) []corev1.EnvVar {
 	switch i.SSO {
 	case ssoIdentityProvider:
 		return []corev1.EnvVar{
-			ref(i.Env(keyIdentityProvider, ssoIndex, keyClientID), sso.KeyClientID),
-			ref(i.Env(keyIdentityProvider, ssoIndex, keyClientSecret), sso.KeyClientSecret),
-			ref(i.Env(keyIdentityProvider, ssoIndex, keyIssuerURL), sso.KeyIssuerURL),
+			ref(i.Env(keyIdentityProvider, ssoIndex, keyClientID), wiring.KeyClientID),
+			ref(i.Env(keyIdentityProvider, ssoIndex, keyClientSecret), wiring.KeyClientSecret),
+			ref(i.Env(keyIdentityProvider, ssoIndex, keyIssuerURL), wiring.KeyIssuerURL),
 		}
 	case ssoOAuthOIDC:
 		return []corev1.EnvVar{
-			ref(i.Env(keyOAuth, keyOIDC, keyClientID), sso.KeyClientID),
-			ref(i.Env(keyOAuth, keyOIDC, keyClientSecret), sso.KeyClientSecret),
-			ref(i.Env(keyOAuth, keyOIDC, keyDiscoveryURL), sso.KeyIssuerURL),
+			ref(i.Env(keyOAuth, keyOIDC, keyClientID), wiring.KeyClientID),
+			ref(i.Env(keyOAuth, keyOIDC, keyClientSecret), wiring.KeyClientSecret),
+			ref(i.Env(keyOAuth, keyOIDC, keyDiscoveryURL), wiring.KeyIssuerURL),
 		}
 	}
 	return nil
 }
 
-// DNSRecords returns the RecordSets of the homeserver's public hosts, and the
-// SRV records when asked for.
-func DNSRecords(req *compose.Request, p *params) ([]dns.Record, error) {
-	var extras []dns.Extra
-	if p.DNS.SRV {
-		target := fmt.Sprintf("10 0 443 %s.", p.Host)
-		extras = []dns.Extra{
-			{Name: srvMatrixFed + "." + p.ServerName, Type: dnsv1alpha1.RecordType("SRV"), Records: []string{target}},
-			{Name: srvMatrix + "." + p.ServerName, Type: dnsv1alpha1.RecordType("SRV"), Records: []string{target}},
+// expose states what the homeserver serves and needs: its routes, its hosts'
+// records and the SRV records when asked for, the pods the network block
+// lets in, its OIDC client, and that the data volume outlives the Deployment
+// (and, with deletion protection, the claim's delete).
+//
+// Federation needs no policy rule of its own: other servers reach the
+// homeserver through the same ingress (port 443, then the Service's only
+// port), so the HTTP port is all there is to allow with federation on or off.
+func expose(req *compose.Request, p *params) wiring.Exposure {
+	n := namesFor(req.ClaimName)
+	e := wiring.Exposure{
+		App:          App,
+		Route:        p.Route,
+		Routes:       routeSpecs(req, p),
+		Network:      p.Network,
+		Policy:       &wiring.Policy{PodSelector: selector(req), Ports: []int32{Port}},
+		SSO:          clientSpec(req, p),
+		SSOSupported: p.impl().SSO != "",
+		Uses: []wiring.Use{{
+			Resource: ResourceDataUsage,
+			Of:       wiring.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: n.PVC()},
+			By:       wiring.Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: n.Deployment()},
+			Reason:   fmt.Sprintf("the homeserver %s/%s keeps its database and media on this volume", req.Namespace, n.Deployment()),
+		}},
+		Protection: &wiring.Protection{
+			Enabled: p.DeletionProtection,
+			Claim: wiring.Protected{Resource: ResourceProtectClaim, Name: compose.DNSLabel(req.ClaimName, "protect-claim"),
+				Of: wiring.Ref{APIVersion: v1alpha1.GroupVersion.String(), Kind: "MatrixServer", Name: req.ClaimName}},
+			Data: []wiring.Protected{{Resource: ResourceProtectData, Name: compose.DNSLabel(req.ClaimName, "protect-data"),
+				Of: wiring.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: n.PVC()}}},
+			Guarded:     "its data volume",
+			Unprotected: "Deleting this claim deletes the homeserver; its data volume is deleted once the server is gone.",
+		},
+	}
+	if p.DNS != nil {
+		e.DNS = &p.DNS.DNS
+		if p.DNS.SRV {
+			target := fmt.Sprintf("10 0 443 %s.", p.Host)
+			e.ExtraRecords = []wiring.ExtraRecord{
+				{Name: srvMatrixFed + "." + p.ServerName, Type: dnsv1alpha1.RecordType("SRV"), Records: []string{target}},
+				{Name: srvMatrix + "." + p.ServerName, Type: dnsv1alpha1.RecordType("SRV"), Records: []string{target}},
+			}
 		}
 	}
-	return dns.Compose(req, fieldDNS, p.DNS.DNS, p.hosts(), extras...)
-}
-
-// addTLS adds the certificate of a gateway route, or says that cert-manager's
-// ingress-shim issues the Ingress' certificate. Without route.tls there is
-// nothing to report.
-func addTLS(req *compose.Request, p *params, res *compose.Result) {
-	t := p.Route.TLS
-	if t == nil {
-		return
-	}
-	if route.IsGateway(p.Route) {
-		tls.Add(res, tls.Compose(req, App, *t, *p.Route.Gateway, p.hosts()))
-		return
-	}
-	kind := t.IssuerKind
-	if kind == "" {
-		kind = common.IssuerKindClusterIssuer
-	}
-	n := namesFor(req.ClaimName)
-	secrets := []string{n.Route() + "-tls"}
-	if p.Delegated() {
-		secrets = append(secrets, n.Delegation()+"-tls")
-	}
-	res.SetCondition(compose.Condition{
-		Type: tls.ConditionType, Status: metav1.ConditionTrue, Reason: reasonIngressAnnotation,
-		Message: fmt.Sprintf("cert-manager issues the certificates for %s through the Ingress annotation (%s %s) into Secrets %s; Homeplane does not observe them: see kubectl -n %s get certificates",
-			strings.Join(p.hosts(), ", "), kind, t.Issuer, strings.Join(secrets, ", "), req.Namespace),
-	})
-}
-
-// networkPolicy says who may reach the homeserver's pods: the ingress
-// controller's namespace, and the pods the claim names. Federation needs no
-// rule of its own: other servers reach the homeserver through the same
-// ingress (port 443, then the Service's only port), so the HTTP port is all
-// there is to allow with federation on or off.
-func networkPolicy(req *compose.Request, p *params) (netpol.Spec, bool) {
-	if !p.Network.PoliciesEnabled() {
-		return netpol.Spec{}, false
-	}
-	s := netpol.Spec{
-		App:         App,
-		PodSelector: selector(req),
-		Ports:       []int32{Port},
-		Peers:       []netpol.Peer{{Namespace: p.Network.Namespace()}},
-	}
-	if p.Network != nil && len(p.Network.AllowFromPods) > 0 {
-		s.Peers = append(s.Peers, netpol.Peer{PodLabels: common.Labels(p.Network.AllowFromPods)})
-	}
-	return s, true
-}
-
-// addDataUsage keeps the data volume while the Deployment that mounts it
-// exists: deleting the claim deletes the Deployment first, and the volume's
-// delete is replayed once it is gone.
-func addDataUsage(req *compose.Request, res *compose.Result) {
-	n := namesFor(req.ClaimName)
-	u := usage.By(req, App,
-		usage.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: n.PVC()},
-		usage.Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: n.Deployment()},
-		fmt.Sprintf("the homeserver %s/%s keeps its database and media on this volume", req.Namespace, n.Deployment()))
-	res.Add(ResourceDataUsage, u, resource.ReadyTrue)
+	return e
 }

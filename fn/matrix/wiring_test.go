@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+	gatewayv1beta1 "sigs.k8s.io/gateway-api/apis/v1beta1"
 
 	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
 	oidcv1alpha1 "github.com/homeplane/homeplane/apis/oidc/v1alpha1"
@@ -20,8 +21,8 @@ import (
 // Fixtures of the wiring tests.
 const (
 	oidcSecret  = "chat-matrix-oidc"
-	oidcID      = "chat-chat-matrix"
-	tuwunelCB   = "https://matrix.example.org/_matrix/client/unstable/login/sso/callback/chat-chat-matrix"
+	oidcID      = "chat.chat.matrix"
+	tuwunelCB   = "https://matrix.example.org/_matrix/client/unstable/login/sso/callback/chat.chat.matrix"
 	issuer      = "https://sso.example.org/realms/home"
 	providerCfg = "keycloak"
 )
@@ -91,6 +92,19 @@ func wantCertificate(ns string, hosts ...string) *cmv1.Certificate {
 			SecretName: "chat-matrix-tls",
 			DNSNames:   hosts,
 			IssuerRef:  cmmeta.ObjectReference{Name: "letsencrypt", Kind: "ClusterIssuer", Group: "cert-manager.io"},
+		},
+	}
+}
+
+// wantReferenceGrant lets Gateways of namespace gateways read the
+// certificate's Secret.
+func wantReferenceGrant() *gatewayv1beta1.ReferenceGrant {
+	return &gatewayv1beta1.ReferenceGrant{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1beta1", Kind: "ReferenceGrant"},
+		ObjectMeta: otherMeta("chat-matrix-tls-gateway", "matrix", "certificate"),
+		Spec: gatewayv1beta1.ReferenceGrantSpec{
+			From: []gatewayv1beta1.ReferenceGrantFrom{{Group: "gateway.networking.k8s.io", Kind: "Gateway", Namespace: "gateways"}},
+			To:   []gatewayv1beta1.ReferenceGrantTo{{Kind: "Secret", Name: ptr.To[gatewayv1beta1.ObjectName]("chat-matrix-tls")}},
 		},
 	}
 }

@@ -67,7 +67,7 @@ func TestUsers(t *testing.T) {
 func TestResourcesMergeDefaults(t *testing.T) {
 	mem := resource.MustParse("2Gi")
 	in := v1alpha1.PostgreSQLParameters{Resources: &common.Resources{Limits: &common.ResourceList{Memory: &mem}}}
-	p, err := resolve("wiki", in)
+	p, err := resolveClaim("wiki", in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,7 @@ package postgres
 import (
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
-	"github.com/homeplane/homeplane/fn/netpol"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 // Ports of a Spilo pod.
@@ -21,13 +21,13 @@ const (
 	appPooler        = "db-connection-pooler"
 )
 
-// networkPolicies says who may reach the cluster's pods: the other members of
+// policy says who may reach the cluster's pods: the other members of
 // the cluster (replication and Patroni), the operator, the pooler, and the
 // consumers the claim names (or its whole namespace). Nothing else.
-func networkPolicies(p *params) (netpol.Spec, bool) {
+func policy(p *params) *wiring.Policy {
 	n := p.Network
 	if n != nil && n.Policies == common.PoliciesDisabled {
-		return netpol.Spec{}, false
+		return nil
 	}
 	ops, consumers := v1alpha1.DefaultOperatorNamespace, map[string]string(nil)
 	if n != nil {
@@ -37,21 +37,20 @@ func networkPolicies(p *params) (netpol.Spec, bool) {
 		consumers = common.Labels(n.AllowFromPods)
 	}
 	members := map[string]string{labelApplication: appSpilo, labelClusterName: p.Cluster}
-	s := netpol.Spec{
-		App:         "postgresql",
+	s := &wiring.Policy{
 		PodSelector: members,
 		Ports:       []int32{portPostgres, portPatroni},
-		Peers: []netpol.Peer{
+		Peers: []wiring.Peer{
 			{PodLabels: members},
 			{Namespace: ops},
 		},
 	}
 	if p.Pooler {
-		s.Peers = append(s.Peers, netpol.Peer{
+		s.Peers = append(s.Peers, wiring.Peer{
 			PodLabels: map[string]string{labelApplication: appPooler, labelPooler: p.Cluster + "-pooler"},
 			Ports:     []int32{portPostgres},
 		})
 	}
-	s.Peers = append(s.Peers, netpol.Peer{PodLabels: consumers, Ports: []int32{portPostgres}})
-	return s, true
+	s.Peers = append(s.Peers, wiring.Peer{PodLabels: consumers, Ports: []int32{portPostgres}})
+	return s
 }

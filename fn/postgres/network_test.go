@@ -12,7 +12,7 @@ import (
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
-	"github.com/homeplane/homeplane/fn/netpol"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 func npPorts(ps ...int32) []networkingv1.NetworkPolicyPort {
@@ -90,14 +90,20 @@ func TestNetworkPolicies(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			p := &params{Cluster: "homeplane-wiki-db", Pooler: tc.pooler}
 			p.Network = tc.network
-			s, ok := networkPolicies(p)
-			if ok == tc.disabled {
-				t.Fatalf("%s\nnetworkPolicies(...): enabled %v, want %v", tc.reason, ok, !tc.disabled)
+			req := &compose.Request{ClaimName: "wiki-db", Namespace: "wiki"}
+			w, err := wiring.Plan(req, wiring.Exposure{App: App, Policy: policy(p)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := compose.NewResult()
+			w.Apply(res)
+			if got := len(res.Resources) > 0; got == tc.disabled {
+				t.Fatalf("%s\npolicy(...): enabled %v, want %v", tc.reason, got, !tc.disabled)
 			}
 			if tc.disabled {
 				return
 			}
-			deny, allow := netpol.Compose(&compose.Request{ClaimName: "wiki-db", Namespace: "wiki"}, s)
+			deny, allow := res.Resources["network-policy-deny"].Object, res.Resources["network-policy-allow"].Object
 			wantDeny, wantAllow := wantNetworkPolicies(tc.pooler, tc.consumers)
 			if diff := cmp.Diff(wantDeny, deny); diff != "" {
 				t.Errorf("%s\ndeny: -want, +got:\n%s", tc.reason, diff)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
 	"regexp"
 	"strings"
 
@@ -42,18 +43,15 @@ type params struct {
 	PoolerMode         v1alpha1.PoolerMode
 	Synchronous        bool
 	DeletionProtection bool
+
+	// observed is the postgresql as it exists, or nil.
+	observed *acidv1.Postgresql
 }
 
-// resolve defaults and validates the claim's parameters with the API's own
-// Default and Validate, then checks what the XRD cannot: names derived from
-// the claim's name.
+// resolve checks what the XRD cannot, on parameters already defaulted and
+// validated (fn/app): names derived from the claim's name.
 func resolve(claim string, in v1alpha1.PostgreSQLParameters) (*params, error) {
-	x := &v1alpha1.XPostgreSQL{Spec: v1alpha1.XPostgreSQLSpec{Parameters: *in.DeepCopy()}}
-	x.Default()
-	if err := compose.FieldErrors(x.Validate()); err != nil {
-		return nil, err
-	}
-	p := &params{PostgreSQLParameters: x.Spec.Parameters}
+	p := &params{PostgreSQLParameters: *in.DeepCopy()}
 	if err := clusterName(p, claim); err != nil {
 		return nil, err
 	}

@@ -15,7 +15,7 @@ import (
 
 func TestResolveDefaults(t *testing.T) {
 	res := v1alpha1.ResourceDefaults[v1alpha1.TopologySingle]
-	got, err := resolve("wiki-db", v1alpha1.PostgreSQLParameters{})
+	got, err := resolveClaim("wiki-db", v1alpha1.PostgreSQLParameters{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,19 +28,19 @@ func TestResolveDefaults(t *testing.T) {
 		},
 		Cluster: "homeplane-wiki-db", Instances: 1, PoolerMode: "transaction", DeletionProtection: true,
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("resolve(empty): -want, +got:\n%s", diff)
+	if diff := cmp.Diff(want, got, cmp.AllowUnexported(params{})); diff != "" {
+		t.Errorf("resolveClaim(empty): -want, +got:\n%s", diff)
 	}
 }
 
 func TestResolveHA(t *testing.T) {
-	got, err := resolve("db", v1alpha1.PostgreSQLParameters{Topology: "ha", Instances: ptr.To[int32](5),
+	got, err := resolveClaim("db", v1alpha1.PostgreSQLParameters{Topology: "ha", Instances: ptr.To[int32](5),
 		Pooler: &v1alpha1.Pooler{Enabled: ptr.To(false)}, DeletionProtection: ptr.To(false)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.Instances != 5 || got.Pooler || got.DeletionProtection {
-		t.Errorf("resolve(ha, 5 instances, no pooler, unprotected): got instances %d, pooler %t, protection %t", got.Instances, got.Pooler, got.DeletionProtection)
+		t.Errorf("resolveClaim(ha, 5 instances, no pooler, unprotected): got instances %d, pooler %t, protection %t", got.Instances, got.Pooler, got.DeletionProtection)
 	}
 }
 
@@ -73,13 +73,13 @@ func TestResolveErrors(t *testing.T) {
 			if claim == "" {
 				claim = "wiki-db"
 			}
-			_, err := resolve(claim, tc.in)
+			_, err := resolveClaim(claim, tc.in)
 			var fe *compose.FieldError
 			if !errors.As(err, &fe) {
-				t.Fatalf("resolve(): want a FieldError, got %v", err)
+				t.Fatalf("resolveClaim(): want a FieldError, got %v", err)
 			}
 			if fe.Path != tc.path || !strings.Contains(fe.Reason, tc.reason) {
-				t.Errorf("resolve(): want %s: ...%s..., got %v", tc.path, tc.reason, fe)
+				t.Errorf("resolveClaim(): want %s: ...%s..., got %v", tc.path, tc.reason, fe)
 			}
 		})
 	}
@@ -91,19 +91,19 @@ func TestResolveAcceptsTimestampWithOffset(t *testing.T) {
 			Backup:  &v1alpha1.Backup{Bucket: "pg-backups", CredentialsSecretRef: v1alpha1.SecretKeyRef{LocalSecretReference: common.LocalSecretReference{Name: "s"}}},
 			Restore: &v1alpha1.Restore{FromClaim: "a", Timestamp: ts},
 		}
-		if _, err := resolve("wiki-db", in); err != nil {
-			t.Errorf("resolve(timestamp %s): %v", ts, err)
+		if _, err := resolveClaim("wiki-db", in); err != nil {
+			t.Errorf("resolveClaim(timestamp %s): %v", ts, err)
 		}
 	}
 }
 
 func TestDefaultDatabaseOfDigitClaim(t *testing.T) {
-	got, err := resolve("9lives", v1alpha1.PostgreSQLParameters{})
+	got, err := resolveClaim("9lives", v1alpha1.PostgreSQLParameters{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []v1alpha1.Database{{Name: "db_9lives", Owner: "db_9lives"}}
 	if diff := cmp.Diff(want, got.Databases); diff != "" {
-		t.Errorf("resolve(claim 9lives): -want, +got databases:\n%s", diff)
+		t.Errorf("resolveClaim(claim 9lives): -want, +got databases:\n%s", diff)
 	}
 }

@@ -17,7 +17,8 @@ import (
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
-	"github.com/homeplane/homeplane/fn/netpol"
+	"github.com/homeplane/homeplane/fn/app"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 func init() {
@@ -30,8 +31,8 @@ func init() {
 const (
 	resourceDatabase      = "postgresql"
 	resourceConnection    = "connection"
-	resourceUsageDatabase = "protect-postgresql"
-	resourceUsageClaim    = "protect-claim"
+	resourceUsageDatabase resource.Name = "protect-postgresql"
+	resourceUsageClaim    resource.Name = "protect-claim"
 )
 
 // Error strings.
@@ -45,42 +46,61 @@ const (
 // Events.
 const reasonOperatorFailed = "DatabaseFailed"
 
+// App is the app.kubernetes.io/name of the wiring's objects.
+const App = "postgresql"
+
 // Composer composes XPostgreSQL.
 type Composer struct{}
 
 // NewComposer returns a Composer.
 func NewComposer() *Composer { return &Composer{} }
 
-// Compose an XPostgreSQL.
-func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Result, error) {
-	xr := &v1alpha1.XPostgreSQL{}
-	if err := req.Decode(xr); err != nil {
-		return nil, err
+// Compose an XPostgreSQL through the app contract (fn/app).
+func (c *Composer) Compose(ctx context.Context, req *compose.Request) (*compose.Result, error) {
+	return c.app().Compose(ctx, req)
+}
+
+func (c *Composer) app() app.App[*v1alpha1.XPostgreSQL, *params] {
+	return app.App[*v1alpha1.XPostgreSQL, *params]{
+		New:     func() *v1alpha1.XPostgreSQL { return &v1alpha1.XPostgreSQL{} },
+		Resolve: resolveComposite,
+		Expose:  expose,
+		Build:   build,
 	}
+}
+
+// resolveComposite resolves the parameters and refuses what would harm the
+// running cluster.
+func resolveComposite(req *compose.Request, xr *v1alpha1.XPostgreSQL) (*params, error) {
 	p, err := resolve(req.ClaimName, xr.Spec.Parameters)
 	if err != nil {
 		return nil, err
 	}
-	observed, err := observedCluster(req)
-	if err != nil {
+	if p.observed, err = observedCluster(req); err != nil {
 		return nil, err
 	}
-	if err := checkTransition(p, observed); err != nil {
+	if err := checkTransition(p, p.observed); err != nil {
 		return nil, err
 	}
+	return p, nil
+}
 
+// expose states what the database needs from the wiring: who may reach its
+// pods, and that the postgresql and the claim refuse deletion while
+// protection is on. It is not routed: no DNS, TLS or SSO.
+func expose(req *compose.Request, p *params) wiring.Exposure {
+	return wiring.Exposure{App: App, Policy: policy(p), Protection: protection(req, p)}
+}
+
+// build composes the postgresql and its connection Secret.
+func build(_ context.Context, req *compose.Request, p *params, _ *wiring.Wiring) (*compose.Result, error) {
+	observed := p.observed
 	res := compose.NewResult()
 	pg, err := desired(cluster(req, p))
 	if err != nil {
 		return nil, err
 	}
 	res.Add(resourceDatabase, pg, readiness(running(observed)))
-	for n, u := range protection(req, p) {
-		res.Add(resource.Name(n), u, resource.ReadyTrue)
-	}
-	if np, ok := networkPolicies(p); ok {
-		netpol.Add(req, res, np)
-	}
 
 	// Ask every time: Crossplane only fetches what the latest response asks for.
 	res.Requirements[requirementCredentials] = credentialsRequirement(req, p)
@@ -101,7 +121,6 @@ func (c *Composer) Compose(_ context.Context, req *compose.Request) (*compose.Re
 
 	res.Status = status(req, p, observed)
 	res.SetCondition(databaseCondition(p, observed, ok))
-	res.SetCondition(protectionCondition(p))
 	if failed(observed) {
 		res.Events = append(res.Events, compose.Event{
 			Severity: compose.SeverityWarning, Reason: reasonOperatorFailed,

@@ -1,4 +1,4 @@
-package route
+package wiring
 
 import (
 	"errors"
@@ -43,8 +43,8 @@ func meta() metav1.ObjectMeta {
 	}
 }
 
-func oneHost() Spec {
-	return Spec{
+func oneHost() RouteSpec {
+	return RouteSpec{
 		Name: "chat-app",
 		App:  "app",
 		Rules: []Rule{{Host: "app.example.org", Paths: []Path{
@@ -67,7 +67,7 @@ func routeTypeMeta() metav1.TypeMeta {
 	return metav1.TypeMeta{APIVersion: "gateway.networking.k8s.io/v1", Kind: "HTTPRoute"}
 }
 
-func TestCompose(t *testing.T) {
+func TestComposeRoute(t *testing.T) {
 	type want struct {
 		name resource.Name
 		obj  runtime.Object
@@ -76,7 +76,7 @@ func TestCompose(t *testing.T) {
 	cases := map[string]struct {
 		reason string
 		route  common.Route
-		spec   Spec
+		spec   RouteSpec
 		want   want
 	}{
 		"DefaultIngress": {
@@ -102,7 +102,7 @@ func TestCompose(t *testing.T) {
 				Ingress: &common.IngressRoute{ClassName: "public", Annotations: map[string]string{"nginx.ingress.kubernetes.io/proxy-body-size": "50m", "extra": "yes"}},
 				TLS:     &common.TLS{Issuer: "letsencrypt"},
 			},
-			spec: Spec{
+			spec: RouteSpec{
 				Name:        "chat-app",
 				App:         "app",
 				Resource:    "web",
@@ -143,7 +143,7 @@ func TestCompose(t *testing.T) {
 		"IngressWithNamespacedIssuer": {
 			reason: "An Issuer (not a ClusterIssuer) uses cert-manager's issuer annotation and the spec's TLS Secret name.",
 			route:  common.Route{Ingress: &common.IngressRoute{}, TLS: &common.TLS{Issuer: "local", IssuerKind: common.IssuerKindIssuer}},
-			spec: func() Spec {
+			spec: func() RouteSpec {
 				s := oneHost()
 				s.TLSSecretName = "my-cert"
 				s.Component = "web"
@@ -172,7 +172,7 @@ func TestCompose(t *testing.T) {
 		"GatewayInClaimNamespace": {
 			reason: "A gateway route attaches to the named Gateway in the claim's namespace; paths to one backend share a rule.",
 			route:  common.Route{Gateway: &common.GatewayRoute{Name: "public"}},
-			spec: Spec{
+			spec: RouteSpec{
 				Name: "chat-app",
 				App:  "app",
 				Rules: []Rule{{Host: "app.example.org", Paths: []Path{
@@ -209,7 +209,7 @@ func TestCompose(t *testing.T) {
 		"GatewayElsewhereManyHosts": {
 			reason: "A gateway in another namespace with a listener; hosts with the same paths share one route, hostnames sorted.",
 			route:  common.Route{Gateway: &common.GatewayRoute{Name: "edge", Namespace: "infra", SectionName: "https"}},
-			spec: Spec{
+			spec: RouteSpec{
 				Name:     "chat-app",
 				App:      "app",
 				Resource: "web",
@@ -239,7 +239,7 @@ func TestCompose(t *testing.T) {
 		"GatewayPathsDiffer": {
 			reason: "An HTTPRoute cannot serve different paths per host.",
 			route:  common.Route{Gateway: &common.GatewayRoute{Name: "public"}},
-			spec: Spec{Name: "chat-app", App: "app", Rules: []Rule{
+			spec: RouteSpec{Name: "chat-app", App: "app", Rules: []Rule{
 				{Host: "a.example.org", Paths: []Path{{Path: "/", Service: "chat-app", Port: 8080}}},
 				{Host: "b.example.org", Paths: []Path{{Path: "/x", Service: "chat-app", Port: 8080}}},
 			}},
@@ -254,7 +254,7 @@ func TestCompose(t *testing.T) {
 		"TLSOnGateway": {
 			reason: "TLS with a gateway is allowed: the HTTPRoute is the same, the app composes the Certificate the listener uses.",
 			route:  common.Route{Gateway: &common.GatewayRoute{Name: "public"}, TLS: &common.TLS{Issuer: "le"}},
-			spec:   func() Spec { s := oneHost(); s.Field = "spec.parameters.web"; return s }(),
+			spec:   func() RouteSpec { s := oneHost(); s.Field = "spec.parameters.web"; return s }(),
 			want: want{
 				name: "httproute",
 				obj: &gatewayv1.HTTPRoute{
@@ -275,23 +275,23 @@ func TestCompose(t *testing.T) {
 		},
 		"NoRules": {
 			reason: "A spec without rules is a programming error.",
-			spec:   Spec{Name: "chat-app", App: "app"},
+			spec:   RouteSpec{Name: "chat-app", App: "app"},
 			want:   want{name: "ingress", err: errors.New(errNoRules)},
 		},
 		"BadPath": {
 			reason: "A relative path is a programming error.",
-			spec:   Spec{Name: "chat-app", App: "app", Rules: []Rule{{Host: "a", Paths: []Path{{Path: "x", Service: "s", Port: 1}}}}},
+			spec:   RouteSpec{Name: "chat-app", App: "app", Rules: []Rule{{Host: "a", Paths: []Path{{Path: "x", Service: "s", Port: 1}}}}},
 			want:   want{name: "ingress", err: fmt.Errorf(errBadPath, "x", "a")},
 		},
 		"BadPort": {
 			reason: "A path without a port is a programming error.",
-			spec:   Spec{Name: "chat-app", App: "app", Rules: []Rule{{Host: "a", Paths: []Path{{Path: "/", Service: "s"}}}}},
+			spec:   RouteSpec{Name: "chat-app", App: "app", Rules: []Rule{{Host: "a", Paths: []Path{{Path: "/", Service: "s"}}}}},
 			want:   want{name: "ingress", err: fmt.Errorf(errBadPort, "/", "a", 0)},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			n, o, err := Compose(request(), tc.route, tc.spec)
+			n, o, err := composeRoute(request(), tc.route, tc.spec)
 			if diff := cmp.Diff(errorString(tc.want.err), errorString(err)); diff != "" {
 				t.Fatalf("%s\nCompose(...): -want error, +got error:\n%s", tc.reason, diff)
 			}

@@ -1,4 +1,4 @@
-package netpol
+package wiring
 
 import (
 	"testing"
@@ -40,21 +40,21 @@ func policy(name string, ingress []networkingv1.NetworkPolicyIngressRule) *netwo
 	}
 }
 
-func TestCompose(t *testing.T) {
+func TestComposePolicies(t *testing.T) {
 	cases := map[string]struct {
 		reason    string
-		spec      Spec
+		spec      policySpec
 		wantAllow []networkingv1.NetworkPolicyIngressRule
 	}{
 		"IngressOnly": {
 			reason: "Only the ingress controller's namespace may reach the app's ports.",
-			spec: Spec{App: "matrix", PodSelector: map[string]string{"app.kubernetes.io/instance": "chat"}, Ports: []int32{6167},
+			spec: policySpec{App: "matrix", PodSelector: map[string]string{"app.kubernetes.io/instance": "chat"}, Ports: []int32{6167},
 				Peers: []Peer{{Namespace: "ingress-nginx"}}},
 			wantAllow: []networkingv1.NetworkPolicyIngressRule{{Ports: []networkingv1.NetworkPolicyPort{port(6167)}, From: []networkingv1.NetworkPolicyPeer{nsPeer("ingress-nginx", nil)}}},
 		},
 		"ConsumersAndAnywhere": {
 			reason: "Labelled pods of the claim's namespace reach every port; anyone reaches the federation port.",
-			spec: Spec{App: "matrix", PodSelector: map[string]string{"app.kubernetes.io/instance": "chat"}, Ports: []int32{8448, 6167},
+			spec: policySpec{App: "matrix", PodSelector: map[string]string{"app.kubernetes.io/instance": "chat"}, Ports: []int32{8448, 6167},
 				Peers: []Peer{{PodLabels: map[string]string{"matrix-client": "true"}}, {Anywhere: true, Ports: []int32{8448}}}},
 			wantAllow: []networkingv1.NetworkPolicyIngressRule{
 				{Ports: []networkingv1.NetworkPolicyPort{port(6167), port(8448)}, From: []networkingv1.NetworkPolicyPeer{nsPeer("chat", map[string]string{"matrix-client": "true"})}},
@@ -64,7 +64,7 @@ func TestCompose(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			deny, allow := Compose(&compose.Request{ClaimName: "chat", Namespace: "chat"}, tc.spec)
+			deny, allow := composePolicies(&compose.Request{ClaimName: "chat", Namespace: "chat"}, tc.spec)
 			if diff := cmp.Diff(policy("chat-matrix-deny", nil), deny); diff != "" {
 				t.Errorf("%s\ndeny: -want, +got:\n%s", tc.reason, diff)
 			}

@@ -1,7 +1,8 @@
-// Package sso composes an app's OpenID Connect client as a Homeplane provider
+package wiring
+
+// Composes an app's OpenID Connect client as a Homeplane provider
 // OIDCClient, and tells the app where to find its credentials: the client's
 // connection Secret, by reference, never copied.
-package sso
 
 import (
 	"fmt"
@@ -22,8 +23,8 @@ func init() {
 	utilruntime.Must(oidcv1alpha1.AddToScheme(composed.Scheme))
 }
 
-// ConditionType is the claim condition that reports the app's OIDC client.
-const ConditionType = "SSO"
+// ConditionSSO is the claim condition that reports the app's OIDC client.
+const ConditionSSO = "SSO"
 
 // ClientResource is the composition resource name of the OIDC client.
 const ClientResource resource.Name = "oidc-client"
@@ -35,8 +36,8 @@ const (
 	KeyIssuerURL    = "issuer_url"
 )
 
-// Spec is what the app needs from its identity provider.
-type Spec struct {
+// ClientSpec is what the app needs from its identity provider.
+type ClientSpec struct {
 	// App names the app, for object names and labels.
 	App string
 	// ProviderConfigRef selects the identity provider.
@@ -50,8 +51,8 @@ type Spec struct {
 	Scopes                 []string
 }
 
-// Client is the composed OIDC client and what the app reads from it.
-type Client struct {
+// OIDCClient is the composed OIDC client and what the app reads from it.
+type OIDCClient struct {
 	Object *oidcv1alpha1.OIDCClient
 	// SecretName is the client's connection Secret in the claim's namespace,
 	// with keys client_id, client_secret, issuer_url and discovery_url.
@@ -64,8 +65,23 @@ type Client struct {
 	NotReady string
 }
 
-// Compose returns the OIDC client of an app.
-func Compose(req *compose.Request, s Spec) *Client {
+// ClientID is the OIDC client ID of the claim's app, known before the client
+// exists (a redirect URI may embed it). A client already composed keeps the
+// ID it was registered with, so upgrading Homeplane never replaces a running
+// client. A new one is <namespace>.<claim>.<app>: injective over (namespace,
+// claim), because a namespace is a DNS-1123 label and has no dot, so the
+// first dot ends it, and the app suffix is fixed. Two tenants can therefore
+// never ask a shared identity provider for the same client.
+func ClientID(req *compose.Request, app string) string {
+	obs := &oidcv1alpha1.OIDCClient{}
+	if ok, err := req.ObservedInto(string(ClientResource), obs); ok && err == nil && obs.Spec.ForProvider.ClientID != "" {
+		return obs.Spec.ForProvider.ClientID
+	}
+	return req.Namespace + "." + req.ClaimName + "." + app
+}
+
+// composeClient returns the OIDC client of an app.
+func composeClient(req *compose.Request, s ClientSpec) *OIDCClient {
 	name := compose.DNSLabel(req.ClaimName, s.App, "oidc")
 	c := &oidcv1alpha1.OIDCClient{
 		TypeMeta:   metav1.TypeMeta{APIVersion: oidcv1alpha1.SchemeGroupVersion.String(), Kind: oidcv1alpha1.OIDCClientKind},
@@ -87,7 +103,7 @@ func Compose(req *compose.Request, s Spec) *Client {
 			},
 		},
 	}
-	out := &Client{Object: c, SecretName: name}
+	out := &OIDCClient{Object: c, SecretName: name}
 	obs := &oidcv1alpha1.OIDCClient{}
 	if ok, err := req.ObservedInto(string(ClientResource), obs); ok && err == nil {
 		out.IssuerURL = obs.Status.AtProvider.IssuerURL
@@ -111,23 +127,23 @@ func Compose(req *compose.Request, s Spec) *Client {
 
 // SecretKeyRef points an environment variable at a key of the client's
 // connection Secret.
-func (c *Client) SecretKeyRef(key string) *corev1.EnvVarSource {
+func (c *OIDCClient) SecretKeyRef(key string) *corev1.EnvVarSource {
 	return &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: c.SecretName}, Key: key,
 	}}
 }
 
-// Add adds the client to the result and sets the SSO condition.
-func Add(res *compose.Result, c *Client) {
+// addClient adds the client to the result and sets the SSO condition.
+func addClient(res *compose.Result, c *OIDCClient) {
 	ready := resource.ReadyFalse
 	if c.Ready {
 		ready = resource.ReadyTrue
 	}
 	res.Add(ClientResource, c.Object, ready)
 	if c.Ready {
-		res.SetCondition(compose.Condition{Type: ConditionType, Status: metav1.ConditionTrue, Reason: "Available",
+		res.SetCondition(compose.Condition{Type: ConditionSSO, Status: metav1.ConditionTrue, Reason: "Available",
 			Message: fmt.Sprintf("OIDC client %s is registered", c.Object.Spec.ForProvider.ClientID)})
 		return
 	}
-	res.SetCondition(compose.Condition{Type: ConditionType, Status: metav1.ConditionFalse, Reason: "Creating", Message: c.NotReady})
+	res.SetCondition(compose.Condition{Type: ConditionSSO, Status: metav1.ConditionFalse, Reason: "Creating", Message: c.NotReady})
 }

@@ -1,6 +1,7 @@
-// Package route builds the Ingress or Gateway API HTTPRoute through which
+package wiring
+
+// Builds the Ingress or Gateway API HTTPRoute through which
 // clients reach an app, from the common Route every Homeplane composite has.
-package route
 
 import (
 	"errors"
@@ -78,8 +79,8 @@ type Rule struct {
 	Paths []Path
 }
 
-// Spec is what an app wants routed.
-type Spec struct {
+// RouteSpec is what an app wants routed.
+type RouteSpec struct {
 	// Name of the Ingress or HTTPRoute object.
 	Name string
 
@@ -89,7 +90,7 @@ type Spec struct {
 	// Component is the app.kubernetes.io/component label. Defaults to "route".
 	Component string
 
-	// Resource is the base of the composition resource name Compose returns:
+	// Resource is the base of the composition resource name composeRoute returns:
 	// <Resource>-ingress or <Resource>-httproute ("ingress" or "httproute"
 	// when empty). Each kind has its own name so that switching between them
 	// replaces the old object instead of leaving it behind.
@@ -111,14 +112,14 @@ type Spec struct {
 	Field string
 }
 
-func (s Spec) component() string {
+func (s RouteSpec) component() string {
 	if s.Component == "" {
 		return "route"
 	}
 	return s.Component
 }
 
-func (s Spec) field(sub string) string {
+func (s RouteSpec) field(sub string) string {
 	f := s.Field
 	if f == "" {
 		f = "spec.parameters.route"
@@ -129,7 +130,7 @@ func (s Spec) field(sub string) string {
 	return f + "." + sub
 }
 
-func (s Spec) tlsSecretName() string {
+func (s RouteSpec) tlsSecretName() string {
 	if s.TLSSecretName != "" {
 		return s.TLSSecretName
 	}
@@ -137,7 +138,7 @@ func (s Spec) tlsSecretName() string {
 }
 
 // resourceName returns the composition resource name for a kind.
-func (s Spec) resourceName(kind string) resource.Name {
+func (s RouteSpec) resourceName(kind string) resource.Name {
 	if s.Resource == "" {
 		return resource.Name(kind)
 	}
@@ -155,32 +156,32 @@ func Controller(r common.Route) common.IngressController {
 	return r.Ingress.Controller
 }
 
-// Validate checks r with common.Route's Validate, for a composite the API
+// validateRoute checks r with common.Route's Validate, for a composite the API
 // server did not validate (e.g. in a render), naming fields under s.Field.
-func Validate(r common.Route, s Spec) error {
+func validateRoute(r common.Route, s RouteSpec) error {
 	return compose.FieldErrors(r.Validate(field.NewPath(s.field(""))))
 }
 
-// Compose returns the Ingress or the HTTPRoute r asks for, with its
+// composeRoute returns the Ingress or the HTTPRoute r asks for, with its
 // composition resource name. A Route with neither is an Ingress: that is the
 // XRD's default.
-func Compose(req *compose.Request, r common.Route, s Spec) (resource.Name, runtime.Object, error) {
+func composeRoute(req *compose.Request, r common.Route, s RouteSpec) (resource.Name, runtime.Object, error) {
 	if IsGateway(r) {
-		o, err := HTTPRoute(req, r, s)
+		o, err := httpRoute(req, r, s)
 		return s.resourceName("httproute"), o, err
 	}
-	o, err := Ingress(req, r, s)
+	o, err := ingress(req, r, s)
 	return s.resourceName("ingress"), o, err
 }
 
 // Ingress returns an Ingress for s. With r.TLS set it asks cert-manager for a
 // certificate covering every host. Annotations are the app's, then
 // cert-manager's, then the user's, so that a user can override any of them.
-func Ingress(req *compose.Request, r common.Route, s Spec) (*networkingv1.Ingress, error) {
-	if err := Validate(r, s); err != nil {
+func ingress(req *compose.Request, r common.Route, s RouteSpec) (*networkingv1.Ingress, error) {
+	if err := validateRoute(r, s); err != nil {
 		return nil, err
 	}
-	if err := check(s); err != nil {
+	if err := checkRoute(s); err != nil {
 		return nil, err
 	}
 	ir := common.IngressRoute{}
@@ -230,24 +231,24 @@ func Ingress(req *compose.Request, r common.Route, s Spec) (*networkingv1.Ingres
 		in.Spec.Rules = append(in.Spec.Rules, ir)
 	}
 	if r.TLS != nil {
-		in.Spec.TLS = []networkingv1.IngressTLS{{Hosts: hosts(s), SecretName: s.tlsSecretName()}}
+		in.Spec.TLS = []networkingv1.IngressTLS{{Hosts: routeHosts(s), SecretName: s.tlsSecretName()}}
 	}
 	return in, nil
 }
 
 // HTTPRoute returns an HTTPRoute for s attached to the Gateway r names (in the
 // claim's namespace unless r says otherwise). r.TLS does not change it: the
-// certificate is a separate object (see fn/tls). An HTTPRoute's rules apply to
+// certificate is a separate object (see tls.go). An HTTPRoute's rules apply to
 // all its hostnames, so every rule of s must have the same paths; an app that
 // serves different paths on different hosts composes one route per host.
-func HTTPRoute(req *compose.Request, r common.Route, s Spec) (*gatewayv1.HTTPRoute, error) {
-	if err := Validate(r, s); err != nil {
+func httpRoute(req *compose.Request, r common.Route, s RouteSpec) (*gatewayv1.HTTPRoute, error) {
+	if err := validateRoute(r, s); err != nil {
 		return nil, err
 	}
 	if r.Gateway == nil {
 		return nil, errors.New("route has no gateway")
 	}
-	if err := check(s); err != nil {
+	if err := checkRoute(s); err != nil {
 		return nil, err
 	}
 	first := s.Rules[0]
@@ -276,7 +277,7 @@ func HTTPRoute(req *compose.Request, r common.Route, s Spec) (*gatewayv1.HTTPRou
 			CommonRouteSpec: gatewayv1.CommonRouteSpec{ParentRefs: []gatewayv1.ParentReference{parent}},
 		},
 	}
-	for _, h := range hosts(s) {
+	for _, h := range routeHosts(s) {
 		hr.Spec.Hostnames = append(hr.Spec.Hostnames, gatewayv1.Hostname(h))
 	}
 	// One rule per backend, in the order the backends first appear, matching
@@ -314,7 +315,7 @@ func HTTPRoute(req *compose.Request, r common.Route, s Spec) (*gatewayv1.HTTPRou
 
 // check catches programming errors in s: they are not the user's fault, so
 // they are not FieldErrors.
-func check(s Spec) error {
+func checkRoute(s RouteSpec) error {
 	if s.Name == "" {
 		return errors.New(errNoName)
 	}
@@ -345,7 +346,7 @@ func check(s Spec) error {
 }
 
 // hosts returns the distinct hosts of s, sorted.
-func hosts(s Spec) []string {
+func routeHosts(s RouteSpec) []string {
 	hs := make([]string, 0, len(s.Rules))
 	for _, r := range s.Rules {
 		hs = append(hs, r.Host)

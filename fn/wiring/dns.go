@@ -1,7 +1,8 @@
-// Package dns composes the DNS records of an app's public hosts as Homeplane
+package wiring
+
+// Composes the DNS records of an app's public hosts as Homeplane
 // provider RecordSets: one per host, of type A, AAAA or CNAME depending on the
 // target, plus any extra records the app needs (e.g. Matrix SRV records).
-package dns
 
 import (
 	"fmt"
@@ -25,8 +26,8 @@ func init() {
 	utilruntime.Must(dnsv1alpha1.AddToScheme(composed.Scheme))
 }
 
-// ConditionType is the claim condition that reports the app's DNS records.
-const ConditionType = "DNS"
+// ConditionDNS is the claim condition that reports the app's DNS records.
+const ConditionDNS = "DNS"
 
 // Error strings.
 const (
@@ -36,26 +37,26 @@ const (
 	errBadZone       = "zone %q is not a valid DNS name"
 )
 
-// Extra is an additional record set of the app, e.g. an SRV record.
-type Extra struct {
+// ExtraRecord is an additional record set of the app, e.g. an SRV record.
+type ExtraRecord struct {
 	// Name is the owner name, absolute (e.g. _matrix._tcp.example.org).
 	Name    string
 	Type    dnsv1alpha1.RecordType
 	Records []string
 }
 
-// Record is one composed RecordSet.
-type Record struct {
+// record is one composed RecordSet.
+type record struct {
 	Name   resource.Name
 	Object *dnsv1alpha1.RecordSet
 	// Ready is whether the provider reports the record set Ready.
 	Ready bool
 }
 
-// Compose returns a RecordSet for every host (deduplicated, sorted) and every
+// composeRecords returns a RecordSet for every host (deduplicated, sorted) and every
 // extra record, in the claim's namespace. field is the claim path of the dns
 // block (e.g. spec.parameters.dns), used in errors.
-func Compose(req *compose.Request, field string, d common.DNS, hosts []string, extras ...Extra) ([]Record, error) {
+func composeRecords(req *compose.Request, field string, d common.DNS, hosts []string, extras ...ExtraRecord) ([]record, error) {
 	zone := strings.TrimSuffix(strings.ToLower(d.Zone), ".")
 	if errs := validation.IsDNS1123Subdomain(zone); len(errs) > 0 {
 		return nil, compose.InvalidField(field+".zone", errBadZone, d.Zone)
@@ -65,13 +66,13 @@ func Compose(req *compose.Request, field string, d common.DNS, hosts []string, e
 		return nil, compose.InvalidField(field+".target", "%v", err)
 	}
 
-	sets := map[string]Extra{}
+	sets := map[string]ExtraRecord{}
 	for _, h := range hosts {
 		h = strings.TrimSuffix(strings.ToLower(h), ".")
 		if typ == dnsv1alpha1.RecordType("CNAME") && h == zone {
 			return nil, compose.InvalidField(field+".target", errApexCNAME, d.Target, h)
 		}
-		sets[h+"/"+string(typ)] = Extra{Name: h, Type: typ, Records: []string{target}}
+		sets[h+"/"+string(typ)] = ExtraRecord{Name: h, Type: typ, Records: []string{target}}
 	}
 	for _, e := range extras {
 		e.Name = strings.TrimSuffix(strings.ToLower(e.Name), ".")
@@ -83,7 +84,7 @@ func Compose(req *compose.Request, field string, d common.DNS, hosts []string, e
 	}
 	sort.Strings(keys)
 
-	out := make([]Record, 0, len(keys))
+	out := make([]record, 0, len(keys))
 	for _, k := range keys {
 		e := sets[k]
 		rel, err := relative(e.Name, zone)
@@ -101,14 +102,14 @@ func Compose(req *compose.Request, field string, d common.DNS, hosts []string, e
 				ForProvider: dnsv1alpha1.RecordSetParameters{Zone: zone, Name: rel, Type: e.Type, Records: append([]string(nil), e.Records...)},
 			},
 		}
-		out = append(out, Record{Name: resource.Name(name), Object: rs, Ready: req.ObservedConditionOf(name, "Ready").True()})
+		out = append(out, record{Name: resource.Name(name), Object: rs, Ready: req.ObservedConditionOf(name, "Ready").True()})
 	}
 	return out, nil
 }
 
-// Add adds the records to a result, with their readiness, and sets the DNS
+// addRecords adds the records to a result, with their readiness, and sets the DNS
 // condition: a person reading the claim sees which record is not ready and why.
-func Add(req *compose.Request, res *compose.Result, records []Record) {
+func addRecords(req *compose.Request, res *compose.Result, records []record) {
 	var waiting []string
 	for _, r := range records {
 		ready := resource.ReadyFalse
@@ -136,10 +137,10 @@ func Add(req *compose.Request, res *compose.Result, records []Record) {
 		if len(records) == 1 {
 			msg = "The DNS record set is published"
 		}
-		res.SetCondition(compose.Condition{Type: ConditionType, Status: metav1.ConditionTrue, Reason: "Available", Message: msg})
+		res.SetCondition(compose.Condition{Type: ConditionDNS, Status: metav1.ConditionTrue, Reason: "Available", Message: msg})
 		return
 	}
-	res.SetCondition(compose.Condition{Type: ConditionType, Status: metav1.ConditionFalse, Reason: "Creating",
+	res.SetCondition(compose.Condition{Type: ConditionDNS, Status: metav1.ConditionFalse, Reason: "Creating",
 		Message: "DNS records not ready: " + strings.Join(waiting, ", ")})
 }
 

@@ -1,7 +1,8 @@
-// Package netpol composes an app's NetworkPolicies: a default-deny ingress
+package wiring
+
+// Composes an app's NetworkPolicies: a default-deny ingress
 // policy for the app's pods, plus one allow policy listing exactly who may
 // reach which port.
-package netpol
 
 import (
 	"sort"
@@ -37,8 +38,8 @@ type Peer struct {
 	Ports []int32
 }
 
-// Spec describes an app's policies.
-type Spec struct {
+// policySpec describes an app's policies.
+type policySpec struct {
 	// App names the app, for object names and labels.
 	App string
 	// PodSelector selects the app's pods.
@@ -49,8 +50,8 @@ type Spec struct {
 	Peers []Peer
 }
 
-// Compose returns the deny and allow policies.
-func Compose(req *compose.Request, s Spec) (deny, allow *networkingv1.NetworkPolicy) {
+// composePolicies returns the deny and allow policies.
+func composePolicies(req *compose.Request, s policySpec) (deny, allow *networkingv1.NetworkPolicy) {
 	tm := metav1.TypeMeta{APIVersion: networkingv1.SchemeGroupVersion.String(), Kind: "NetworkPolicy"}
 	sel := metav1.LabelSelector{MatchLabels: copyMap(s.PodSelector)}
 	deny = &networkingv1.NetworkPolicy{
@@ -87,9 +88,9 @@ func Compose(req *compose.Request, s Spec) (deny, allow *networkingv1.NetworkPol
 	return deny, allow
 }
 
-// Add adds both policies to the result; they are ready as soon as they exist.
-func Add(req *compose.Request, res *compose.Result, s Spec) {
-	deny, allow := Compose(req, s)
+// addPolicies adds both policies to the result; they are ready as soon as they exist.
+func addPolicies(req *compose.Request, res *compose.Result, s policySpec) {
+	deny, allow := composePolicies(req, s)
 	res.Add(DenyResource, deny, resource.ReadyTrue)
 	res.Add(AllowResource, allow, resource.ReadyTrue)
 }

@@ -1,4 +1,4 @@
-package dns
+package wiring
 
 import (
 	"testing"
@@ -28,21 +28,21 @@ func rs(objName, zone, name string, typ dnsv1alpha1.RecordType, records ...strin
 	}
 }
 
-func TestCompose(t *testing.T) {
+func TestComposeRecords(t *testing.T) {
 	dnsIP := common.DNS{ProviderConfigRef: common.ProviderConfigReference{Name: "bind"}, Zone: "example.org", Target: "192.0.2.10"}
 	cases := map[string]struct {
 		reason  string
 		dns     common.DNS
 		hosts   []string
-		extras  []Extra
-		want    []Record
+		extras  []ExtraRecord
+		want    []record
 		wantErr string
 	}{
 		"IPv4TargetAndApex": {
 			reason: "An IPv4 target gives A records; the apex is written @; duplicate hosts collapse.",
 			dns:    dnsIP,
 			hosts:  []string{"matrix.example.org", "example.org", "matrix.example.org"},
-			want: []Record{
+			want: []record{
 				{Name: "dns-example-org-a", Object: rs("chat-example-org-a", "example.org", "@", "A", "192.0.2.10")},
 				{Name: "dns-matrix-example-org-a", Object: rs("chat-matrix-example-org-a", "example.org", "matrix", "A", "192.0.2.10")},
 			},
@@ -51,14 +51,14 @@ func TestCompose(t *testing.T) {
 			reason: "An IPv6 target gives an AAAA record.",
 			dns:    common.DNS{ProviderConfigRef: common.ProviderConfigReference{Name: "bind"}, Zone: "example.org.", Target: "2001:db8::1"},
 			hosts:  []string{"office.example.org"},
-			want:   []Record{{Name: "dns-office-example-org-aaaa", Object: rs("chat-office-example-org-aaaa", "example.org", "office", "AAAA", "2001:db8::1")}},
+			want:   []record{{Name: "dns-office-example-org-aaaa", Object: rs("chat-office-example-org-aaaa", "example.org", "office", "AAAA", "2001:db8::1")}},
 		},
 		"CNAMETargetWithSRV": {
 			reason: "A host name target gives a CNAME with a trailing dot; extra records are added.",
 			dns:    common.DNS{ProviderConfigRef: common.ProviderConfigReference{Name: "bind"}, Zone: "example.org", Target: "lb.example.net"},
 			hosts:  []string{"matrix.example.org"},
-			extras: []Extra{{Name: "_matrix._tcp.example.org", Type: "SRV", Records: []string{"10 0 443 matrix.example.org."}}},
-			want: []Record{
+			extras: []ExtraRecord{{Name: "_matrix._tcp.example.org", Type: "SRV", Records: []string{"10 0 443 matrix.example.org."}}},
+			want: []record{
 				{Name: "dns-matrix-tcp-example-org-srv", Object: rs("chat-matrix-tcp-example-org-srv", "example.org", "_matrix._tcp", "SRV", "10 0 443 matrix.example.org.")},
 				{Name: "dns-matrix-example-org-cname", Object: rs("chat-matrix-example-org-cname", "example.org", "matrix", "CNAME", "lb.example.net.")},
 			},
@@ -85,7 +85,7 @@ func TestCompose(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			req := &compose.Request{ClaimName: "chat", Namespace: "chat"}
-			got, err := Compose(req, "spec.parameters.dns", tc.dns, tc.hosts, tc.extras...)
+			got, err := composeRecords(req, "spec.parameters.dns", tc.dns, tc.hosts, tc.extras...)
 			if tc.wantErr != "" {
 				if err == nil || err.Error() != tc.wantErr {
 					t.Fatalf("%s\nCompose(...): got error %v, want %q", tc.reason, err, tc.wantErr)
@@ -108,7 +108,7 @@ func observed(name string, conds ...any) map[resource.Name]resource.ObservedComp
 	}}}}
 }
 
-func TestAdd(t *testing.T) {
+func TestAddRecords(t *testing.T) {
 	d := common.DNS{ProviderConfigRef: common.ProviderConfigReference{Name: "bind"}, Zone: "example.org", Target: "192.0.2.10"}
 	cases := map[string]struct {
 		observed  map[resource.Name]resource.ObservedComposed
@@ -134,17 +134,17 @@ func TestAdd(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			req := &compose.Request{ClaimName: "chat", Namespace: "chat", Observed: tc.observed}
-			records, err := Compose(req, "spec.parameters.dns", d, []string{"matrix.example.org"})
+			records, err := composeRecords(req, "spec.parameters.dns", d, []string{"matrix.example.org"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			res := compose.NewResult()
-			Add(req, res, records)
+			addRecords(req, res, records)
 			if got := res.Resources["dns-matrix-example-org-a"].Ready; got != tc.wantReady {
-				t.Errorf("Add(...): ready %q, want %q", got, tc.wantReady)
+				t.Errorf("addRecords(...): ready %q, want %q", got, tc.wantReady)
 			}
 			if diff := cmp.Diff([]compose.Condition{tc.want}, res.Conditions); diff != "" {
-				t.Errorf("Add(...): -want, +got:\n%s", diff)
+				t.Errorf("addRecords(...): -want, +got:\n%s", diff)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package usage
+package wiring
 
 import (
 	"testing"
@@ -11,9 +11,9 @@ import (
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
-func TestBy(t *testing.T) {
+func TestUsageBy(t *testing.T) {
 	req := &compose.Request{ClaimName: "chat", Namespace: "chat"}
-	got := By(req, "matrix",
+	got := usageBy(req, "matrix",
 		Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: "chat-matrix-data"},
 		Ref{APIVersion: "apps/v1", Kind: "Deployment", Name: "chat-matrix"},
 		"the homeserver's database lives on this volume")
@@ -32,13 +32,13 @@ func TestBy(t *testing.T) {
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("By(...): -want, +got:\n%s", diff)
+		t.Errorf("usageBy(...): -want, +got:\n%s", diff)
 	}
 }
 
 func TestProtect(t *testing.T) {
 	req := &compose.Request{ClaimName: "chat", Namespace: "chat"}
-	got := Protect(req, "matrix", "chat-protect-claim", Ref{APIVersion: "matrix.homeplane.dev/v1alpha1", Kind: "MatrixServer", Name: "chat"}, "protected")
+	got := protect(req, "matrix", "chat-protect-claim", Ref{APIVersion: "matrix.homeplane.dev/v1alpha1", Kind: "MatrixServer", Name: "chat"}, "protected")
 	want := &protectionv1beta1.Usage{
 		TypeMeta: metav1.TypeMeta{APIVersion: "protection.crossplane.io/v1beta1", Kind: "Usage"},
 		ObjectMeta: metav1.ObjectMeta{Name: "chat-protect-claim", Namespace: "chat", Labels: map[string]string{
@@ -51,6 +51,6 @@ func TestProtect(t *testing.T) {
 		},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("Protect(...): -want, +got:\n%s", diff)
+		t.Errorf("protect(...): -want, +got:\n%s", diff)
 	}
 }

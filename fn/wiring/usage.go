@@ -1,7 +1,8 @@
-// Package usage composes Crossplane protection Usages that order deletion: the
+package wiring
+
+// Composes Crossplane protection Usages that order deletion: the
 // used object cannot be deleted while its user exists, and with
 // replayDeletion the blocked delete is replayed as soon as the user is gone.
-package usage
 
 import (
 	protectionv1beta1 "github.com/crossplane/crossplane/apis/v2/protection/v1beta1"
@@ -24,9 +25,9 @@ type Ref struct {
 	Name       string
 }
 
-// By returns a Usage saying that by uses of: Kubernetes refuses to delete of
+// usageBy returns a Usage saying that by uses of: Kubernetes refuses to delete of
 // while by exists, and replays the refused delete once by is gone.
-func By(req *compose.Request, app string, of, by Ref, reason string) *protectionv1beta1.Usage {
+func usageBy(req *compose.Request, app string, of, by Ref, reason string) *protectionv1beta1.Usage {
 	return &protectionv1beta1.Usage{
 		TypeMeta:   metav1.TypeMeta{APIVersion: protectionv1beta1.SchemeGroupVersion.String(), Kind: protectionv1beta1.UsageKind},
 		ObjectMeta: req.ObjectMeta(compose.DNSLabel(by.Name, "uses", of.Name), app, "usage"),
@@ -45,9 +46,9 @@ func By(req *compose.Request, app string, of, by Ref, reason string) *protection
 	}
 }
 
-// Protect returns a reason-only Usage of of: Kubernetes refuses to delete it
+// protect returns a reason-only Usage of of: Kubernetes refuses to delete it
 // while the Usage exists, whoever asks, and says why.
-func Protect(req *compose.Request, app, name string, of Ref, reason string) *protectionv1beta1.Usage {
+func protect(req *compose.Request, app, name string, of Ref, reason string) *protectionv1beta1.Usage {
 	return &protectionv1beta1.Usage{
 		TypeMeta:   metav1.TypeMeta{APIVersion: protectionv1beta1.SchemeGroupVersion.String(), Kind: protectionv1beta1.UsageKind},
 		ObjectMeta: req.ObjectMeta(name, app, "deletion-protection"),

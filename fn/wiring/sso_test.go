@@ -1,4 +1,4 @@
-package sso
+package wiring
 
 import (
 	"testing"
@@ -15,7 +15,7 @@ import (
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
-var spec = Spec{
+var spec = ClientSpec{
 	App:               "matrix",
 	ProviderConfigRef: common.ProviderConfigReference{Name: "keycloak-main"},
 	ClientID:          "chat-chat-matrix",
@@ -48,52 +48,52 @@ func wantClient() *oidcv1alpha1.OIDCClient {
 	}
 }
 
-func observed(status map[string]any) map[resource.Name]resource.ObservedComposed {
+func observedClient(status map[string]any) map[resource.Name]resource.ObservedComposed {
 	return map[resource.Name]resource.ObservedComposed{ClientResource: {Resource: &composed.Unstructured{Unstructured: unstructured.Unstructured{
 		Object: map[string]any{"apiVersion": "oidc.homeplane.dev/v1alpha1", "kind": "OIDCClient", "metadata": map[string]any{"name": "chat-matrix-oidc"}, "status": status},
 	}}}}
 }
 
-func TestCompose(t *testing.T) {
+func TestComposeClient(t *testing.T) {
 	cases := map[string]struct {
 		reason   string
 		observed map[resource.Name]resource.ObservedComposed
-		want     *Client
+		want     *OIDCClient
 		wantCond compose.Condition
 	}{
 		"NotCreatedYet": {
 			reason:   "Before the client exists, the app waits and the condition says so.",
-			want:     &Client{Object: wantClient(), SecretName: "chat-matrix-oidc", NotReady: "OIDC client is being created"},
+			want:     &OIDCClient{Object: wantClient(), SecretName: "chat-matrix-oidc", NotReady: "OIDC client is being created"},
 			wantCond: compose.Condition{Type: "SSO", Status: "False", Reason: "Creating", Message: "OIDC client is being created"},
 		},
 		"ProviderConfigMissing": {
 			reason: "The provider's reason reaches the claim so a person can act on it.",
-			observed: observed(map[string]any{"conditions": []any{
+			observed: observedClient(map[string]any{"conditions": []any{
 				map[string]any{"type": "Synced", "status": "False", "reason": "ReconcileError", "message": `cannot get provider config: ClusterProviderConfig "keycloak-main" not found`},
 			}}),
-			want: &Client{Object: wantClient(), SecretName: "chat-matrix-oidc",
+			want: &OIDCClient{Object: wantClient(), SecretName: "chat-matrix-oidc",
 				NotReady: `OIDC client not ready: cannot get provider config: ClusterProviderConfig "keycloak-main" not found`},
 			wantCond: compose.Condition{Type: "SSO", Status: "False", Reason: "Creating", Message: `OIDC client not ready: cannot get provider config: ClusterProviderConfig "keycloak-main" not found`},
 		},
 		"Ready": {
 			reason: "A ready client gives the issuer URL and a true condition.",
-			observed: observed(map[string]any{
+			observed: observedClient(map[string]any{
 				"conditions": []any{map[string]any{"type": "Ready", "status": "True", "reason": "Available"}},
 				"atProvider": map[string]any{"clientID": "chat-chat-matrix", "issuerURL": "https://id.example.org/"},
 			}),
-			want:     &Client{Object: wantClient(), SecretName: "chat-matrix-oidc", IssuerURL: "https://id.example.org/", Ready: true},
+			want:     &OIDCClient{Object: wantClient(), SecretName: "chat-matrix-oidc", IssuerURL: "https://id.example.org/", Ready: true},
 			wantCond: compose.Condition{Type: "SSO", Status: "True", Reason: "Available", Message: "OIDC client chat-chat-matrix is registered"},
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			req := &compose.Request{ClaimName: "chat", Namespace: "chat", Observed: tc.observed}
-			got := Compose(req, spec)
+			got := composeClient(req, spec)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
 			}
 			res := compose.NewResult()
-			Add(res, got)
+			addClient(res, got)
 			if diff := cmp.Diff([]compose.Condition{tc.wantCond}, res.Conditions); diff != "" {
 				t.Errorf("%s\nAdd(...): -want, +got:\n%s", tc.reason, diff)
 			}
