@@ -13,7 +13,9 @@ TOOLS := $(GO) run ./hack/tools
 include internal/tools/pins.env
 
 # APIs of the composites (XRDs are generated from these).
-XR_API_DIRS := apis/common/v1alpha1 apis/database/v1alpha1 apis/matrix/v1alpha1 apis/office/v1alpha1
+# The shared types and every package with a +homeplane:xrd kind (the apps of
+# fn/function.Apps).
+XR_API_DIRS := apis/common/v1alpha1 $(sort $(dir $(shell grep -l "+homeplane:xrd" apis/*/v1alpha1/*.go)))
 
 .PHONY: all tools e2e-tools generate verify-generated build render validate test unit short release-test bench fuzz clean
 

@@ -52,4 +52,3 @@ func routeSpec(p params) wiring.RouteSpec {
 		Annotations: annotations(p.Route, p.Replicas),
 	}
 }
-

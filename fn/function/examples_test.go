@@ -18,8 +18,14 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// examples are the example composites under examples/, one per kind.
-var examples = []string{"postgresql", "matrixserver", "collabora"}
+// examples are the example composites under examples/, one per app.
+func examples() []string {
+	var out []string
+	for _, a := range Apps() {
+		out = append(out, a.Name())
+	}
+	return out
+}
 
 // seed is a fixed source of "random" bytes, so generated secrets are stable.
 func seed() *bytes.Reader { return bytes.NewReader(bytes.Repeat([]byte{7}, 1<<16)) }
@@ -76,7 +82,7 @@ func hasFatal(rsp *fnv1.RunFunctionResponse) bool {
 // result into at least one resource, with every namespaced object placed in
 // the claim's namespace.
 func TestExamplesCompose(t *testing.T) {
-	for _, kind := range examples {
+	for _, kind := range examples() {
 		t.Run(kind, func(t *testing.T) {
 			f := New(logging.NewNopLogger(), WithRand(seed()))
 			rsp, err := f.RunFunction(context.Background(), exampleRequest(t, kind))
@@ -97,7 +103,7 @@ func TestExamplesCompose(t *testing.T) {
 // identical (no timestamps, no map-order effects, no fresh randomness once
 // secrets are observed).
 func TestDeterministic(t *testing.T) {
-	for _, kind := range examples {
+	for _, kind := range examples() {
 		t.Run(kind, func(t *testing.T) {
 			req := exampleRequest(t, kind)
 			first, err := New(logging.NewNopLogger(), WithRand(seed())).RunFunction(context.Background(), req)
@@ -135,7 +141,7 @@ func TestDeterministic(t *testing.T) {
 // never panic or return a gRPC error, and must answer either with desired
 // state or with a Fatal result.
 func FuzzRunFunction(f *testing.F) {
-	for i, kind := range examples {
+	for i, kind := range examples() {
 		xr := exampleXR(f, kind).AsMap()
 		spec, _ := json.Marshal(xr["spec"])
 		f.Add(uint8(i), spec)
@@ -146,11 +152,11 @@ func FuzzRunFunction(f *testing.F) {
 	// Observed state from a first run keeps generated keys out of the loop,
 	// so the fuzzer spends its time on specs, not on RSA key generation.
 	steady := map[string]*fnv1.RunFunctionRequest{}
-	for _, kind := range examples {
+	for _, kind := range examples() {
 		steady[kind] = steadyRequest(f, kind)
 	}
 	f.Fuzz(func(t *testing.T, k uint8, spec []byte) {
-		kind := examples[int(k)%len(examples)]
+		kind := examples()[int(k)%len(examples())]
 		xr := exampleXR(t, kind).AsMap()
 		var s any
 		if err := json.Unmarshal(spec, &s); err != nil {
@@ -176,7 +182,7 @@ func FuzzRunFunction(f *testing.F) {
 // BenchmarkRunFunction measures a full RunFunction per kind, in the steady
 // state of every reconcile after the first (composed resources observed).
 func BenchmarkRunFunction(b *testing.B) {
-	for _, kind := range examples {
+	for _, kind := range examples() {
 		b.Run(kind, func(b *testing.B) {
 			req := steadyRequest(b, kind)
 			f := New(logging.NewNopLogger())

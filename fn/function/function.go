@@ -79,8 +79,8 @@ func WithoutComposers() Option {
 // New returns a Function with Homeplane's composers registered.
 func New(log logging.Logger, o ...Option) *Function {
 	f := &Function{log: log, composers: map[schema.GroupKind]Registration{}, rand: rand.Reader}
-	for gvk, c := range Composers() {
-		WithComposer(gvk, c)(f)
+	for _, a := range Apps() {
+		WithComposer(a.Kind, a.Composer)(f)
 	}
 	for _, fn := range o {
 		fn(f)

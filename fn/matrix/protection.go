@@ -7,4 +7,3 @@ const (
 	ResourceProtectClaim resource.Name = "protect-claim"
 	ResourceProtectData  resource.Name = "protect-data"
 )
-

@@ -16,8 +16,8 @@ import (
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
-	"github.com/homeplane/homeplane/fn/compose"
 	"github.com/homeplane/homeplane/fn/app"
+	"github.com/homeplane/homeplane/fn/compose"
 	"github.com/homeplane/homeplane/fn/wiring"
 )
 
@@ -29,8 +29,8 @@ func init() {
 
 // Composition resource names.
 const (
-	resourceDatabase      = "postgresql"
-	resourceConnection    = "connection"
+	resourceDatabase                    = "postgresql"
+	resourceConnection                  = "connection"
 	resourceUsageDatabase resource.Name = "protect-postgresql"
 	resourceUsageClaim    resource.Name = "protect-claim"
 )

@@ -16,13 +16,18 @@ import (
 	"sigs.k8s.io/controller-tools/pkg/loader"
 	"sigs.k8s.io/controller-tools/pkg/markers"
 	"sigs.k8s.io/yaml"
+
+	"github.com/homeplane/homeplane/fn/function"
 )
 
-// Packages are the API packages that hold composite kinds.
-var Packages = []string{
-	"./apis/database/...",
-	"./apis/matrix/...",
-	"./apis/office/...",
+// Packages are the API packages that hold composite kinds, from the one
+// registry of apps (fn/function.Apps).
+func Packages() []string {
+	var out []string
+	for _, a := range function.Apps() {
+		out = append(out, a.APIPackage)
+	}
+	return out
 }
 
 // FunctionName is the name of the Function every Composition calls. It is

@@ -19,7 +19,7 @@ func main() {
 	out := flag.String("out", "package/configuration", "Directory that receives xrds/ and compositions/.")
 	flag.Parse()
 
-	files, err := Generate(*root, Packages...)
+	files, err := Generate(*root, Packages()...)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "xrdgen:", err)
 		os.Exit(1)

@@ -49,26 +49,24 @@ func (c Case) GoldenName() string { return strings.ReplaceAll(c.Name, "/", "_") 
 // is the base case, and each examples/<kind>/<case>/ directory another, with
 // its own xr.yaml (or the parent's), observed.yaml and required.yaml.
 func Cases(root string) ([]Case, error) {
-	kinds, err := os.ReadDir(filepath.Join(root, "examples"))
-	if err != nil {
-		return nil, fmt.Errorf("cannot read examples: %w", err)
-	}
 	var cases []Case
-	for _, k := range kinds {
-		dir := filepath.Join(root, "examples", k.Name())
+	// One example per app of the registry; an app without one is an error.
+	for _, a := range function.Apps() {
+		name := a.Name()
+		dir := filepath.Join(root, "examples", name)
 		xr := filepath.Join(dir, fileXR)
-		if !k.IsDir() || !exists(xr) {
-			continue
+		if !exists(xr) {
+			return nil, fmt.Errorf("app %s has no example %s", a.Kind.Kind, xr)
 		}
-		comp := filepath.Join(root, "package", "configuration", "compositions", k.Name()+".yaml")
+		comp := filepath.Join(root, "package", "configuration", "compositions", name+".yaml")
 		if !exists(comp) {
-			return nil, fmt.Errorf("example %s has no composition %s", k.Name(), comp)
+			return nil, fmt.Errorf("example %s has no composition %s", name, comp)
 		}
 		xrd, err := xrdFor(root, xr)
 		if err != nil {
 			return nil, err
 		}
-		base := Case{Name: k.Name(), XR: xr, Composition: comp, XRD: xrd,
+		base := Case{Name: name, XR: xr, Composition: comp, XRD: xrd,
 			Observed: optional(filepath.Join(dir, fileObserved)), Required: optional(filepath.Join(dir, fileRequired))}
 		cases = append(cases, base)
 
@@ -81,7 +79,7 @@ func Cases(root string) ([]Case, error) {
 				continue
 			}
 			sd := filepath.Join(dir, s.Name())
-			c := Case{Name: k.Name() + "/" + s.Name(), XR: xr, Composition: comp, XRD: xrd,
+			c := Case{Name: name + "/" + s.Name(), XR: xr, Composition: comp, XRD: xrd,
 				Observed: optional(filepath.Join(sd, fileObserved)), Required: optional(filepath.Join(sd, fileRequired))}
 			if x := filepath.Join(sd, fileXR); exists(x) {
 				c.XR = x

@@ -25,6 +25,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/yaml"
 
+	"github.com/homeplane/homeplane/fn/function"
 	"github.com/homeplane/homeplane/internal/render"
 	"github.com/homeplane/homeplane/internal/tools"
 )
@@ -48,7 +49,7 @@ func TestRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cases) < 3 {
+	if len(cases) < len(function.Apps()) {
 		t.Fatalf("found %d render cases, want at least one per kind", len(cases))
 	}
 	target, stop, err := render.Serve()
