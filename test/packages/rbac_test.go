@@ -59,6 +59,7 @@ func TestClusterRole(t *testing.T) {
 		{Group: "networking.k8s.io", Resource: "ingresses"},
 		{Group: "networking.k8s.io", Resource: "networkpolicies"},
 		{Group: "gateway.networking.k8s.io", Resource: "httproutes"},
+		{Group: "gateway.networking.k8s.io", Resource: "referencegrants"},
 		{Group: "policy", Resource: "poddisruptionbudgets"},
 		{Group: "cert-manager.io", Resource: "certificates"},
 		{Group: "dns.homeplane.dev", Resource: "recordsets"},
