@@ -60,22 +60,16 @@ type credentials struct {
 // which the Deployment reads through secretKeyRef. They are generated once and
 // then always read back from the observed Secret.
 func adminSecret(req *compose.Request, n names) (*corev1.Secret, credentials, error) {
-	// Decoded once rather than through GeneratedValue per key: observed
-	// objects are decoded from JSON each time.
-	observed := &corev1.Secret{}
-	if _, err := req.ObservedInto(ResourceAdminSecret, observed); err != nil {
-		return nil, credentials{}, fmt.Errorf(errObservedSecret, ResourceAdminSecret)
+	user, ok, err := req.ObservedSecretValue(ResourceAdminSecret, KeyUsername)
+	if err != nil {
+		return nil, credentials{}, err
 	}
-	user := observed.Data[KeyUsername]
-	if len(user) == 0 {
+	if !ok {
 		user = []byte(AdminUsername)
 	}
-	pass := observed.Data[KeyPassword]
-	if len(pass) == 0 {
-		var err error
-		if pass, err = req.RandomValue(passwordBytes); err != nil {
-			return nil, credentials{}, err
-		}
+	pass, err := req.GeneratedValue(ResourceAdminSecret, KeyPassword, passwordBytes)
+	if err != nil {
+		return nil, credentials{}, err
 	}
 	s := secret(req, n.admin, "admin", map[string][]byte{KeyUsername: user, KeyPassword: pass})
 	return s, credentials{username: user, password: pass}, nil

@@ -11,15 +11,21 @@ import (
 
 func resourceName(n string) resource.Name { return resource.Name(n) }
 
-// ObservedSecretValue returns key of the observed composed Secret name.
-func (r *Request) ObservedSecretValue(name, key string) ([]byte, bool) {
+// ObservedSecretValue returns key of the observed composed Secret name. An
+// observed Secret that cannot be decoded is an error, for every kind: a
+// generated secret is never replaced because its Secret could not be read.
+func (r *Request) ObservedSecretValue(name, key string) ([]byte, bool, error) {
 	s := &corev1.Secret{}
 	ok, err := r.ObservedInto(name, s)
-	if !ok || err != nil {
-		return nil, false
+	if err != nil {
+		// The error names the resource, never the Secret's data.
+		return nil, false, fmt.Errorf("cannot read observed Secret %q: %w", name, err)
+	}
+	if !ok {
+		return nil, false, nil
 	}
 	v, ok := s.Data[key]
-	return v, ok && len(v) > 0
+	return v, ok && len(v) > 0, nil
 }
 
 // GeneratedValue returns the value of key in the observed composed Secret name
@@ -27,8 +33,9 @@ func (r *Request) ObservedSecretValue(name, key string) ([]byte, bool) {
 // reconcile. Only when none exists yet does it generate a new random value of
 // n bytes, URL-safe base64 encoded.
 func (r *Request) GeneratedValue(name, key string, n int) ([]byte, error) {
-	if v, ok := r.ObservedSecretValue(name, key); ok {
-		return v, nil
+	v, ok, err := r.ObservedSecretValue(name, key)
+	if err != nil || ok {
+		return v, err
 	}
 	return r.RandomValue(n)
 }

@@ -525,7 +525,7 @@ func TestTokenStable(t *testing.T) {
 // TestNoSecretsInMessages checks that the token appears only in the Secret
 // and the connection details, never in conditions, events or status.
 func TestNoSecretsInMessages(t *testing.T) {
-	res, err := NewComposer().Compose(context.Background(), request(t, map[string]any{"serverName": "example.org", "storage": "1Gi"}, map[string]runtime.Object{
+	res, err := NewComposer().Compose(context.Background(), request(t, map[string]any{"serverName": "example.org", "storageClass": "fast"}, map[string]runtime.Object{
 		ResourceData: observedPVC("10Gi", "standard", corev1.ClaimBound),
 	}))
 	if err != nil {

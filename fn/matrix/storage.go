@@ -10,9 +10,9 @@ import (
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
-// PVC returns the data volume. A volume can grow but not shrink, and its
-// class cannot change: when the parameters ask for either, the observed
-// size or class is kept, with a warning, rather than failing every apply.
+// PVC returns the data volume. A volume can grow but not shrink (an error
+// naming the field, as for every kind), and its class cannot change: when the
+// parameters ask for another, the observed class is kept, with a warning.
 func PVC(req *compose.Request, p *params, res *compose.Result) (*corev1.PersistentVolumeClaim, error) {
 	size := p.Storage
 	class := p.StorageClass
@@ -23,13 +23,10 @@ func PVC(req *compose.Request, p *params, res *compose.Result) (*corev1.Persiste
 		return nil, err
 	}
 	if ok {
-		if cur, found := observed.Spec.Resources.Requests[corev1.ResourceStorage]; found && cur.Cmp(size) > 0 {
-			res.Events = append(res.Events, compose.Event{
-				Severity: compose.SeverityWarning,
-				Reason:   "StorageCannotShrink",
-				Message:  fmt.Sprintf("%s: the data volume cannot shrink from %s to %s; keeping %s", fieldStorage, cur.String(), size.String(), cur.String()),
-			})
-			size = cur
+		if cur, found := observed.Spec.Resources.Requests[corev1.ResourceStorage]; found {
+			if err := compose.CheckGrow(fieldStorage, cur, size); err != nil {
+				return nil, err
+			}
 		}
 		if cur := observed.Spec.StorageClassName; cur != nil && class != "" && *cur != class {
 			res.Events = append(res.Events, compose.Event{

@@ -39,6 +39,7 @@ func TestPVC(t *testing.T) {
 		observed map[string]runtime.Object
 		want     *corev1.PersistentVolumeClaim
 		events   []compose.Event
+		wantErr  string
 	}{
 		"Default": {
 			reason: "10Gi in the cluster's default class.",
@@ -51,15 +52,20 @@ func TestPVC(t *testing.T) {
 			observed: map[string]runtime.Object{ResourceData: observedPVC("10Gi", "fast", corev1.ClaimBound)},
 			want:     wantPVC("50Gi", ptr.To("fast")),
 		},
-		"NoShrinkNoMove": {
-			reason:   "A smaller size or another class would fail (or lose data): the observed ones are kept, with warnings.",
-			params:   v1alpha1.MatrixServerParameters{ServerName: "example.org", Storage: ptr.To(resource.MustParse("5Gi")), StorageClass: "slow"},
+		"NoMove": {
+			reason:   "Another class would fail (or lose data): the observed one is kept, with a warning.",
+			params:   v1alpha1.MatrixServerParameters{ServerName: "example.org", StorageClass: "slow"},
 			observed: map[string]runtime.Object{ResourceData: observedPVC("10Gi", "fast", corev1.ClaimBound)},
 			want:     wantPVC("10Gi", ptr.To("fast")),
 			events: []compose.Event{
-				{Severity: compose.SeverityWarning, Reason: "StorageCannotShrink", Message: "spec.parameters.storage: the data volume cannot shrink from 10Gi to 5Gi; keeping 10Gi"},
 				{Severity: compose.SeverityWarning, Reason: "StorageClassImmutable", Message: "spec.parameters.storageClass: the data volume exists in class fast and cannot move to slow; keeping fast"},
 			},
+		},
+		"NoShrink": {
+			reason:   "A smaller size is refused with an error naming the field, as for PostgreSQL: nothing is composed.",
+			params:   v1alpha1.MatrixServerParameters{ServerName: "example.org", Storage: ptr.To(resource.MustParse("5Gi"))},
+			observed: map[string]runtime.Object{ResourceData: observedPVC("10Gi", "fast", corev1.ClaimBound)},
+			wantErr:  "spec.parameters.storage: cannot shrink the volume from 10Gi to 5Gi: Kubernetes volumes can only grow (PersistentVolumeClaim spec.resources.requests.storage)",
 		},
 	}
 	for name, tc := range cases {
@@ -70,8 +76,11 @@ func TestPVC(t *testing.T) {
 			}
 			res := compose.NewResult()
 			got, err := PVC(request(t, nil, tc.observed), p, res)
-			if err != nil {
-				t.Fatal(err)
+			if diff := cmp.Diff(tc.wantErr, errorString(err)); diff != "" {
+				t.Fatalf("%s\nPVC(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if tc.wantErr != "" {
+				return
 			}
 			if diff := cmp.Diff(tc.want, got, cmpOpts()...); diff != "" {
 				t.Errorf("%s\nPVC(...): -want, +got:\n%s", tc.reason, diff)

@@ -39,7 +39,6 @@ const (
 const (
 	errObserved  = "cannot read the observed postgresql"
 	errDowngrade = "cannot go from PostgreSQL %s down to %s: a major version cannot be downgraded in place; restore into a new claim instead"
-	errShrink    = "cannot shrink the volumes from %s to %s: they can only grow"
 	errRenamed   = "the database is named %s and cannot be renamed to %s: that would be a new, empty database; keep the teamId"
 )
 
@@ -167,8 +166,8 @@ func checkTransition(p *params, observed *acidv1.Postgresql) error {
 	}
 	old, errOld := apiresource.ParseQuantity(observed.Spec.Size)
 	cur, errCur := apiresource.ParseQuantity(p.Storage)
-	if errOld == nil && errCur == nil && cur.Cmp(old) < 0 {
-		return compose.InvalidField(pathStorage, errShrink, observed.Spec.Size, p.Storage)
+	if errOld == nil && errCur == nil {
+		return compose.CheckGrow(pathStorage, old, cur)
 	}
 	return nil
 }

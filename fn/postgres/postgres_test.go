@@ -316,7 +316,7 @@ func TestCompose(t *testing.T) {
 			reason:   "A smaller volume than the running cluster's is refused.",
 			params:   map[string]any{"storage": "4G"},
 			observed: map[string]runtime.Object{"postgresql": runningCluster("Running")},
-			wantErr:  "spec.parameters.storage: cannot shrink the volumes from 5Gi to 4G: they can only grow",
+			wantErr:  "spec.parameters.storage: cannot shrink the volume from 5Gi to 4G: Kubernetes volumes can only grow (PersistentVolumeClaim spec.resources.requests.storage)",
 		},
 		"RenameAttempt": {
 			reason:   "A teamId that would rename the running cluster is refused: it would be a new, empty database.",
