@@ -2,21 +2,15 @@ package collabora
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"testing"
 
-	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
-	"github.com/crossplane/function-sdk-go/resource/composite"
-	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
-	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/homeplane/homeplane/apis/office/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/compose/composetest"
 )
 
 // testProofKey stands in for a generated RSA key: the composer only stores
@@ -32,55 +26,22 @@ func fixedKey(io.Reader) ([]byte, error) { return []byte(testProofKey), nil }
 
 func failingKey(io.Reader) ([]byte, error) { return nil, errors.New("no entropy") }
 
-// xr returns an XCollabora of claim office/office with the given parameters
-// (JSON).
-func xr(t testing.TB, parameters string) *composite.Unstructured {
-	t.Helper()
-	x := composite.New()
-	doc := `{
-		"apiVersion": "office.homeplane.dev/v1alpha1",
-		"kind": "XCollabora",
-		"metadata": {"name": "office-m3n9t", "labels": {"crossplane.io/claim-name": "office", "crossplane.io/claim-namespace": "office"}},
-		"spec": {"parameters": ` + parameters + `}
-	}`
-	if err := json.Unmarshal([]byte(doc), &x.Unstructured.Object); err != nil {
-		t.Fatalf("bad test XR: %v", err)
-	}
-	return x
-}
+// office is the claim of the tests: office/office.
+var office = composetest.Claim{Kind: v1alpha1.GroupVersion.WithKind("XCollabora"), Namespace: "office", Name: "office"}
 
+// request returns the request of claim office with the given parameters
+// (JSON) and observed objects, each wrapped by as.
 func request(t testing.TB, parameters string, observed ...runtime.Object) *compose.Request {
 	t.Helper()
-	return &compose.Request{
-		Composite: xr(t, parameters),
-		ClaimName: "office",
-		Namespace: "office",
-		Observed:  observe(t, observed...),
-		Rand:      seed(),
-	}
-}
-
-// observe turns typed objects, each wrapped by as, into observed composed
-// resources.
-func observe(t testing.TB, objs ...runtime.Object) map[resource.Name]resource.ObservedComposed {
-	t.Helper()
-	out := map[resource.Name]resource.ObservedComposed{}
-	for _, o := range objs {
+	objs := map[string]runtime.Object{}
+	for _, o := range observed {
 		no, ok := o.(named)
 		if !ok {
-			t.Fatalf("observe: %T is not named", o)
+			t.Fatalf("request: %T is not named", o)
 		}
-		// Not composed.From: it drops what the API server sets, such as the
-		// generation.
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(no.Object)
-		if err != nil {
-			t.Fatalf("observe: %v", err)
-		}
-		cd := composed.New()
-		cd.SetUnstructuredContent(m)
-		out[resource.Name(no.name)] = resource.ObservedComposed{Resource: cd}
+		objs[no.name] = no.Object
 	}
-	return out
+	return composetest.Request(t, office, parameters, composetest.Observed(objs), composetest.Rand(seed()))
 }
 
 // named is an observed object with its composition resource name.
@@ -91,20 +52,9 @@ type named struct {
 
 func as(name string, o runtime.Object) runtime.Object { return named{Object: o, name: name} }
 
-// cmpOpts compare results: quantities by value, nil and empty alike,
-// conditions in any order (Crossplane keeps them by type).
-var cmpOpts = []cmp.Option{
-	cmp.Comparer(func(a, b apiresource.Quantity) bool { return a.Cmp(b) == 0 }),
-	cmpopts.EquateEmpty(),
-	cmpopts.SortSlices(func(a, b compose.Condition) bool { return a.Type < b.Type }),
-}
+var cmpOpts = composetest.CmpOpts()
 
-func errorString(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
-}
+var errorString = composetest.ErrorString
 
 // resolveParams defaults, validates and resolves parameters of claim
 // office/office as the app contract does.

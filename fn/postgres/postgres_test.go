@@ -6,19 +6,17 @@ import (
 
 	protectionv1beta1 "github.com/crossplane/crossplane/apis/v2/protection/v1beta1"
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/resource/composed"
-	"github.com/crossplane/function-sdk-go/resource/composite"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/compose/composetest"
 )
 
 const (
@@ -28,33 +26,14 @@ const (
 	testSecret  = "wiki-db.homeplane-wiki-db.credentials.postgresql.acid.zalan.do"
 )
 
+// wikiDB is the claim of the tests.
+var wikiDB = composetest.Claim{Kind: v1alpha1.GroupVersion.WithKind("XPostgreSQL"), Namespace: testNS, Name: testClaim}
+
 // request builds a Request for an XR with the given parameters, plus
 // observed and required resources.
 func request(t testing.TB, params map[string]any, observed map[string]runtime.Object, required map[string]runtime.Object) *compose.Request {
 	t.Helper()
-	xr := &composite.Unstructured{Unstructured: unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "database.homeplane.dev/v1alpha1",
-		"kind":       "XPostgreSQL",
-		"metadata":   map[string]any{"name": "wiki-db-7xk2p"},
-		"spec":       map[string]any{"parameters": params},
-	}}}
-	req := &compose.Request{Composite: xr, ClaimName: testClaim, Namespace: testNS,
-		Observed: map[resource.Name]resource.ObservedComposed{}, Required: map[string][]resource.Required{}}
-	for n, o := range observed {
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Observed[resource.Name(n)] = resource.ObservedComposed{Resource: &composed.Unstructured{Unstructured: unstructured.Unstructured{Object: m}}}
-	}
-	for n, o := range required {
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Required[n] = []resource.Required{{Resource: &unstructured.Unstructured{Object: m}}}
-	}
-	return req
+	return composetest.Request(t, wikiDB, params, composetest.Observed(observed), composetest.Required(required))
 }
 
 func labels(component string) map[string]string {
