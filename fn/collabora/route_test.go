@@ -104,7 +104,7 @@ func TestCheckScaling(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			_, err := resolveParams(v1alpha1.CollaboraParameters{Host: "office.example.org", WOPIHosts: []string{"https://cloud.example.org"},
-				Replicas: tc.replicas, Route: tc.route})
+				Replicas: tc.replicas, Wiring: common.Wiring{Route: tc.route}})
 			if (err != nil) != tc.wantErr {
 				t.Errorf("%s\nresolve(...): got error %v, want error: %t", tc.reason, err, tc.wantErr)
 			}

@@ -25,12 +25,10 @@ import (
 // blocked.
 func expose(req *compose.Request, p params) wiring.Exposure {
 	return wiring.Exposure{
-		App:     App,
-		Route:   p.Route,
-		Routes:  []wiring.RouteSpec{routeSpec(p)},
-		DNS:     p.DNS,
-		Network: p.Network,
-		Policy:  &wiring.Policy{PodSelector: podLabels(req), Ports: []int32{Port}},
+		App:    App,
+		Claim:  p.Wiring,
+		Routes: []wiring.RouteSpec{routeSpec(p)},
+		Policy: &wiring.Policy{PodSelector: podLabels(req), Ports: []int32{Port}},
 	}
 }
 

@@ -101,8 +101,8 @@ func with(m map[string]string, set map[string]string, unset ...string) map[strin
 
 var issuerAnnotation = map[string]string{"cert-manager.io/cluster-issuer": "letsencrypt"}
 
-func dnsParams(srv bool) map[string]any {
-	return map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "zone": "example.org", "target": "192.0.2.10", "srv": srv}
+func dnsParams() map[string]any {
+	return map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "zone": "example.org", "target": "192.0.2.10"}
 }
 
 func ssoParams() map[string]any {
@@ -226,7 +226,7 @@ func TestCompose(t *testing.T) {
 		},
 		"DNS": {
 			reason: "dns: one A record per public host, the delegating server name included; not ready until the provider says so.",
-			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "dns": dnsParams(false)},
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "dns": dnsParams()},
 			want: want{res: result("matrix.example.org", conduitEnv("matrix.example.org"), func(r *compose.Result, _ *appsv1.Deployment) {
 				r.Resources["dns-example-org-a"] = compose.Desired{Object: wantRecord("chat-example-org-a", "@", "A", "192.0.2.10"), Ready: resource.ReadyFalse}
 				r.Resources["dns-matrix-example-org-a"] = compose.Desired{Object: wantRecord("chat-matrix-example-org-a", "matrix", "A", "192.0.2.10"), Ready: resource.ReadyFalse}
@@ -235,8 +235,8 @@ func TestCompose(t *testing.T) {
 			})},
 		},
 		"DNSReadyWithSRV": {
-			reason: "dns.srv on a server that is its own host: the _matrix-fed._tcp and _matrix._tcp SRV records too; all observed Ready.",
-			params: map[string]any{"serverName": "example.org", "dns": dnsParams(true)},
+			reason: "federation.srv on a server that is its own host: the _matrix-fed._tcp and _matrix._tcp SRV records too; all observed Ready.",
+			params: map[string]any{"serverName": "example.org", "dns": dnsParams(), "federation": map[string]any{"srv": true}},
 			observed: map[string]runtime.Object{
 				"dns-example-org-a":                  observedWithConditions("dns.homeplane.dev/v1alpha1", "RecordSet", "chat-example-org-a", readyStatus(nil)),
 				"dns-matrix-fed-tcp-example-org-srv": observedWithConditions("dns.homeplane.dev/v1alpha1", "RecordSet", "x", readyStatus(nil)),
@@ -251,12 +251,12 @@ func TestCompose(t *testing.T) {
 		},
 		"SRVDelegated": {
 			reason: "SRV records cannot serve a delegated server: the server found through SRV would be asked for the server name's certificate.",
-			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "dns": dnsParams(true)},
-			want:   want{err: &compose.FieldError{Path: "spec.parameters.dns.srv", Reason: `Invalid value: true: dns.srv needs host to equal serverName: servers found through SRV ask for the server name's certificate, which only the delegation route serves`}},
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "dns": dnsParams(), "federation": map[string]any{"srv": true}},
+			want:   want{err: &compose.FieldError{Path: "spec.parameters.federation.srv", Reason: `Invalid value: true: federation.srv needs host to equal serverName: servers found through SRV ask for the server name's certificate, which only the delegation route serves`}},
 		},
 		"DNSOutsideZone": {
 			reason: "A host outside the zone is a FieldError on the zone.",
-			params: map[string]any{"serverName": "example.net", "dns": dnsParams(false)},
+			params: map[string]any{"serverName": "example.net", "dns": dnsParams()},
 			want:   want{err: compose.InvalidField("spec.parameters.dns.zone", `host "example.net" is not in zone "example.org"`)},
 		},
 		"TLSIngress": {
@@ -353,7 +353,7 @@ func TestCompose(t *testing.T) {
 		},
 		"Wired": {
 			reason: "dns + tls + sso together, all observed ready: records, the ingress certificate, the OIDC client, and a Ready homeserver.",
-			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "implementation": "tuwunel", "sso": ssoParams(), "dns": dnsParams(false),
+			params: map[string]any{"serverName": "example.org", "host": "matrix.example.org", "implementation": "tuwunel", "sso": ssoParams(), "dns": dnsParams(),
 				"route": map[string]any{"tls": map[string]any{"issuer": "letsencrypt"}}},
 			observed: map[string]runtime.Object{
 				ResourceData:               observedPVC("10Gi", "standard", corev1.ClaimBound),

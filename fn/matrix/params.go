@@ -41,10 +41,11 @@ type params struct {
 	MaxUploadSize  resource.Quantity
 	LogLevel       v1alpha1.LogLevel
 	Resources      common.Resources
-	Route          common.Route
-	DNS            *v1alpha1.DNS
-	SSO            *common.SSO
-	Network        *common.Network
+	common.Wiring
+	// SRV publishes the federation SRV records (with DNS).
+	SRV     bool
+	SSO     *common.SSO
+	Network *common.Network
 	// DeletionProtection with its default (off) resolved.
 	DeletionProtection bool
 
@@ -78,10 +79,9 @@ func resolve(req *compose.Request, xr *v1alpha1.XMatrixServer) (*params, error) 
 		MaxUploadSize:  *p.MaxUploadSize,
 		LogLevel:       p.LogLevel,
 		Resources:      *p.Resources,
-		Route:          p.Route,
-		DNS:            p.DNS,
+		Wiring:         p.Wiring,
+		SRV:            p.Federation.SRV,
 		SSO:            p.SSO,
-		Network:        p.Network,
 
 		DeletionProtection: *p.DeletionProtection,
 	}

@@ -35,7 +35,7 @@ func TestResolve(t *testing.T) {
 				TrustedServers: []string{"matrix.org"},
 				MaxUploadSize:  q("20Mi"),
 				Resources:      v1alpha1.DefaultResources(),
-				Route:          common.Route{Ingress: &common.IngressRoute{ClassName: "nginx", Controller: "nginx"}},
+				Wiring:         common.Wiring{Route: common.Route{Ingress: &common.IngressRoute{ClassName: "nginx", Controller: "nginx"}}},
 			},
 		},
 		"Everything": {
@@ -54,7 +54,7 @@ func TestResolve(t *testing.T) {
 				MaxUploadSize:              ptr.To(q("1Gi")),
 				LogLevel:                   "debug",
 				Resources:                  &common.Resources{Limits: &common.ResourceList{Memory: ptr.To(q("4Gi"))}},
-				Route:                      common.Route{Gateway: &common.GatewayRoute{Name: "gw"}},
+				Wiring:                     common.Wiring{Route: common.Route{Gateway: &common.GatewayRoute{Name: "gw"}}},
 			},
 			want: &params{
 				ServerName:     "example.org",
@@ -72,7 +72,7 @@ func TestResolve(t *testing.T) {
 				MaxUploadSize:  q("1Gi"),
 				LogLevel:       "debug",
 				Resources:      common.Resources{Limits: &common.ResourceList{Memory: ptr.To(q("4Gi"))}},
-				Route:          common.Route{Gateway: &common.GatewayRoute{Name: "gw"}},
+				Wiring:         common.Wiring{Route: common.Route{Gateway: &common.GatewayRoute{Name: "gw"}}},
 			},
 		},
 		"NoServerName": {

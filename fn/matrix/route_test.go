@@ -89,7 +89,7 @@ func TestRoutes(t *testing.T) {
 				ServerName:    "example.org",
 				Host:          "matrix.example.org",
 				MaxUploadSize: ptr.To(apiresource.MustParse("100Mi")),
-				Route:         common.Route{Ingress: &common.IngressRoute{ClassName: "nginx"}, TLS: &common.TLS{Issuer: "le"}},
+				Wiring:        common.Wiring{Route: common.Route{Ingress: &common.IngressRoute{ClassName: "nginx"}, TLS: &common.TLS{Issuer: "le"}}},
 			},
 			want: []routed{
 				{"route-ingress", wantIngress("chat-matrix", "route", "matrix.example.org", map[string]string{
@@ -103,12 +103,12 @@ func TestRoutes(t *testing.T) {
 		},
 		"OtherController": {
 			reason: "The body size annotation is nginx's: other controllers do not get it.",
-			params: v1alpha1.MatrixServerParameters{ServerName: "example.org", Route: common.Route{Ingress: &common.IngressRoute{ClassName: "nginx", Controller: common.IngressControllerTraefik}}},
+			params: v1alpha1.MatrixServerParameters{ServerName: "example.org", Wiring: common.Wiring{Route: common.Route{Ingress: &common.IngressRoute{ClassName: "nginx", Controller: common.IngressControllerTraefik}}}},
 			want:   []routed{{"route-ingress", wantIngress("chat-matrix", "route", "example.org", nil, false, "/_matrix", "/.well-known/matrix")}},
 		},
 		"GatewayDelegated": {
 			reason: "Gateway API: two HTTPRoutes, because an HTTPRoute serves the same paths on all its hostnames.",
-			params: v1alpha1.MatrixServerParameters{ServerName: "example.org", Host: "matrix.example.org", Route: gateway},
+			params: v1alpha1.MatrixServerParameters{ServerName: "example.org", Host: "matrix.example.org", Wiring: common.Wiring{Route: gateway}},
 			want: []routed{
 				{"route-httproute", wantHTTPRoute("chat-matrix", "route", "matrix.example.org", "/")},
 				{"delegation-httproute", wantHTTPRoute("chat-matrix-delegation", "delegation", "example.org", "/.well-known/matrix")},

@@ -200,9 +200,8 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 	n := namesFor(req.ClaimName)
 	e := wiring.Exposure{
 		App:          App,
-		Route:        p.Route,
+		Claim:        p.Wiring,
 		Routes:       routeSpecs(req, p),
-		Network:      p.Network,
 		Policy:       &wiring.Policy{PodSelector: selector(req), Ports: []int32{Port}},
 		SSO:          clientSpec(req, p),
 		SSOSupported: p.impl().SSO != "",
@@ -223,8 +222,7 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 		},
 	}
 	if p.DNS != nil {
-		e.DNS = &p.DNS.DNS
-		if p.DNS.SRV {
+		if p.SRV {
 			target := fmt.Sprintf("10 0 443 %s.", p.Host)
 			e.ExtraRecords = []wiring.ExtraRecord{
 				{Name: srvMatrixFed + "." + p.ServerName, Type: dnsv1alpha1.RecordType("SRV"), Records: []string{target}},

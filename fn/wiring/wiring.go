@@ -56,22 +56,21 @@ type Exposure struct {
 	// App is the app.kubernetes.io/name of the wiring's objects.
 	App string
 
-	// Route is the claim's route block. It is used only with Routes.
-	Route common.Route
+	// Claim is the claim's wiring (spec.parameters.route, .dns, .network),
+	// defaulted and validated. Its route is used only with Routes; without
+	// a dns block no record is published; its network block lets the
+	// ingress namespace and the pods it names reach an app behind a route,
+	// and turns policies off when it says so.
+	Claim common.Wiring
+
 	// Routes are the app's routes, one Ingress or HTTPRoute each. Their hosts
 	// are the hosts the certificate covers and DNS publishes. None: the app
 	// is not served over HTTP (e.g. PostgreSQL) and has no DNS or TLS.
 	Routes []RouteSpec
 
-	// DNS is the claim's dns block; nil publishes no record.
-	DNS *common.DNS
 	// ExtraRecords are record sets beyond the hosts' (e.g. Matrix SRV).
 	ExtraRecords []ExtraRecord
 
-	// Network is the claim's network block of an app behind a route: the
-	// policy lets in the ingress namespace and the pods it names. Policies
-	// are off when it says so.
-	Network *common.Network
 	// Policy selects the app's pods and ports, and the peers the app itself
 	// needs. Nil: no NetworkPolicies.
 	Policy *Policy
@@ -149,14 +148,14 @@ type routed struct {
 func Plan(req *compose.Request, e Exposure) (*Wiring, error) {
 	w := &Wiring{req: req, e: e}
 	for _, s := range e.Routes {
-		name, obj, err := composeRoute(req, e.Route, s)
+		name, obj, err := composeRoute(req, e.Claim.Route, s)
 		if err != nil {
 			return nil, fmt.Errorf("cannot compose %s route: %w", e.App, err)
 		}
 		w.routes = append(w.routes, routed{name, obj})
 	}
-	if e.DNS != nil && len(e.Routes) > 0 {
-		rs, err := composeRecords(req, FieldDNS, *e.DNS, w.hosts(), e.ExtraRecords...)
+	if e.Claim.DNS != nil && len(e.Routes) > 0 {
+		rs, err := composeRecords(req, FieldDNS, *e.Claim.DNS, w.hosts(), e.ExtraRecords...)
 		if err != nil {
 			return nil, err
 		}
@@ -217,7 +216,7 @@ func (w *Wiring) hosts() []string {
 // dns block, so that a condition from before the block was removed does not
 // linger. A record no longer composed is deleted by Crossplane.
 func (w *Wiring) addDNS(res *compose.Result) {
-	if w.e.DNS == nil {
+	if w.e.Claim.DNS == nil {
 		res.SetCondition(compose.Condition{Type: ConditionDNS, Status: metav1.ConditionFalse, Reason: ReasonDisabled,
 			Message: fmt.Sprintf("No DNS record is composed: %s must resolve to the ingress by other means, or set %s", strings.Join(w.hosts(), ", "), FieldDNS)})
 		return
@@ -237,17 +236,17 @@ func (w *Wiring) addDNS(res *compose.Result) {
 //   - No tls: the route has no certificate of its own; browsers get whatever
 //     the controller or listener serves for the host.
 func (w *Wiring) addTLS(res *compose.Result) {
-	t, hosts := w.e.Route.TLS, strings.Join(w.hosts(), ", ")
+	t, hosts := w.e.Claim.Route.TLS, strings.Join(w.hosts(), ", ")
 	switch {
 	case t == nil:
 		where := "the ingress controller's default certificate"
-		if IsGateway(w.e.Route) {
+		if IsGateway(w.e.Claim.Route) {
 			where = "the certificate of the Gateway's listener"
 		}
 		res.SetCondition(compose.Condition{Type: ConditionTLS, Status: metav1.ConditionFalse, Reason: ReasonDisabled,
 			Message: fmt.Sprintf("No certificate is requested for %s: browsers get %s; set %s.tls.issuer to have cert-manager issue one", hosts, where, FieldRoute)})
-	case IsGateway(w.e.Route):
-		addCertificate(res, composeCertificate(w.req, w.e.App, *t, *w.e.Route.Gateway, w.hosts()))
+	case IsGateway(w.e.Claim.Route):
+		addCertificate(res, composeCertificate(w.req, w.e.App, *t, *w.e.Claim.Route.Gateway, w.hosts()))
 	default:
 		kind := t.IssuerKind
 		if kind == "" {
@@ -268,7 +267,7 @@ func (w *Wiring) addTLS(res *compose.Result) {
 // Gateway with the default ingress namespace it warns: Gateway proxies seldom
 // run there, and the policy would then shut clients out.
 func (w *Wiring) addPolicies(res *compose.Result) {
-	p, n := w.e.Policy, w.e.Network
+	p, n := w.e.Policy, w.e.Claim.Network
 	if p == nil || !n.PoliciesEnabled() {
 		return
 	}
@@ -278,7 +277,7 @@ func (w *Wiring) addPolicies(res *compose.Result) {
 		if n != nil && len(n.AllowFromPods) > 0 {
 			s.Peers = append(s.Peers, Peer{PodLabels: common.Labels(n.AllowFromPods)})
 		}
-		if IsGateway(w.e.Route) && n.Namespace() == common.DefaultIngressNamespace {
+		if IsGateway(w.e.Claim.Route) && n.Namespace() == common.DefaultIngressNamespace {
 			res.Events = append(res.Events, compose.Event{Severity: compose.SeverityWarning, Reason: ReasonDefaultIngressNamespace,
 				Message: fmt.Sprintf("The NetworkPolicy lets the route in from namespace %s, the default; through a Gateway, set %s.ingressNamespace to the namespace of the Gateway's proxy pods", n.Namespace(), FieldNetwork)})
 		}

@@ -1,5 +1,57 @@
 package v1alpha1
 
+import "k8s.io/apimachinery/pkg/util/validation/field"
+
+// Wiring is how clients reach an app served over HTTP, and who else may: its
+// route, the DNS records of its hosts and its NetworkPolicies. Every such kind
+// embeds it inline in its parameters (spec.parameters.route, .dns, .network),
+// and Homeplane's function composes it in one stage (fn/wiring) the same way
+// for every kind.
+type Wiring struct {
+	// Route says how clients reach the app: an Ingress (the default) or a
+	// Gateway API HTTPRoute.
+	// +kubebuilder:default={ingress:{className:nginx}}
+	Route Route `json:"route,omitempty"`
+
+	// DNS publishes the app's hosts as records (A, AAAA or CNAME, from the
+	// target) in a zone. Without it no record is composed; removing it
+	// deletes the records.
+	// +optional
+	DNS *DNS `json:"dns,omitempty"`
+
+	// Network limits who reaches the app's pods: the ingress controller's
+	// namespace (ingressNamespace; with route.gateway, set it to the namespace
+	// of the Gateway's proxy pods) and the pods of the claim's namespace
+	// labelled allowFromPods, on the app's HTTP port only. Policies are on
+	// unless policies is Disabled.
+	// +optional
+	Network *Network `json:"network,omitempty"`
+}
+
+// Default applies the XRD's defaults to the wiring blocks.
+func (w *Wiring) Default() {
+	w.Route.Default()
+	if w.DNS != nil {
+		w.DNS.Default()
+	}
+	if w.Network != nil {
+		w.Network.Default()
+	}
+}
+
+// Validate checks the wiring blocks, with field paths under path
+// (spec.parameters).
+func (w *Wiring) Validate(path *field.Path) field.ErrorList {
+	errs := w.Route.Validate(path.Child("route"))
+	if w.DNS != nil {
+		errs = append(errs, w.DNS.Validate(path.Child("dns"))...)
+	}
+	if w.Network != nil {
+		errs = append(errs, w.Network.Validate(path.Child("network"))...)
+	}
+	return errs
+}
+
 // SSO asks the identity provider behind a provider config for an OpenID
 // Connect client for the app.
 type SSO struct {

@@ -102,15 +102,9 @@ func (p *MatrixServerParameters) Default() {
 	if p.Resources == nil {
 		p.Resources = ptr.To(DefaultResources())
 	}
-	p.Route.Default()
-	if p.DNS != nil {
-		p.DNS.Default()
-	}
+	p.Wiring.Default()
 	if p.SSO != nil {
 		p.SSO.Default()
-	}
-	if p.Network != nil {
-		p.Network.Default()
 	}
 	if p.DeletionProtection == nil {
 		p.DeletionProtection = ptr.To(false)
@@ -179,11 +173,13 @@ func (p *MatrixServerParameters) Validate(path *field.Path) field.ErrorList {
 	if p.Resources != nil {
 		errs = append(errs, p.Resources.Validate(path.Child("resources"))...)
 	}
-	errs = append(errs, p.Route.Validate(path.Child("route"))...)
-	if d := p.DNS; d != nil {
-		errs = append(errs, d.DNS.Validate(path.Child("dns"))...)
-		if d.SRV && p.Host != "" && p.Host != p.ServerName {
-			errs = append(errs, field.Invalid(path.Child("dns", "srv"), true, "dns.srv needs host to equal serverName: servers found through SRV ask for the server name's certificate, which only the delegation route serves"))
+	errs = append(errs, p.Wiring.Validate(path)...)
+	if p.Federation.SRV {
+		if p.Host != "" && p.Host != p.ServerName {
+			errs = append(errs, field.Invalid(path.Child("federation", "srv"), true, "federation.srv needs host to equal serverName: servers found through SRV ask for the server name's certificate, which only the delegation route serves"))
+		}
+		if p.DNS == nil {
+			errs = append(errs, field.Invalid(path.Child("federation", "srv"), true, "federation.srv needs dns: the SRV records are published in its zone"))
 		}
 	}
 	if s := p.SSO; s != nil {
@@ -191,9 +187,6 @@ func (p *MatrixServerParameters) Validate(path *field.Path) field.ErrorList {
 			errs = append(errs, field.Forbidden(path.Child("sso"), "sso needs implementation tuwunel (which migrates a Conduit database in place) or continuwuity: Conduit has no single sign-on"))
 		}
 		errs = append(errs, s.Validate(path.Child("sso"))...)
-	}
-	if p.Network != nil {
-		errs = append(errs, p.Network.Validate(path.Child("network"))...)
 	}
 	return errs
 }

@@ -60,6 +60,15 @@ type Federation struct {
 	// +kubebuilder:validation:items:Pattern=`^([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]([-a-z0-9]{0,61}[a-z0-9])?(:[0-9]{1,5})?$`
 	// +listType=set
 	TrustedServers []string `json:"trustedServers,omitempty"`
+
+	// SRV also publishes, with dns, the SRV records federating servers look
+	// up when /.well-known/matrix/server on the server name does not answer:
+	// _matrix-fed._tcp (Matrix 1.8 and later) and the deprecated
+	// _matrix._tcp, both pointing at port 443 of the server name. A server
+	// found through SRV is asked for the server name's certificate, so this
+	// needs host to equal serverName.
+	// +optional
+	SRV bool `json:"srv,omitempty"`
 }
 
 // TURN configures the TURN server clients use for VoIP calls.
@@ -75,25 +84,12 @@ type TURN struct {
 	SharedSecretRef common.SecretKeySelector `json:"sharedSecretRef"`
 }
 
-// DNS publishes the homeserver's public hosts as records in a zone.
-type DNS struct {
-	common.DNS `json:",inline"`
-
-	// SRV also publishes the SRV records federating servers look up when
-	// /.well-known/matrix/server on the server name does not answer:
-	// _matrix-fed._tcp (Matrix 1.8 and later) and the deprecated
-	// _matrix._tcp, both pointing at port 443 of the server name. A server
-	// found through SRV is asked for the server name's certificate, so this
-	// needs host to equal serverName.
-	// +optional
-	SRV bool `json:"srv,omitempty"`
-}
-
 // MatrixServerParameters are what an app team asks for.
 // +kubebuilder:validation:XValidation:rule="!has(self.database) || self.database != 'sqlite' || !has(self.implementation) || self.implementation == 'conduit'",message="database sqlite is only supported by the conduit implementation"
 // +kubebuilder:validation:XValidation:rule="!has(self.registrationTokenSecretRef) || !has(self.registration) || self.registration == 'token'",message="registrationTokenSecretRef needs registration token"
 // +kubebuilder:validation:XValidation:rule="!has(self.sso) || (has(self.implementation) && self.implementation != 'conduit')",message="sso needs implementation tuwunel or continuwuity: Conduit has no single sign-on"
-// +kubebuilder:validation:XValidation:rule="!has(self.dns) || !has(self.dns.srv) || !self.dns.srv || !has(self.host) || self.host == self.serverName",message="dns.srv needs host to equal serverName: servers found through SRV ask for the server name's certificate, which only the delegation route serves"
+// +kubebuilder:validation:XValidation:rule="!has(self.federation) || !has(self.federation.srv) || !self.federation.srv || !has(self.host) || self.host == self.serverName",message="federation.srv needs host to equal serverName: servers found through SRV ask for the server name's certificate, which only the delegation route serves"
+// +kubebuilder:validation:XValidation:rule="!has(self.federation) || !has(self.federation.srv) || !self.federation.srv || has(self.dns)",message="federation.srv needs dns: the SRV records are published in its zone"
 type MatrixServerParameters struct {
 	// ServerName is the Matrix domain in user IDs, e.g. example.org. It is
 	// bound into every user and room ID, so it cannot change.
@@ -180,14 +176,10 @@ type MatrixServerParameters struct {
 	// +optional
 	Resources *common.Resources `json:"resources,omitempty"`
 
-	// Route says how clients and other servers reach the homeserver.
-	// +kubebuilder:default={ingress:{className:nginx}}
-	Route common.Route `json:"route,omitempty"`
-
-	// DNS publishes host, and serverName when host delegates from it, as
-	// records in a zone. Removing it removes the records.
-	// +optional
-	DNS *DNS `json:"dns,omitempty"`
+	// Wiring: route (how clients and other servers reach the homeserver),
+	// dns (host, and serverName when host delegates from it) and network
+	// (federation arrives through the same ingress).
+	common.Wiring `json:",inline"`
 
 	// SSO lets users log in through an OpenID Connect identity provider: an
 	// OIDC client is registered for the homeserver. tuwunel and continuwuity
@@ -195,11 +187,6 @@ type MatrixServerParameters struct {
 	// (next-gen auth).
 	// +optional
 	SSO *common.SSO `json:"sso,omitempty"`
-
-	// Network limits who reaches the homeserver: by default only the ingress
-	// controller's namespace. Federation arrives through the same ingress.
-	// +optional
-	Network *common.Network `json:"network,omitempty"`
 
 	// DeletionProtection makes Kubernetes refuse to delete this claim and its
 	// data volume while it is true, so the homeserver's database cannot be

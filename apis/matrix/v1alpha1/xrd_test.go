@@ -26,9 +26,8 @@ func TestXRDValidation(t *testing.T) {
 	x := loadXRD(t)
 	ref := map[string]any{"name": "s", "key": "k"}
 	sso := map[string]any{"providerConfigRef": map[string]any{"name": "keycloak"}}
-	dns := func(srv bool) map[string]any {
-		return map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "zone": "example.org", "target": "192.0.2.1", "srv": srv}
-	}
+	dns := map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "zone": "example.org", "target": "192.0.2.1"}
+	srv := map[string]any{"srv": true}
 	cases := map[string]struct {
 		params, old map[string]any
 		// wantErr is a substring of the errors; empty means valid.
@@ -65,10 +64,11 @@ func TestXRDValidation(t *testing.T) {
 		"SSOTuwunel":           {params: params("implementation", "tuwunel", "sso", sso)},
 		"SSOContinuwuity":      {params: params("implementation", "continuwuity", "sso", sso)},
 		"SSONoProvider":        {params: params("implementation", "tuwunel", "sso", map[string]any{}), wantErr: "spec.parameters.sso.providerConfigRef"},
-		"DNS":                  {params: params("host", "matrix.example.org", "dns", dns(false))},
+		"DNS":                  {params: params("host", "matrix.example.org", "dns", dns)},
 		"DNSNoZone":            {params: params("dns", map[string]any{"providerConfigRef": map[string]any{"name": "bind"}, "target": "192.0.2.1"}), wantErr: "spec.parameters.dns.zone"},
-		"SRV":                  {params: params("dns", dns(true))},
-		"SRVDelegated":         {params: params("host", "matrix.example.org", "dns", dns(true)), wantErr: "dns.srv needs host to equal serverName"},
+		"SRV":                  {params: params("dns", dns, "federation", srv)},
+		"SRVDelegated":         {params: params("host", "matrix.example.org", "dns", dns, "federation", srv), wantErr: "federation.srv needs host to equal serverName"},
+		"SRVWithoutDNS":        {params: params("federation", srv), wantErr: "federation.srv needs dns"},
 		"NetworkDisabled":      {params: params("network", map[string]any{"policies": "Disabled"})},
 		"NetworkBad":           {params: params("network", map[string]any{"policies": "Off"}), wantErr: "spec.parameters.network.policies"},
 		"TLSOnly":              {params: params("route", map[string]any{"tls": map[string]any{"issuer": "le"}})},

@@ -74,13 +74,7 @@ func (p *CollaboraParameters) Default() {
 	if p.Resources.Requests == nil && p.Resources.Limits == nil {
 		p.Resources = DefaultResources()
 	}
-	p.Route.Default()
-	if p.DNS != nil {
-		p.DNS.Default()
-	}
-	if p.Network != nil {
-		p.Network.Default()
-	}
+	p.Wiring.Default()
 }
 
 // Validate checks every rule of the XRD's schema, with the field path of
@@ -115,13 +109,7 @@ func (p *CollaboraParameters) Validate(path *field.Path) field.ErrorList {
 	if p.Image != "" && !imageRE.MatchString(p.Image) {
 		errs = append(errs, field.Invalid(path.Child("image"), p.Image, "must be an image reference without spaces"))
 	}
-	errs = append(errs, p.Route.Validate(path.Child("route"))...)
-	if p.DNS != nil {
-		errs = append(errs, p.DNS.Validate(path.Child("dns"))...)
-	}
-	if p.Network != nil {
-		errs = append(errs, p.Network.Validate(path.Child("network"))...)
-	}
+	errs = append(errs, p.Wiring.Validate(path)...)
 	return errs
 }
 

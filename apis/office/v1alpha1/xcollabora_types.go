@@ -67,24 +67,10 @@ type CollaboraParameters struct {
 	// +kubebuilder:validation:Pattern=`^[^\s]+$`
 	Image string `json:"image,omitempty"`
 
-	// Route says how browsers reach the server.
-	// +kubebuilder:default={ingress:{className:nginx}}
-	Route common.Route `json:"route,omitempty"`
-
-	// DNS publishes host as a record (A, AAAA or CNAME, from the target) in
-	// the zone. Without it no record is composed, and removing it deletes the
-	// record.
-	// +optional
-	DNS *common.DNS `json:"dns,omitempty"`
-
-	// Network limits who reaches the server pods: the ingress controller's
-	// namespace (ingressNamespace; with route.gateway, set it to the
-	// namespace of the Gateway's proxy pods) and the pods of the claim's
-	// namespace labelled allowFromPods (e.g. a Nextcloud that calls
-	// /hosting/discovery directly rather than through the route), on port
-	// 9980 only. Policies are on unless policies is Disabled.
-	// +optional
-	Network *common.Network `json:"network,omitempty"`
+	// Wiring: route, dns and network. The NetworkPolicy admits port 9980
+	// only; allowFromPods suits a WOPI host (e.g. Nextcloud) that calls
+	// /hosting/discovery directly rather than through the route.
+	common.Wiring `json:",inline"`
 }
 
 // AdminConsole configures the admin console (/browser/dist/admin/admin.html,
