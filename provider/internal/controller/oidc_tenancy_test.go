@@ -22,10 +22,10 @@ import (
 	oidcv1alpha1 "github.com/homeplane/homeplane/apis/oidc/v1alpha1"
 	"github.com/homeplane/homeplane/apis/provider"
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
 	"github.com/homeplane/homeplane/provider/internal/controller/oidcclient"
 	"github.com/homeplane/homeplane/provider/internal/controller/pcfg"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 // hydraClientIDs lists the clients Hydra's admin API knows.

@@ -26,8 +26,8 @@ import (
 	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
 	"github.com/homeplane/homeplane/apis/provider"
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/app"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 // BenchmarkE2ERecordSets500 creates 500 RecordSets in a real API server and

@@ -46,12 +46,12 @@ import (
 	oidcv1alpha1 "github.com/homeplane/homeplane/apis/oidc/v1alpha1"
 	"github.com/homeplane/homeplane/apis/provider"
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/app"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 const (

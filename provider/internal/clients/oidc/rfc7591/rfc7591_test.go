@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 // tokenWorks asks Hydra for a client_credentials token with the secret.
