@@ -41,7 +41,7 @@ func BenchmarkE2ERecordSets500(b *testing.B) {
 	}
 	for range b.N {
 		b.StopTimer()
-		cfg := controlPlane(b)
+		cfg := testservers.StartControlPlane(b).Config
 		bind := testservers.BIND(b, "bench.test")
 		s := runtime.NewScheme()
 		for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, provider.AddToScheme, apiextensionsv1.AddToScheme} {

@@ -8,18 +8,9 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -36,7 +27,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -57,66 +47,6 @@ import (
 const (
 	crdDir = "../../../package/provider/crds"
 )
-
-func controlPlane(t testing.TB) *rest.Config {
-	t.Helper()
-	etcd := testservers.ToolPath(t, "etcd")
-	apiserver := testservers.ToolPath(t, "kube-apiserver")
-	dir := t.TempDir()
-
-	client, peer := testservers.FreePort(t), testservers.FreePort(t)
-	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", client)
-	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peer)
-	testservers.Start(t, dir, "etcd", exec.Command(etcd, "--data-dir", filepath.Join(dir, "etcd"),
-		"--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
-		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-		"--initial-cluster", "default="+peerURL, "--name", "default"))
-
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, _ := x509.MarshalPKCS8PrivateKey(key)
-	keyFile := filepath.Join(dir, "sa.key")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tok := make([]byte, 16)
-	_, _ = rand.Read(tok)
-	token := hex.EncodeToString(tok)
-	tokens := filepath.Join(dir, "tokens.csv")
-	if err := os.WriteFile(tokens, []byte(token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port := testservers.FreePort(t)
-	testservers.Start(t, dir, "kube-apiserver", exec.Command(apiserver,
-		"--etcd-servers", etcdURL, "--bind-address", "127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
-		"--cert-dir", filepath.Join(dir, "certs"), "--token-auth-file", tokens,
-		"--service-account-issuer", "https://kubernetes.default.svc", "--service-account-key-file", keyFile,
-		"--service-account-signing-key-file", keyFile, "--service-cluster-ip-range", "10.96.0.0/24",
-		"--authorization-mode", "RBAC", "--disable-admission-plugins", "ServiceAccount"))
-
-	cfg := &rest.Config{Host: fmt.Sprintf("https://127.0.0.1:%d", port), BearerToken: token,
-		TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // loopback test apiserver with a self-signed cert
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		req, _ := http.NewRequest(http.MethodGet, cfg.Host+"/readyz", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := hc.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cfg
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kube-apiserver not ready: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
 
 func applyCRDs(t testing.TB, kube client.Client) {
 	t.Helper()
@@ -184,22 +114,8 @@ func gone(kube client.Client, o client.Object) func() (bool, string) {
 	}
 }
 
-func tokenWorks(t *testing.T, h *testservers.Hydra, id, secret string) bool {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, h.PublicURL+"/oauth2/token",
-		strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
 func TestProviderEndToEnd(t *testing.T) {
-	cfg := controlPlane(t)
+	cfg := testservers.StartControlPlane(t).Config
 	bind := testservers.BIND(t, "e2e.test")
 	hydra := testservers.StartHydra(t)
 
@@ -309,7 +225,7 @@ func TestProviderEndToEnd(t *testing.T) {
 		}
 	}
 	id, secret := string(sec.Data[oidc.KeyClientID]), string(sec.Data[oidc.KeyClientSecret])
-	if !tokenWorks(t, hydra, id, secret) {
+	if !hydra.TokenWorks(t, id, secret) {
 		t.Fatal("published client secret does not work at Hydra")
 	}
 
@@ -334,7 +250,9 @@ func TestProviderEndToEnd(t *testing.T) {
 	})
 	_, s2, _ := status(kube, rs)
 	t.Logf("%s after BIND stopped: Synced=False %q", time.Since(phase0).Round(time.Millisecond), s2.Message)
-	bind.Start()
+	if err := bind.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 	phase := time.Now()
 	eventually(t, "RecordSet recovers", 90*time.Second, readyAndSynced(kube, rs))
 	t.Logf("recovered %s after BIND came back", time.Since(phase).Round(time.Millisecond))
@@ -365,7 +283,7 @@ func TestProviderEndToEnd(t *testing.T) {
 	if got := records(); got != nil {
 		t.Fatalf("record still in BIND: %v", got)
 	}
-	if tokenWorks(t, hydra, id, secret) {
+	if hydra.TokenWorks(t, id, secret) {
 		t.Fatal("client still works at Hydra after deletion")
 	}
 }
