@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -83,14 +84,14 @@ func (g *Group) Run(name string, env []string, bin string, args ...string) (*Pro
 	return p, nil
 }
 
-// Stop stops every process of g, the last started first.
+// Stop stops every process of g, the last started first. Their logs stay
+// listed for Tails.
 func (g *Group) Stop() {
 	g.mu.Lock()
-	ps := g.procs
-	g.procs = nil
+	ps := slices.Clone(g.procs)
 	g.mu.Unlock()
-	for i := len(ps) - 1; i >= 0; i-- {
-		ps[i].Stop()
+	for _, p := range slices.Backward(ps) {
+		p.Stop()
 	}
 }
 
