@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -47,6 +48,37 @@ import (
 const (
 	crdDir = "../../../package/provider/crds"
 )
+
+// newClient returns a client for cfg that knows the provider's kinds.
+func newClient(t testing.TB, cfg *rest.Config) client.Client {
+	t.Helper()
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, provider.AddToScheme, apiextensionsv1.AddToScheme} {
+		if err := add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kube, err := client.New(cfg, client.Options{Scheme: s})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kube
+}
+
+// bindConfig is the TSIG Secret and the ClusterProviderConfig "default" for
+// bind (in crossplane-system, which must exist).
+func bindConfig(bind *testservers.DNS) []client.Object {
+	return []client.Object{
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "tsig"},
+			Data: map[string][]byte{"secret": []byte(bind.Secret)}},
+		&apisv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"},
+			Spec: apisv1alpha1.ProviderConfigSpec{Type: apisv1alpha1.BackendRFC2136,
+				RFC2136: &apisv1alpha1.RFC2136Config{Server: bind.Addr, TSIGKeyName: bind.KeyName},
+				Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceSecret,
+					CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
+						SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "tsig"}, Key: "secret"}}}}},
+	}
+}
 
 func applyCRDs(t testing.TB, kube client.Client) {
 	t.Helper()
@@ -119,16 +151,7 @@ func TestProviderEndToEnd(t *testing.T) {
 	bind := testservers.BIND(t, "e2e.test")
 	hydra := testservers.StartHydra(t)
 
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, provider.AddToScheme, apiextensionsv1.AddToScheme} {
-		if err := add(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	kube, err := client.New(cfg, client.Options{Scheme: s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kube := newClient(t, cfg)
 	ctx := context.Background()
 
 	// Start the provider before its CRDs exist: safe-start must hold the
@@ -157,20 +180,12 @@ func TestProviderEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	objs := []client.Object{
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "tsig"},
-			Data: map[string][]byte{"secret": []byte(bind.Secret)}},
-		&apisv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"},
-			Spec: apisv1alpha1.ProviderConfigSpec{Type: apisv1alpha1.BackendRFC2136,
-				RFC2136: &apisv1alpha1.RFC2136Config{Server: bind.Addr, TSIGKeyName: bind.KeyName},
-				Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceSecret,
-					CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
-						SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "tsig"}, Key: "secret"}}}}},
+	objs := append(bindConfig(bind),
 		&apisv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "hydra"},
 			Spec: apisv1alpha1.ProviderConfigSpec{Type: apisv1alpha1.BackendRFC7591,
 				RFC7591:     &apisv1alpha1.RFC7591Config{IssuerURL: hydra.Issuer},
 				Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone}}},
-	}
+	)
 	rs := &dnsv1alpha1.RecordSet{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "web"},
 		Spec: dnsv1alpha1.RecordSetSpec{ForProvider: dnsv1alpha1.RecordSetParameters{
 			Zone: "e2e.test", Name: "web", Type: "A", Records: []string{"192.0.2.80"}}}}
