@@ -4,6 +4,11 @@
 // managed resource controllers) against a real etcd + kube-apiserver, a real
 // BIND and a real Hydra, all on loopback. Build the control plane with
 // `go run ./hack/tools build e2e`; run with `make provider-e2e`.
+//
+// It lives here rather than in test/e2e because it runs the provider in
+// process (app.Run) and checks DNS through the provider's own clients, which
+// Go's internal rule keeps out of test/; the servers come from
+// internal/testservers, as test/e2e's do.
 package e2e
 
 import (
