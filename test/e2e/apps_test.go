@@ -117,7 +117,7 @@ spec:
 	hosts := []string{"matrix.chat." + testZone, "chat." + testZone}
 	for _, h := range hosts {
 		err := poll(ctx, 60*time.Second, h+" A 192.0.2.20 in BIND", func() (bool, string, error) {
-			got := env.dns.records(h, mdns.TypeA)
+			got := env.dns.Records(h, mdns.TypeA)
 			return slices.Equal(got, []string{"192.0.2.20"}), fmt.Sprintf("%v", got), nil
 		})
 		if err != nil {
@@ -192,7 +192,7 @@ spec:
 	waitGone(t, claim, 90*time.Second)
 	for _, h := range hosts {
 		err := poll(ctx, 90*time.Second, h+" removed from BIND", func() (bool, string, error) {
-			got := env.dns.records(h, mdns.TypeA)
+			got := env.dns.Records(h, mdns.TypeA)
 			return len(got) == 0, fmt.Sprintf("%v", got), nil
 		})
 		if err != nil {
@@ -247,7 +247,7 @@ spec:
 	waitComposed(t, claim, gvkNetworkPolicy, 1)
 	waitComposed(t, claim, gvkRecordSet, 1)
 	err := poll(context.Background(), 60*time.Second, "office."+testZone+" A 192.0.2.30 in BIND", func() (bool, string, error) {
-		got := env.dns.records("office."+testZone, mdns.TypeA)
+		got := env.dns.Records("office."+testZone, mdns.TypeA)
 		return slices.Equal(got, []string{"192.0.2.30"}), fmt.Sprintf("%v", got), nil
 	})
 	if err != nil {

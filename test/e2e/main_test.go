@@ -12,6 +12,8 @@
 // before the tests, never under the test's deadline); ETCD, KUBE_APISERVER,
 // KUBE_CONTROLLER_MANAGER, CROSSPLANE_CORE, CROSSPLANE, HYDRA, E2E_FUNCTION and
 // E2E_PROVIDER override them. E2E_KEEP=1 keeps the work directory (logs, configs) after a pass.
+// The servers are started by internal/testservers, which the provider's own
+// tests (and its e2e test, provider/internal/e2e) start theirs with.
 package e2e
 
 import (
@@ -31,22 +33,32 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/homeplane/homeplane/internal/testservers"
+	"github.com/homeplane/homeplane/internal/tools"
 )
 
 // The zone BIND serves for the scenarios.
 const testZone = "homeplane.test."
 
 var (
-	repoRoot, workDir, logDir string
-	env                       *environment
+	repoRoot, workDir string
+	// procs are the processes the harness started, stopped at the end.
+	procs *testservers.Group
+	env   *environment
+	// toolsCache finds the pinned binaries `make e2e` built (internal/tools).
+	toolsCache = tools.New()
 )
+
+// The namespace Crossplane core runs packages in.
+const crossplaneNamespace = testservers.CrossplaneNamespace
 
 // environment is what the scenarios use.
 type environment struct {
-	cp       *controlPlane
-	x        *crossplaneCore
-	dns      *bind
-	idp      *hydra
+	cp       *testservers.ControlPlane
+	x        *testservers.Crossplane
+	dns      *testservers.DNS
+	idp      *testservers.Hydra
 	registry string
 	c        client.Client
 }
@@ -64,17 +76,17 @@ func runMain(m *testing.M) (code int) {
 	if workDir, err = os.MkdirTemp("", "homeplane-e2e-"); err != nil {
 		panic(err)
 	}
-	logDir = filepath.Join(workDir, "logs")
-	if err := os.MkdirAll(logDir, 0o700); err != nil {
+	if procs, err = testservers.NewGroup(workDir); err != nil {
 		panic(err)
 	}
+	procs.Phase = phase
 	fmt.Printf("e2e: work dir %s\n", workDir)
 
 	// Stop everything on the way out: normal end, failure, interrupt, or
 	// shortly before `go test -timeout` would kill us without cleanup.
 	defer func() {
 		start := time.Now()
-		stopAll()
+		procs.Stop()
 		phase("teardown", start)
 		if code == 0 && os.Getenv("E2E_KEEP") == "" {
 			_ = os.RemoveAll(workDir)
@@ -88,7 +100,7 @@ func runMain(m *testing.M) (code int) {
 	go func() {
 		s := <-sigs
 		fmt.Fprintf(os.Stderr, "e2e: %v: stopping everything\n", s)
-		stopAll()
+		procs.Stop()
 		os.Exit(2)
 	}()
 	if f := flag.Lookup("test.timeout"); f != nil {
@@ -96,7 +108,7 @@ func runMain(m *testing.M) (code int) {
 			time.AfterFunc(d-30*time.Second, func() {
 				fmt.Fprintln(os.Stderr, "e2e: test timeout is near: dumping logs and stopping everything")
 				dumpLogs()
-				stopAll()
+				procs.Stop()
 				os.Exit(3)
 			})
 		}
@@ -145,52 +157,64 @@ func setup(ctx context.Context) (*environment, error) {
 	phase("binaries", start)
 
 	e := &environment{}
-	cp, err := startControlPlane(ctx, bins["etcd"], bins["apiserver"], bins["kcm"])
+	cp, err := procs.ControlPlane(ctx, testservers.ControlPlaneBinaries{
+		Etcd: bins["etcd"], APIServer: bins["apiserver"], ControllerManager: bins["kcm"],
+	})
 	if err != nil {
 		return nil, err
 	}
-	e.cp, e.c = cp, cp.client
+	e.cp, e.c = cp, cp.Client
 
 	// Independent of Crossplane: the CRDs of what we compose, and BIND.
 	start = time.Now()
-	if err := installComposedCRDs(ctx, cp.client); err != nil {
+	if err := installComposedCRDs(ctx, cp.Client); err != nil {
 		return nil, err
 	}
 	phase("composed kinds' CRDs", start)
 	start = time.Now()
-	if e.dns, err = startBIND(ctx, testZone); err != nil {
+	if e.dns, err = procs.BIND(ctx, testZone); err != nil {
 		return nil, err
 	}
 	phase("BIND ready", start)
 	start = time.Now()
-	if e.idp, err = startHydra(ctx, bins["hydra"]); err != nil {
+	if e.idp, err = procs.Hydra(ctx, bins["hydra"]); err != nil {
 		return nil, err
 	}
 	phase("Hydra ready", start)
 
-	if e.x, err = startCrossplane(ctx, cp, bins["core"]); err != nil {
+	coreDir, err := coreModuleDir(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if e.x, err = procs.Crossplane(ctx, cp, bins["core"], filepath.Join(coreDir, "cluster", "crds")); err != nil {
 		return nil, err
 	}
 
 	// The function and provider run as local processes (the harness plays
 	// the External package runtime).
 	start = time.Now()
-	fnPort := freePort()
-	fnAddr := fmt.Sprintf("127.0.0.1:%d", fnPort)
-	fnCert, fnKey := e.x.ca.issue("homeplane-function")
-	fnTLS := filepath.Join(workDir, "function-tls")
-	if err := writeTLSDir(fnTLS, fnCert, fnKey, e.x.ca.certPEM); err != nil {
-		return nil, err
-	}
-	fn, err := run("function", []string{"TLS_SERVER_CERTS_DIR=" + fnTLS}, bins["function"], "--address="+fnAddr, "--debug")
+	fnPort, err := testservers.FreePorts(1)
 	if err != nil {
 		return nil, err
 	}
-	if err := waitTCP(ctx, fn, fnAddr); err != nil {
+	fnAddr := fmt.Sprintf("127.0.0.1:%d", fnPort[0])
+	fnCert, fnKey, err := e.x.CA.Issue("homeplane-function")
+	if err != nil {
 		return nil, err
 	}
-	startProvider := func() (*process, error) {
-		return run("provider", []string{"KUBECONFIG=" + cp.kubeconfig}, bins["provider"],
+	fnTLS := filepath.Join(workDir, "function-tls")
+	if err := testservers.WriteTLSDir(fnTLS, fnCert, fnKey, e.x.CA.CertPEM); err != nil {
+		return nil, err
+	}
+	fn, err := procs.Run("function", []string{"TLS_SERVER_CERTS_DIR=" + fnTLS}, bins["function"], "--address="+fnAddr, "--debug")
+	if err != nil {
+		return nil, err
+	}
+	if err := fn.WaitTCP(ctx, fnAddr); err != nil {
+		return nil, err
+	}
+	startProvider := func() (*testservers.Process, error) {
+		return procs.Run("provider", []string{"KUBECONFIG=" + cp.Kubeconfig}, bins["provider"],
 			"--debug", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--poll=10s")
 	}
 	phase("function started", start)
@@ -205,7 +229,7 @@ func setup(ctx context.Context) (*environment, error) {
 		return nil, err
 	}
 	start = time.Now()
-	if err := configureProvider(ctx, cp.client, e.dns, e.idp); err != nil {
+	if err := configureProvider(ctx, cp.Client, e.dns, e.idp); err != nil {
 		return nil, err
 	}
 	phase("provider configured", start)
@@ -215,19 +239,41 @@ func setup(ctx context.Context) (*environment, error) {
 // moduleDir returns the module cache directory of a module at the version
 // go.mod pins.
 func moduleDir(ctx context.Context, module string) (string, error) {
-	out, err := command(ctx, nil, "go", "list", "-C", repoRoot, "-m", "-f", "{{.Dir}}", module)
+	out, err := testservers.Output(ctx, nil, "go", "list", "-C", repoRoot, "-m", "-f", "{{.Dir}}", module)
 	if err == nil && trimNL(out) != "" {
 		return trimNL(out), nil
 	}
-	v, err := command(ctx, nil, "go", "list", "-C", repoRoot, "-m", "-f", "{{.Version}}", module)
+	v, err := testservers.Output(ctx, nil, "go", "list", "-C", repoRoot, "-m", "-f", "{{.Version}}", module)
 	if err != nil {
 		return "", err
 	}
-	if _, err := command(ctx, nil, "go", "mod", "download", module+"@"+trimNL(v)); err != nil {
+	if _, err := testservers.Output(ctx, nil, "go", "mod", "download", module+"@"+trimNL(v)); err != nil {
 		return "", err
 	}
-	out, err = command(ctx, nil, "go", "list", "-C", repoRoot, "-m", "-f", "{{.Dir}}", module)
+	out, err = testservers.Output(ctx, nil, "go", "list", "-C", repoRoot, "-m", "-f", "{{.Dir}}", module)
 	return trimNL(out), err
+}
+
+// coreModuleDir returns the module cache directory of Crossplane core, whose
+// cluster/crds `core init` installs.
+func coreModuleDir(ctx context.Context) (string, error) {
+	gomodcache, err := testservers.Output(ctx, nil, "go", "env", "GOMODCACHE")
+	if err != nil {
+		return "", err
+	}
+	version, err := toolsCache.Version("crossplane-core")
+	if err != nil {
+		return "", err
+	}
+	mod := "github.com/crossplane/crossplane/v2@" + version
+	dir := filepath.Join(trimNL(gomodcache), mod)
+	if _, err := os.Stat(filepath.Join(dir, "cluster", "crds")); err != nil {
+		// Building core downloaded it; fetch it if not.
+		if _, err := testservers.Output(ctx, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "download", mod); err != nil {
+			return "", err
+		}
+	}
+	return dir, nil
 }
 
 // installComposedCRDs applies the CRDs of the kinds our Compositions
@@ -317,18 +363,18 @@ func waitCRDEstablished(ctx context.Context, c client.Client, name string) error
 // configureProvider gives the provider a ClusterProviderConfig "bind" for
 // the BIND server, with the TSIG secret in a Secret, and "hydra" for Hydra's
 // dynamic client registration, as a user would.
-func configureProvider(ctx context.Context, c client.Client, dns *bind, idp *hydra) error {
+func configureProvider(ctx context.Context, c client.Client, dns *testservers.DNS, idp *testservers.Hydra) error {
 	if err := waitCRDEstablished(ctx, c, "clusterproviderconfigs.homeplane.dev"); err != nil {
 		return err
 	}
 	secret := obj("v1", "Secret", crossplaneNamespace, "bind-tsig", nil)
-	secret.Object["stringData"] = map[string]any{"secret": dns.secret}
+	secret.Object["stringData"] = map[string]any{"secret": dns.Secret}
 	pc := obj("homeplane.dev/v1alpha1", "ClusterProviderConfig", "", "bind", map[string]any{
 		"type": "rfc2136",
 		"rfc2136": map[string]any{
-			"server":        dns.addr,
-			"tsigKeyName":   dns.keyName,
-			"tsigAlgorithm": dns.algo,
+			"server":        dns.Addr,
+			"tsigKeyName":   dns.KeyName,
+			"tsigAlgorithm": dns.Algo,
 		},
 		"credentials": map[string]any{
 			"source": "Secret",
@@ -339,8 +385,26 @@ func configureProvider(ctx context.Context, c client.Client, dns *bind, idp *hyd
 	})
 	oidc := obj("homeplane.dev/v1alpha1", "ClusterProviderConfig", "", "hydra", map[string]any{
 		"type":        "rfc7591",
-		"rfc7591":     map[string]any{"issuerURL": idp.issuer},
+		"rfc7591":     map[string]any{"issuerURL": idp.Issuer},
 		"credentials": map[string]any{"source": "None"},
 	})
 	return apply(ctx, c, []*unstructured.Unstructured{secret, pc, oidc}...)
+}
+
+// phase prints a timing line for a named step of the harness.
+func phase(name string, start time.Time) {
+	fmt.Printf("e2e: phase %-28s %6.1fs\n", name, time.Since(start).Seconds())
+}
+
+// dumpLogs prints the end of every process log (on failure).
+func dumpLogs() { fmt.Fprint(os.Stderr, procs.Tails(6000)) }
+
+// ourBinary returns $ENV or builds ./pkg of this module into the work dir.
+func ourBinary(ctx context.Context, envName, pkg string) (string, error) {
+	if p := os.Getenv(envName); p != "" {
+		return p, nil
+	}
+	out := filepath.Join(workDir, "bin", filepath.Base(pkg))
+	_, err := testservers.Output(ctx, []string{"CGO_ENABLED=0"}, "go", "build", "-C", repoRoot, "-o", out, pkg)
+	return out, err
 }

@@ -20,6 +20,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/homeplane/homeplane/internal/testservers"
 )
 
 // Package sources as users write them (package/configuration/crossplane.yaml
@@ -85,7 +87,7 @@ func xpkgFiles(ctx context.Context, crossplaneCLI string) (map[string]string, er
 	}
 	for _, name := range []string{"function", "provider", "configuration"} {
 		f := filepath.Join(dir, name+".xpkg")
-		if _, err := command(ctx, nil, crossplaneCLI, "xpkg", "build",
+		if _, err := testservers.Output(ctx, nil, crossplaneCLI, "xpkg", "build",
 			"--package-root="+filepath.Join(repoRoot, "package", name),
 			"--examples-root="+filepath.Join(dir, "no-examples"),
 			"-o", f); err != nil {
@@ -100,7 +102,7 @@ func xpkgFiles(ctx context.Context, crossplaneCLI string) (map[string]string, er
 // them by applying Function, Provider and Configuration objects. It plays the
 // External package runtime for the function: it starts nothing itself but
 // tells Crossplane where the already running function listens.
-func installPackages(ctx context.Context, cp *controlPlane, x *crossplaneCore, crossplaneCLI, registryAddr string, functionProc *process, functionAddr string, startProvider func() (*process, error)) error {
+func installPackages(ctx context.Context, cp *testservers.ControlPlane, x *testservers.Crossplane, crossplaneCLI, registryAddr string, functionProc *testservers.Process, functionAddr string, startProvider func() (*testservers.Process, error)) error {
 	start := time.Now()
 	files, err := xpkgFiles(ctx, crossplaneCLI)
 	if err != nil {
@@ -109,14 +111,14 @@ func installPackages(ctx context.Context, cp *controlPlane, x *crossplaneCore, c
 	version := packageVersion()
 	for name, f := range files {
 		ref := fmt.Sprintf("%s/homeplane/%s:%s", registryAddr, name, version)
-		if _, err := command(ctx, []string{"DOCKER_CONFIG=" + filepath.Join(workDir, "docker")}, crossplaneCLI, "xpkg", "push", "-f", f, ref); err != nil {
+		if _, err := testservers.Output(ctx, []string{"DOCKER_CONFIG=" + filepath.Join(workDir, "docker")}, crossplaneCLI, "xpkg", "push", "-f", f, ref); err != nil {
 			return err
 		}
 	}
 	phase("packages pushed", start)
 
 	start = time.Now()
-	c := cp.client
+	c := cp.Client
 	// The ClusterRole that lets Crossplane compose our kinds (aggregated
 	// into Crossplane's own), installed first as the README says.
 	// Crossplane core runs with the harness's admin identity here, so this
@@ -150,13 +152,13 @@ func installPackages(ctx context.Context, cp *controlPlane, x *crossplaneCore, c
 			return fmt.Errorf("cannot create %s %s: %w", o.GetKind(), o.GetName(), err)
 		}
 	}
-	if err := playRuntime(ctx, c, x, "Function", functionName, functionAddr, func() (*process, error) { return functionProc, nil }); err != nil {
+	if err := playRuntime(ctx, c, x, "Function", functionName, functionAddr, func() (*testservers.Process, error) { return functionProc, nil }); err != nil {
 		return err
 	}
 	// Like the Deployment runtime, start the provider once its revision
 	// has installed the provider's CRDs (the managed resources' ones once
 	// their ManagedResourceDefinitions are active).
-	if err := playRuntime(ctx, c, x, "Provider", providerName, "", func() (*process, error) {
+	if err := playRuntime(ctx, c, x, "Provider", providerName, "", func() (*testservers.Process, error) {
 		for _, crd := range []string{
 			"providerconfigs.homeplane.dev", "clusterproviderconfigs.homeplane.dev", "providerconfigusages.homeplane.dev",
 			"recordsets.dns.homeplane.dev", "oidcclients.oidc.homeplane.dev",
@@ -200,18 +202,21 @@ func installPackages(ctx context.Context, cp *controlPlane, x *crossplaneCore, c
 // Crossplane's CA) and, for a function, the endpoint it listens on; run the
 // package's process once start says it can run (start returns nil until
 // then); and report the runtime healthy while that process runs.
-func playRuntime(ctx context.Context, c client.Client, x *crossplaneCore, kind, name, endpoint string, start func() (*process, error)) error {
+func playRuntime(ctx context.Context, c client.Client, x *testservers.Crossplane, kind, name, endpoint string, start func() (*testservers.Process, error)) error {
 	secretName := name + "-tls-server"
-	crt, key := x.ca.issue(name)
+	crt, key, err := x.CA.Issue(name)
+	if err != nil {
+		return err
+	}
 	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: crossplaneNamespace, Name: secretName},
 		Type:       corev1.SecretTypeTLS,
-		Data:       map[string][]byte{"tls.crt": crt, "tls.key": key, "ca.crt": x.ca.certPEM},
+		Data:       map[string][]byte{"tls.crt": crt, "tls.key": key, "ca.crt": x.CA.CertPEM},
 	}
 	if err := c.Create(ctx, s); err != nil && !isAlreadyExists(err) {
 		return err
 	}
-	var p *process
+	var p *testservers.Process
 	return poll(ctx, 2*time.Minute, kind+"Revision of "+name+" runs", func() (bool, string, error) {
 		if p == nil {
 			var err error
@@ -219,8 +224,8 @@ func playRuntime(ctx context.Context, c client.Client, x *crossplaneCore, kind, 
 				return false, "", err
 			}
 		}
-		if p != nil && p.exited() {
-			return false, "", fmt.Errorf("%s exited:\n%s", p.name, p.tailLog(3000))
+		if p != nil && p.Exited() {
+			return false, "", fmt.Errorf("%s exited:\n%s", p.Name, p.Tail(3000))
 		}
 		revs := &unstructured.UnstructuredList{}
 		revs.SetAPIVersion("pkg.crossplane.io/v1")

@@ -33,7 +33,7 @@ func TestProviderRecordSetInBIND(t *testing.T) {
 	waitCondition(t, rs, "Synced", "True", 60*time.Second)
 	waitCondition(t, rs, "Ready", "True", 60*time.Second)
 	err := poll(ctx, 30*time.Second, fqdn+" A in BIND", func() (bool, string, error) {
-		got := env.dns.records(fqdn, mdns.TypeA)
+		got := env.dns.Records(fqdn, mdns.TypeA)
 		return slices.Equal(got, []string{"192.0.2.10"}), fmt.Sprintf("%v", got), nil
 	})
 	if err != nil {
@@ -44,7 +44,7 @@ func TestProviderRecordSetInBIND(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitGone(t, rs, 60*time.Second)
-	if got := env.dns.records(fqdn, mdns.TypeA); len(got) != 0 {
+	if got := env.dns.Records(fqdn, mdns.TypeA); len(got) != 0 {
 		t.Errorf("%s A still in BIND after delete: %v", fqdn, got)
 	}
 }

@@ -47,7 +47,7 @@ spec:
 	if id == "" {
 		t.Fatalf("OIDCClient %s is Ready without status.atProvider.clientID", oc.GetName())
 	}
-	c, err := env.idp.client(ctx, id)
+	c, err := env.idp.Client(ctx, id)
 	if err != nil || c == nil {
 		t.Fatalf("client %s not in Hydra: %v", id, err)
 	}
@@ -81,7 +81,7 @@ spec:
 	}
 	waitGone(t, claim, 90*time.Second)
 	err = poll(ctx, 60*time.Second, "client "+id+" deleted in Hydra", func() (bool, string, error) {
-		c, err := env.idp.client(ctx, id)
+		c, err := env.idp.Client(ctx, id)
 		return c == nil && err == nil, fmt.Sprintf("%v %v", c != nil, err), nil
 	})
 	if err != nil {

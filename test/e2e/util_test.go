@@ -6,7 +6,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,12 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
+// randomHex returns n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // cannot fail since Go 1.24
+	return hex.EncodeToString(b)
+}
 
 func trimNL(s string) string { return strings.TrimSpace(s) }
 

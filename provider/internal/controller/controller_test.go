@@ -14,10 +14,10 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 func TestRecordSetReconciler(t *testing.T) {
@@ -90,7 +90,9 @@ func testRecordSetReconciler(t *testing.T, srv *testservers.DNS, e *env) {
 	if c := rs.GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionFalse || !strings.Contains(c.Message, "connect") && !strings.Contains(c.Message, "refused") {
 		t.Fatalf("with server down Synced = %s %q", c.Status, c.Message)
 	}
-	srv.Start()
+	if err := srv.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	e.reconcile(key)
 	if rs = e.get(key); !ready(rs) {
 		t.Fatalf("did not recover: %+v", rs.Status.Conditions)

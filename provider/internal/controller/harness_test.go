@@ -23,11 +23,11 @@ import (
 	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
 	"github.com/homeplane/homeplane/apis/provider"
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
 	"github.com/homeplane/homeplane/provider/internal/controller/pcfg"
 	"github.com/homeplane/homeplane/provider/internal/controller/recordset"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 // The real crossplane-runtime managed reconciler, driven directly against a

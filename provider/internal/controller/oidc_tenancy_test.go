@@ -22,10 +22,10 @@ import (
 	oidcv1alpha1 "github.com/homeplane/homeplane/apis/oidc/v1alpha1"
 	"github.com/homeplane/homeplane/apis/provider"
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
 	"github.com/homeplane/homeplane/provider/internal/controller/oidcclient"
 	"github.com/homeplane/homeplane/provider/internal/controller/pcfg"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 // hydraClientIDs lists the clients Hydra's admin API knows.
@@ -159,7 +159,7 @@ func TestOIDCClientTokenRejectedAgainstHydra(t *testing.T) {
 		}
 	}
 	rejected("token rotated away")
-	if !clientCredentialsWork(t, h, id, secret) {
+	if !h.TokenWorks(t, id, secret) {
 		t.Fatal("the client's secret stopped working")
 	}
 
@@ -183,7 +183,7 @@ func TestOIDCClientTokenRejectedAgainstHydra(t *testing.T) {
 		t.Fatalf("after confirmed deletion: Synced %s %q", c.Status, c.Message)
 	}
 	d = conn("tenant-a", "web-oidc")
-	if string(d[oidc.KeyClientID]) == id || !clientCredentialsWork(t, h, string(d[oidc.KeyClientID]), string(d[oidc.KeyClientSecret])) {
+	if string(d[oidc.KeyClientID]) == id || !h.TokenWorks(t, string(d[oidc.KeyClientID]), string(d[oidc.KeyClientSecret])) {
 		t.Fatalf("no working new client after confirmed deletion (client %q)", d[oidc.KeyClientID])
 	}
 

@@ -2,9 +2,6 @@ package controller_test
 
 import (
 	"context"
-	"net/http"
-	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
@@ -21,25 +18,11 @@ import (
 	oidcv1alpha1 "github.com/homeplane/homeplane/apis/oidc/v1alpha1"
 	"github.com/homeplane/homeplane/apis/provider"
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
 	"github.com/homeplane/homeplane/provider/internal/controller/oidcclient"
 	"github.com/homeplane/homeplane/provider/internal/controller/pcfg"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
-
-func clientCredentialsWork(t *testing.T, h *testservers.Hydra, id, secret string) bool {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, h.PublicURL+"/oauth2/token",
-		strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
 
 // The real managed reconciler and connection secret publisher, a fake API
 // client, and a real Hydra.
@@ -126,7 +109,7 @@ func TestOIDCClientReconcilerAgainstHydra(t *testing.T) {
 	if cr.Status.AtProvider.ClientID != id || cr.Status.AtProvider.IssuerURL != h.Issuer {
 		t.Fatalf("atProvider %+v", cr.Status.AtProvider)
 	}
-	if !clientCredentialsWork(t, h, id, secret) {
+	if !h.TokenWorks(t, id, secret) {
 		t.Fatal("published secret does not work")
 	}
 
@@ -154,7 +137,7 @@ func TestOIDCClientReconcilerAgainstHydra(t *testing.T) {
 	if string(d[oidc.KeyClientID]) != id || string(d[oidc.KeyClientSecret]) != secret {
 		t.Fatal("update replaced the client or its secret")
 	}
-	if !clientCredentialsWork(t, h, id, secret) {
+	if !h.TokenWorks(t, id, secret) {
 		t.Fatal("secret stopped working after update")
 	}
 
@@ -168,7 +151,7 @@ func TestOIDCClientReconcilerAgainstHydra(t *testing.T) {
 	if get() != nil {
 		t.Fatal("resource not deleted")
 	}
-	if clientCredentialsWork(t, h, id, secret) {
+	if h.TokenWorks(t, id, secret) {
 		t.Fatal("client still works at Hydra after deletion")
 	}
 }

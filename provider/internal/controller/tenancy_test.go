@@ -12,11 +12,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
 	"github.com/homeplane/homeplane/provider/internal/controller/pcfg"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 // Two tenants' RecordSets for the same name in one zone, through the real

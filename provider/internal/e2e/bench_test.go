@@ -15,19 +15,14 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
-	"github.com/homeplane/homeplane/apis/provider"
-	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/app"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 // BenchmarkE2ERecordSets500 creates 500 RecordSets in a real API server and
@@ -41,32 +36,15 @@ func BenchmarkE2ERecordSets500(b *testing.B) {
 	}
 	for range b.N {
 		b.StopTimer()
-		cfg := controlPlane(b)
+		cfg := testservers.StartControlPlane(b).Config
 		bind := testservers.BIND(b, "bench.test")
-		s := runtime.NewScheme()
-		for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, provider.AddToScheme, apiextensionsv1.AddToScheme} {
-			if err := add(s); err != nil {
-				b.Fatal(err)
-			}
-		}
-		kube, err := client.New(cfg, client.Options{Scheme: s})
-		if err != nil {
-			b.Fatal(err)
-		}
+		kube := newClient(b, cfg)
 		ctx, cancel := context.WithCancel(context.Background())
 		applyCRDs(b, kube)
-		for _, o := range []client.Object{
+		for _, o := range append([]client.Object{
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "bench"}},
 			&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "crossplane-system"}},
-			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "tsig"},
-				Data: map[string][]byte{"secret": []byte(bind.Secret)}},
-			&apisv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"},
-				Spec: apisv1alpha1.ProviderConfigSpec{Type: apisv1alpha1.BackendRFC2136,
-					RFC2136: &apisv1alpha1.RFC2136Config{Server: bind.Addr, TSIGKeyName: bind.KeyName},
-					Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceSecret,
-						CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
-							SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "tsig"}, Key: "secret"}}}}},
-		} {
+		}, bindConfig(bind)...) {
 			if err := kube.Create(ctx, o); err != nil {
 				b.Fatal(err)
 			}

@@ -4,22 +4,18 @@
 // managed resource controllers) against a real etcd + kube-apiserver, a real
 // BIND and a real Hydra, all on loopback. Build the control plane with
 // `go run ./hack/tools build e2e`; run with `make provider-e2e`.
+//
+// It lives here rather than in test/e2e because it runs the provider in
+// process (app.Run) and checks DNS through the provider's own clients, which
+// Go's internal rule keeps out of test/; the servers come from
+// internal/testservers, as test/e2e's do.
 package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/hex"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -46,75 +42,46 @@ import (
 	oidcv1alpha1 "github.com/homeplane/homeplane/apis/oidc/v1alpha1"
 	"github.com/homeplane/homeplane/apis/provider"
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/app"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 const (
 	crdDir = "../../../package/provider/crds"
 )
 
-func controlPlane(t testing.TB) *rest.Config {
+// newClient returns a client for cfg that knows the provider's kinds.
+func newClient(t testing.TB, cfg *rest.Config) client.Client {
 	t.Helper()
-	etcd := testservers.ToolPath(t, "etcd")
-	apiserver := testservers.ToolPath(t, "kube-apiserver")
-	dir := t.TempDir()
-
-	client, peer := testservers.FreePort(t), testservers.FreePort(t)
-	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", client)
-	peerURL := fmt.Sprintf("http://127.0.0.1:%d", peer)
-	testservers.Start(t, dir, "etcd", exec.Command(etcd, "--data-dir", filepath.Join(dir, "etcd"),
-		"--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
-		"--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
-		"--initial-cluster", "default="+peerURL, "--name", "default"))
-
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	s := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, provider.AddToScheme, apiextensionsv1.AddToScheme} {
+		if err := add(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kube, err := client.New(cfg, client.Options{Scheme: s})
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, _ := x509.MarshalPKCS8PrivateKey(key)
-	keyFile := filepath.Join(dir, "sa.key")
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tok := make([]byte, 16)
-	_, _ = rand.Read(tok)
-	token := hex.EncodeToString(tok)
-	tokens := filepath.Join(dir, "tokens.csv")
-	if err := os.WriteFile(tokens, []byte(token+`,admin,admin,"system:masters"`+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	port := testservers.FreePort(t)
-	testservers.Start(t, dir, "kube-apiserver", exec.Command(apiserver,
-		"--etcd-servers", etcdURL, "--bind-address", "127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
-		"--cert-dir", filepath.Join(dir, "certs"), "--token-auth-file", tokens,
-		"--service-account-issuer", "https://kubernetes.default.svc", "--service-account-key-file", keyFile,
-		"--service-account-signing-key-file", keyFile, "--service-cluster-ip-range", "10.96.0.0/24",
-		"--authorization-mode", "RBAC", "--disable-admission-plugins", "ServiceAccount"))
+	return kube
+}
 
-	cfg := &rest.Config{Host: fmt.Sprintf("https://127.0.0.1:%d", port), BearerToken: token,
-		TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // loopback test apiserver with a self-signed cert
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		req, _ := http.NewRequest(http.MethodGet, cfg.Host+"/readyz", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := hc.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, resp.Body)
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cfg
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("kube-apiserver not ready: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
+// bindConfig is the TSIG Secret and the ClusterProviderConfig "default" for
+// bind (in crossplane-system, which must exist).
+func bindConfig(bind *testservers.DNS) []client.Object {
+	return []client.Object{
+		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "tsig"},
+			Data: map[string][]byte{"secret": []byte(bind.Secret)}},
+		&apisv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"},
+			Spec: apisv1alpha1.ProviderConfigSpec{Type: apisv1alpha1.BackendRFC2136,
+				RFC2136: &apisv1alpha1.RFC2136Config{Server: bind.Addr, TSIGKeyName: bind.KeyName},
+				Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceSecret,
+					CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
+						SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "tsig"}, Key: "secret"}}}}},
 	}
 }
 
@@ -184,35 +151,12 @@ func gone(kube client.Client, o client.Object) func() (bool, string) {
 	}
 }
 
-func tokenWorks(t *testing.T, h *testservers.Hydra, id, secret string) bool {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, h.PublicURL+"/oauth2/token",
-		strings.NewReader(url.Values{"grant_type": {"client_credentials"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
-
 func TestProviderEndToEnd(t *testing.T) {
-	cfg := controlPlane(t)
+	cfg := testservers.StartControlPlane(t).Config
 	bind := testservers.BIND(t, "e2e.test")
 	hydra := testservers.StartHydra(t)
 
-	s := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, provider.AddToScheme, apiextensionsv1.AddToScheme} {
-		if err := add(s); err != nil {
-			t.Fatal(err)
-		}
-	}
-	kube, err := client.New(cfg, client.Options{Scheme: s})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kube := newClient(t, cfg)
 	ctx := context.Background()
 
 	// Start the provider before its CRDs exist: safe-start must hold the
@@ -241,20 +185,12 @@ func TestProviderEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	objs := []client.Object{
-		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "crossplane-system", Name: "tsig"},
-			Data: map[string][]byte{"secret": []byte(bind.Secret)}},
-		&apisv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "default"},
-			Spec: apisv1alpha1.ProviderConfigSpec{Type: apisv1alpha1.BackendRFC2136,
-				RFC2136: &apisv1alpha1.RFC2136Config{Server: bind.Addr, TSIGKeyName: bind.KeyName},
-				Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceSecret,
-					CommonCredentialSelectors: xpv2.CommonCredentialSelectors{SecretRef: &xpv2.SecretKeySelector{
-						SecretReference: xpv2.SecretReference{Namespace: "crossplane-system", Name: "tsig"}, Key: "secret"}}}}},
+	objs := append(bindConfig(bind),
 		&apisv1alpha1.ClusterProviderConfig{ObjectMeta: metav1.ObjectMeta{Name: "hydra"},
 			Spec: apisv1alpha1.ProviderConfigSpec{Type: apisv1alpha1.BackendRFC7591,
 				RFC7591:     &apisv1alpha1.RFC7591Config{IssuerURL: hydra.Issuer},
 				Credentials: apisv1alpha1.ProviderCredentials{Source: xpv2.CredentialsSourceNone}}},
-	}
+	)
 	rs := &dnsv1alpha1.RecordSet{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "web"},
 		Spec: dnsv1alpha1.RecordSetSpec{ForProvider: dnsv1alpha1.RecordSetParameters{
 			Zone: "e2e.test", Name: "web", Type: "A", Records: []string{"192.0.2.80"}}}}
@@ -309,7 +245,7 @@ func TestProviderEndToEnd(t *testing.T) {
 		}
 	}
 	id, secret := string(sec.Data[oidc.KeyClientID]), string(sec.Data[oidc.KeyClientSecret])
-	if !tokenWorks(t, hydra, id, secret) {
+	if !hydra.TokenWorks(t, id, secret) {
 		t.Fatal("published client secret does not work at Hydra")
 	}
 
@@ -334,7 +270,9 @@ func TestProviderEndToEnd(t *testing.T) {
 	})
 	_, s2, _ := status(kube, rs)
 	t.Logf("%s after BIND stopped: Synced=False %q", time.Since(phase0).Round(time.Millisecond), s2.Message)
-	bind.Start()
+	if err := bind.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 	phase := time.Now()
 	eventually(t, "RecordSet recovers", 90*time.Second, readyAndSynced(kube, rs))
 	t.Logf("recovered %s after BIND came back", time.Since(phase).Round(time.Millisecond))
@@ -365,7 +303,7 @@ func TestProviderEndToEnd(t *testing.T) {
 	if got := records(); got != nil {
 		t.Fatalf("record still in BIND: %v", got)
 	}
-	if tokenWorks(t, hydra, id, secret) {
+	if hydra.TokenWorks(t, id, secret) {
 		t.Fatal("client still works at Hydra after deletion")
 	}
 }

@@ -16,9 +16,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/homeplane/homeplane/apis/oidc/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc/rfc7591"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 // publish stores connection details the way crossplane-runtime's secret

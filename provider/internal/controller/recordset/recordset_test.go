@@ -12,10 +12,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/homeplane/homeplane/apis/dns/v1alpha1"
+	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 func recordSet(zone, name string, typ v1alpha1.RecordType, ttl int64, recs ...string) *v1alpha1.RecordSet {

@@ -10,8 +10,8 @@ import (
 
 	mdns "github.com/miekg/dns"
 
+	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 var (

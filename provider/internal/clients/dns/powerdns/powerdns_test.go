@@ -4,9 +4,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 func TestPowerDNSAPI(t *testing.T) {

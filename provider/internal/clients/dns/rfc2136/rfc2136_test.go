@@ -5,9 +5,9 @@ import (
 	"encoding/base64"
 	"testing"
 
+	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
 
 func clients(t *testing.T, srv *testservers.DNS) (*Client, *Client) {

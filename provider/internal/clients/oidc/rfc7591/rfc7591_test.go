@@ -3,29 +3,12 @@ package rfc7591
 import (
 	"context"
 	"errors"
-	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 
+	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
-	"github.com/homeplane/homeplane/provider/internal/testservers"
 )
-
-// tokenWorks asks Hydra for a client_credentials token with the secret.
-func tokenWorks(t *testing.T, h *testservers.Hydra, id, secret string) bool {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, h.PublicURL+"/oauth2/token",
-		strings.NewReader(url.Values{"grant_type": {"client_credentials"}, "scope": {"profile"}}.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
-}
 
 func TestHydra(t *testing.T) {
 	h := testservers.StartHydra(t)
@@ -54,7 +37,7 @@ func TestHydra(t *testing.T) {
 		t.Fatalf("Create returned incomplete state (id %q, secret set %v, token set %v)",
 			st.ClientID, st.ClientSecret != "", st.RegistrationAccessToken != "")
 	}
-	if !tokenWorks(t, h, st.ClientID, st.ClientSecret) {
+	if !h.TokenWorks(t, st.ClientID, st.ClientSecret, "profile") {
 		t.Fatal("issued secret does not get a client_credentials token")
 	}
 
@@ -102,7 +85,7 @@ func TestHydra(t *testing.T) {
 	if err != nil || !oidc.UpToDate(spec, obs.Spec) {
 		t.Fatalf("after Update: %+v, %v", obs, err)
 	}
-	if !tokenWorks(t, h, st2.ClientID, st2.ClientSecret) {
+	if !h.TokenWorks(t, st2.ClientID, st2.ClientSecret, "profile") {
 		t.Fatal("secret stopped working after Update")
 	}
 	if _, err := c.RotateSecret(ctx, st2); !errors.Is(err, oidc.ErrRotateUnsupported) {
@@ -140,7 +123,7 @@ func TestHydra(t *testing.T) {
 	if _, err := down.Get(ctx, st2); !errors.Is(err, oidc.ErrTokenRejected) || errors.Is(err, oidc.ErrNotFound) {
 		t.Fatalf("Get after Delete, admin API down: got %v, want ErrTokenRejected", err)
 	}
-	if tokenWorks(t, h, st2.ClientID, st2.ClientSecret) {
+	if h.TokenWorks(t, st2.ClientID, st2.ClientSecret, "profile") {
 		t.Fatal("deleted client still gets tokens")
 	}
 	if err := c.Delete(ctx, st2); err != nil {

@@ -1,0 +1,205 @@
+package testservers
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// ControlPlaneBinaries are the programs of a control plane; without a
+// ControllerManager none runs (nothing garbage-collects or deletes
+// namespaces' contents then).
+type ControlPlaneBinaries struct {
+	Etcd, APIServer, ControllerManager string
+}
+
+// A ControlPlane is etcd and kube-apiserver on loopback, and
+// kube-controller-manager when asked for, with an admin token in
+// system:masters and a serving certificate from CA.
+type ControlPlane struct {
+	Host       string // https://127.0.0.1:port
+	Token      string
+	CA         *CA
+	Kubeconfig string // a file with Host, CA and Token
+	// Config is the admin's, with client-go's default rate limits: what a
+	// program under test is given.
+	Config *rest.Config
+	// Client is the harness's own (built-in and apiextensions kinds), with
+	// higher rate limits so that waiting on many objects is not throttled.
+	Client client.Client
+}
+
+// ControlPlane starts a control plane and waits until kube-apiserver is
+// ready and kube-controller-manager's garbage collector runs.
+func (g *Group) ControlPlane(ctx context.Context, bins ControlPlaneBinaries) (*ControlPlane, error) {
+	dir, err := g.dir("kube")
+	if err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	ports, err := FreePorts(3)
+	if err != nil {
+		return nil, err
+	}
+	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", ports[0])
+	peerURL := fmt.Sprintf("http://127.0.0.1:%d", ports[1])
+	etcd, err := g.Run("etcd", nil, bins.Etcd,
+		"--name=e2e", "--data-dir="+filepath.Join(dir, "etcd"),
+		"--listen-client-urls="+etcdURL, "--advertise-client-urls="+etcdURL,
+		"--listen-peer-urls="+peerURL, "--initial-advertise-peer-urls="+peerURL,
+		"--initial-cluster=e2e="+peerURL,
+		"--unsafe-no-fsync", "--log-level=warn")
+	if err != nil {
+		return nil, err
+	}
+	if err := etcd.waitHTTP(ctx, http.DefaultClient, etcdURL+"/health", ""); err != nil {
+		return nil, err
+	}
+	g.phase("etcd ready", start)
+
+	start = time.Now()
+	cp := &ControlPlane{Host: fmt.Sprintf("https://127.0.0.1:%d", ports[2]), Token: randomHex(24)}
+	if err := cp.writeFiles(dir); err != nil {
+		return nil, err
+	}
+	apiserver, err := g.Run("kube-apiserver", nil, bins.APIServer,
+		"--etcd-servers="+etcdURL,
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+		fmt.Sprintf("--secure-port=%d", ports[2]),
+		"--cert-dir="+filepath.Join(dir, "certs"),
+		"--tls-cert-file="+filepath.Join(dir, "apiserver.crt"),
+		"--tls-private-key-file="+filepath.Join(dir, "apiserver.key"),
+		"--client-ca-file="+filepath.Join(dir, "ca.crt"),
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+		"--service-account-key-file="+filepath.Join(dir, "sa.key"),
+		"--service-account-signing-key-file="+filepath.Join(dir, "sa.key"),
+		"--service-cluster-ip-range=10.96.0.0/16",
+		"--token-auth-file="+filepath.Join(dir, "tokens.csv"),
+		"--authorization-mode=RBAC",
+		// No kubelet or kube-proxy: the kubernetes Service has no endpoints.
+		"--endpoint-reconciler-type=none",
+		"--enable-priority-and-fairness=false",
+		"--profiling=false",
+		"--v=0")
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(cp.CA.CertPEM)
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{
+		TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	if err := apiserver.waitHTTP(ctx, hc, cp.Host+"/readyz", cp.Token); err != nil {
+		return nil, err
+	}
+	cp.Config = &rest.Config{Host: cp.Host, BearerToken: cp.Token, TLSClientConfig: rest.TLSClientConfig{CAData: cp.CA.CertPEM}}
+	harness := rest.CopyConfig(cp.Config)
+	harness.QPS, harness.Burst = 100, 200
+	scheme := runtime.NewScheme()
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, apiextensionsv1.AddToScheme} {
+		if err := add(scheme); err != nil {
+			return nil, fmt.Errorf("cannot build the control plane's scheme: %w", err)
+		}
+	}
+	if cp.Client, err = client.New(harness, client.Options{Scheme: scheme}); err != nil {
+		return nil, fmt.Errorf("cannot create a client for kube-apiserver: %w", err)
+	}
+	g.phase("kube-apiserver ready", start)
+
+	if bins.ControllerManager == "" {
+		return cp, nil
+	}
+	start = time.Now()
+	kcm, err := g.Run("kube-controller-manager", nil, bins.ControllerManager,
+		"--kubeconfig="+cp.Kubeconfig,
+		"--controllers=garbagecollector,namespace",
+		"--leader-elect=false", "--secure-port=0",
+		"--concurrent-gc-syncs=5", "--v=0")
+	if err != nil {
+		return nil, err
+	}
+	// No serving port: wait until its garbage collector has synced once
+	// (it logs that) or give up after a short while; deletion tests wait
+	// for their own outcome anyway.
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) && !strings.Contains(kcm.Tail(1<<20), "Proceeding to collect garbage") {
+		if kcm.Exited() {
+			return nil, kcm.exitedErr()
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	g.phase("kube-controller-manager up", start)
+	return cp, nil
+}
+
+// writeFiles creates the CA and writes what kube-apiserver and clients read
+// into dir: serving certificate, service-account key, token file, kubeconfig.
+func (cp *ControlPlane) writeFiles(dir string) error {
+	var err error
+	if cp.CA, err = NewCA("homeplane-test-ca"); err != nil {
+		return err
+	}
+	serving, servingKey, err := cp.CA.Issue("kube-apiserver", "localhost", "kubernetes.default.svc")
+	if err != nil {
+		return err
+	}
+	sa, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("cannot generate the service-account key: %w", err)
+	}
+	// The service-account key file must be SEC 1 or PKCS#1 (not PKCS#8).
+	saDER, err := x509.MarshalECPrivateKey(sa)
+	if err != nil {
+		return fmt.Errorf("cannot encode the service-account key: %w", err)
+	}
+	cp.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	files := map[string][]byte{
+		"ca.crt":        cp.CA.CertPEM,
+		"apiserver.crt": serving,
+		"apiserver.key": servingKey,
+		"sa.key":        pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: saDER}),
+		"tokens.csv":    []byte(cp.Token + `,admin,admin,"system:masters"` + "\n"),
+		"kubeconfig":    []byte(cp.kubeconfig()),
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			return fmt.Errorf("cannot write %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+func (cp *ControlPlane) kubeconfig() string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: %s
+    certificate-authority-data: %s
+users:
+- name: admin
+  user:
+    token: %s
+contexts:
+- name: test
+  context: {cluster: test, user: admin}
+current-context: test
+`, cp.Host, base64.StdEncoding.EncodeToString(cp.CA.CertPEM), cp.Token)
+}
