@@ -16,6 +16,10 @@ include internal/tools/pins.env
 # The shared types and every package with a +homeplane:xrd kind (the apps of
 # fn/function.Apps).
 XR_API_DIRS := apis/common/v1alpha1 $(sort $(dir $(shell grep -l "+homeplane:xrd" apis/*/v1alpha1/*.go)))
+# The function's input (the platform admin's policy); its CRD ships in the
+# function package for schema-aware tools (crossplane resource validate).
+FN_INPUT_DIR := apis/fn/v1alpha1
+FN_INPUT_CRD_DIR := package/function/input
 
 .PHONY: all tools e2e-tools generate verify-generated build render validate test unit short release-test bench fuzz clean
 
@@ -34,7 +38,8 @@ e2e-tools:
 ## generate: deepcopy, XRDs and Compositions (and the provider's CRDs)
 generate: provider-generate
 	@CG=$$($(TOOLS) path controller-gen) && \
-	  $$CG object:headerFile=hack/boilerplate.go.txt $(addprefix paths=./,$(XR_API_DIRS))
+	  $$CG object:headerFile=hack/boilerplate.go.txt $(addprefix paths=./,$(XR_API_DIRS) $(FN_INPUT_DIR)) && \
+	  $$CG crd:crdVersions=v1 paths=./$(FN_INPUT_DIR) output:artifacts:config=$(FN_INPUT_CRD_DIR)
 	$(GO) run ./hack/xrdgen
 
 ## verify-generated: fail when generated files differ from the Go types

@@ -15,8 +15,11 @@
 // FOWNER, MKNOD, SYS_CHROOT) and coolmount (SYS_ADMIN). The container drops
 // every other capability and allows privilege escalation, without which the
 // kernel ignores file capabilities; the runtime's default seccomp profile
-// stays on. SYS_ADMIN needs the namespace's Pod Security level to be
-// privileged.
+// stays on. By default the pods meet the Pod Security baseline level: no
+// SYS_ADMIN, and coolwsd copies each jail's template instead of bind
+// mounting it (mount_jail_tree=false). Where the platform admin allows it
+// (function input collabora.allowSysAdmin) the pods add SYS_ADMIN, which needs
+// the namespace's level to be privileged, and documents load faster.
 package collabora
 
 import (

@@ -17,6 +17,7 @@ import (
 	"k8s.io/utils/ptr"
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
+	fnv1alpha1 "github.com/homeplane/homeplane/apis/fn/v1alpha1"
 	"github.com/homeplane/homeplane/apis/office/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
@@ -120,7 +121,7 @@ func wantDeployment() *appsv1.Deployment {
 						Ports: []corev1.ContainerPort{{Name: "http", ContainerPort: 9980, Protocol: corev1.ProtocolTCP}},
 						Env: []corev1.EnvVar{
 							{Name: "aliasgroup1", Value: "https://cloud.example.org:443"},
-							{Name: "extra_params", Value: "--o:ssl.enable=false --o:ssl.termination=true"},
+							{Name: "extra_params", Value: "--o:ssl.enable=false --o:ssl.termination=true --o:mount_jail_tree=false"},
 							{Name: "server_name", Value: "office.example.org"},
 							{Name: "DONT_GEN_SSL_CERT", Value: "true"},
 							adminEnv("username", "username"),
@@ -137,7 +138,7 @@ func wantDeployment() *appsv1.Deployment {
 							AllowPrivilegeEscalation: ptr.To(true),
 							Capabilities: &corev1.Capabilities{
 								Drop: []corev1.Capability{"ALL"},
-								Add:  []corev1.Capability{"CHOWN", "FOWNER", "MKNOD", "SYS_ADMIN", "SYS_CHROOT"},
+								Add:  []corev1.Capability{"CHOWN", "FOWNER", "MKNOD", "SYS_CHROOT"},
 							},
 						},
 						VolumeMounts: []corev1.VolumeMount{
@@ -315,8 +316,10 @@ func TestCompose(t *testing.T) {
 		parameters string
 		observed   []runtime.Object
 		keys       KeyGenerator
-		want       func() *compose.Result
-		wantErr    string
+		// policy is the platform admin's; the default when nil.
+		policy  *fnv1alpha1.Policy
+		want    func() *compose.Result
+		wantErr string
 	}{
 		"Minimal": {
 			reason:     "A host and one WOPI host compose one replica behind an nginx Ingress with the admin paths blocked, generated secrets, and a Deployment not yet ready.",
@@ -435,7 +438,11 @@ func TestCompose(t *testing.T) {
 			},
 		},
 		"EverythingSet": {
-			reason:     "Several WOPI hosts become alias groups in order; dictionaries, image and resources are passed through; TLS comes from cert-manager.",
+			reason: "Several WOPI hosts become alias groups in order; dictionaries, image and resources are passed through; TLS comes from cert-manager; the admin allows the mirror and the annotation.",
+			policy: &fnv1alpha1.Policy{
+				Images: fnv1alpha1.ImagePolicy{AllowedRepositories: []string{"registry.example.org/collabora/code"}},
+				Route:  fnv1alpha1.RoutePolicy{AllowedAnnotations: []string{"nginx.ingress.kubernetes.io/proxy-body-size"}},
+			},
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org", "https://Files.Example.com:8443/nextcloud"], "dictionaries": ["de_DE", "en_US"], "image": "registry.example.org/collabora/code:25.04", "resources": {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"cpu": 4, "memory": "4Gi"}}, "route": {"ingress": {"className": "public", "annotations": {"nginx.ingress.kubernetes.io/proxy-body-size": "500m"}}, "tls": {"issuer": "letsencrypt"}}}`,
 			want: func() *compose.Result {
 				r := wantMinimal()
@@ -445,7 +452,7 @@ func TestCompose(t *testing.T) {
 				c.Env = append([]corev1.EnvVar{
 					{Name: "aliasgroup1", Value: "https://cloud.example.org:443"},
 					{Name: "aliasgroup2", Value: "https://files.example.com:8443"},
-					{Name: "extra_params", Value: "--o:ssl.enable=false --o:ssl.termination=true"},
+					{Name: "extra_params", Value: "--o:ssl.enable=false --o:ssl.termination=true --o:mount_jail_tree=false"},
 					{Name: "server_name", Value: "office.example.org"},
 					{Name: "dictionaries", Value: "de_DE en_US"},
 				}, c.Env[3:]...)
@@ -475,6 +482,41 @@ func TestCompose(t *testing.T) {
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": "three"}`,
 			wantErr:    "spec.parameters.replicas: cannot be a string, must be an integer",
 		},
+		"SysAdminAllowed": {
+			reason:     "Where the platform admin allows SYS_ADMIN, the container adds it and coolwsd bind mounts its jails.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"]}`,
+			policy:     &fnv1alpha1.Policy{Images: fnv1alpha1.ImagePolicy{AllowedRepositories: fnv1alpha1.DefaultRepositories}, Collabora: fnv1alpha1.CollaboraPolicy{AllowSysAdmin: true}},
+			want: func() *compose.Result {
+				r := wantMinimal()
+				d := r.Resources["deployment"].Object.(*appsv1.Deployment)
+				c := &d.Spec.Template.Spec.Containers[0]
+				c.SecurityContext.Capabilities.Add = []corev1.Capability{"CHOWN", "FOWNER", "MKNOD", "SYS_ADMIN", "SYS_CHROOT"}
+				c.Env[1].Value = "--o:ssl.enable=false --o:ssl.termination=true"
+				return r
+			},
+		},
+		"ImageNotAllowed": {
+			reason:     "An image from a repository the platform admin did not allow is refused, naming the field.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "image": "evil.example.net/code:1"}`,
+			wantErr:    "spec.parameters.image: Forbidden: image evil.example.net/code:1 is not from a repository the platform admin allows: docker.io/collabora/code, registry.gitlab.com/famedly/conduit/matrix-conduit, ghcr.io/matrix-construct/tuwunel, forgejo.ellis.link/continuwuation/continuwuity",
+		},
+		"AnnotationNotAllowed": {
+			reason:     "An Ingress annotation the platform admin did not allow is refused: it would act with the controller's rights.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"ingress": {"annotations": {"nginx.ingress.kubernetes.io/auth-tls-secret": "other/secret"}}}}`,
+			wantErr:    "spec.parameters.route.ingress.annotations[nginx.ingress.kubernetes.io/auth-tls-secret]: Forbidden: the platform admin does not allow this annotation (allowed: none): an annotation acts with the ingress controller's rights",
+		},
+		"HostNotAllowed": {
+			reason:     "A host outside the suffixes the admin gives the namespace is refused, and so is a DNS zone outside them.",
+			parameters: `{"host": "office.other.example", "wopiHosts": ["https://cloud.example.org"], "dns": {"providerConfigRef": {"name": "bind"}, "zone": "other.example", "target": "192.0.2.10"}}`,
+			policy:     &fnv1alpha1.Policy{Images: fnv1alpha1.ImagePolicy{AllowedRepositories: fnv1alpha1.DefaultRepositories}, Hosts: fnv1alpha1.HostPolicy{Allowed: []fnv1alpha1.HostRule{{Suffix: "{namespace}.apps.example.org"}}}},
+			wantErr:    "spec.parameters.host: Forbidden: office.other.example is not under a host suffix the platform admin allows namespace office: office.apps.example.org; also spec.parameters.dns.zone: Forbidden: other.example is not under a host suffix the platform admin allows namespace office: office.apps.example.org",
+		},
+		"HostAllowed": {
+			reason:     "A host under the namespace's own suffix is allowed.",
+			parameters: `{"host": "docs.office.apps.example.org", "wopiHosts": ["https://cloud.example.org"]}`,
+			policy:     &fnv1alpha1.Policy{Images: fnv1alpha1.ImagePolicy{AllowedRepositories: fnv1alpha1.DefaultRepositories}, Hosts: fnv1alpha1.HostPolicy{Allowed: []fnv1alpha1.HostRule{{Suffix: "{namespace}.apps.example.org"}}}},
+			// Only that it composes: the host's effect is the Minimal case's.
+		},
 		"InvalidParameters": {
 			reason:     "Invalid parameters are FieldErrors naming the field.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["http://cloud.example.org"]}`,
@@ -488,11 +530,14 @@ func TestCompose(t *testing.T) {
 				keys = fixedKey
 			}
 			req := request(t, tc.parameters, tc.observed...)
+			if tc.policy != nil {
+				req.Policy = *tc.policy
+			}
 			got, err := NewComposer(WithProofKeyGenerator(keys)).Compose(context.Background(), req)
 			if diff := cmp.Diff(tc.wantErr, errorString(err)); diff != "" {
 				t.Fatalf("%s\nCompose(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
-			if tc.wantErr != "" {
+			if tc.wantErr != "" || tc.want == nil {
 				return
 			}
 			if diff := cmp.Diff(tc.want(), got, cmpOpts...); diff != "" {

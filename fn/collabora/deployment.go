@@ -29,6 +29,10 @@ const (
 	// ExtraParams is how coolwsd learns that TLS ends at the route: it serves
 	// plain HTTP, but writes https URLs into discovery and its pages.
 	ExtraParams = "--o:ssl.enable=false --o:ssl.termination=true"
+	// ExtraParamsNoMount adds that coolwsd copies (links) each document
+	// jail's template instead of bind mounting it, which needs SYS_ADMIN
+	// (coolwsd.xml mount_jail_tree).
+	ExtraParamsNoMount = ExtraParams + " --o:mount_jail_tree=false"
 
 	proofKeyPath   = "/etc/coolwsd/proof_key"
 	volumeProofKey = "proof-key"
@@ -41,8 +45,31 @@ const (
 
 // Capabilities the image's file capabilities need in the bounding set:
 // coolforkit has CHOWN, FOWNER, MKNOD and SYS_CHROOT to build each document's
-// chroot jail, coolmount has SYS_ADMIN to bind mount its template. Sorted.
-var capabilities = []corev1.Capability{"CHOWN", "FOWNER", "MKNOD", "SYS_ADMIN", "SYS_CHROOT"}
+// chroot jail, all four in the Pod Security baseline level's list of
+// capabilities a container may add; coolmount has SYS_ADMIN to bind mount the
+// jail's template, which only the privileged level allows. Sorted.
+var (
+	capabilities         = []corev1.Capability{"CHOWN", "FOWNER", "MKNOD", "SYS_CHROOT"}
+	capabilitiesSysAdmin = []corev1.Capability{"CHOWN", "FOWNER", "MKNOD", "SYS_ADMIN", "SYS_CHROOT"}
+)
+
+// containerCapabilities are the capabilities the container adds: SYS_ADMIN
+// only where the platform admin allows it.
+func containerCapabilities(p params) []corev1.Capability {
+	if p.sysAdmin {
+		return slices.Clone(capabilitiesSysAdmin)
+	}
+	return slices.Clone(capabilities)
+}
+
+// extraParams are coolwsd's command line settings: without SYS_ADMIN the
+// jails are not bind mounted.
+func extraParams(p params) string {
+	if p.sysAdmin {
+		return ExtraParams
+	}
+	return ExtraParamsNoMount
+}
 
 // podLabels select the server pods.
 func podLabels(req *compose.Request) map[string]string {
@@ -142,7 +169,7 @@ func container(p params, n names) corev1.Container {
 			AllowPrivilegeEscalation: ptr.To(true),
 			Capabilities: &corev1.Capabilities{
 				Drop: []corev1.Capability{"ALL"},
-				Add:  slices.Clone(capabilities),
+				Add:  containerCapabilities(p),
 			},
 		},
 		VolumeMounts: []corev1.VolumeMount{
@@ -161,7 +188,7 @@ func env(p params, n names) []corev1.EnvVar {
 		e = append(e, corev1.EnvVar{Name: "aliasgroup" + strconv.Itoa(i+1), Value: g})
 	}
 	e = append(e,
-		corev1.EnvVar{Name: "extra_params", Value: ExtraParams},
+		corev1.EnvVar{Name: "extra_params", Value: extraParams(p)},
 		corev1.EnvVar{Name: "server_name", Value: p.Host},
 	)
 	if len(p.Dictionaries) > 0 {

@@ -29,6 +29,8 @@ func expose(req *compose.Request, p params) wiring.Exposure {
 		Claim:  p.Wiring,
 		Routes: []wiring.RouteSpec{routeSpec(p)},
 		Policy: &wiring.Policy{PodSelector: podLabels(req), Ports: []int32{Port}},
+		Hosts:  []wiring.Host{{Field: fieldParameters + ".host", Name: p.Host}},
+		Images: []wiring.Image{{Field: fieldParameters + ".image", Ref: p.Image}},
 	}
 }
 

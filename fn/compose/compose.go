@@ -11,6 +11,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+
+	fnv1alpha1 "github.com/homeplane/homeplane/apis/fn/v1alpha1"
 )
 
 // Labels Crossplane sets on a claim-backed composite.
@@ -58,6 +60,10 @@ type Request struct {
 
 	// Rand is the source of generated secrets. Tests make it deterministic.
 	Rand io.Reader
+
+	// Policy is what the platform admin allows the claim (the function
+	// input), defaulted and validated.
+	Policy fnv1alpha1.Policy
 
 	// decoded caches ObservedInto's typed objects.
 	decoded map[decodedKey]runtime.Object

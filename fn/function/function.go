@@ -21,6 +21,7 @@ import (
 	"github.com/crossplane/function-sdk-go/response"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	fnv1alpha1 "github.com/homeplane/homeplane/apis/fn/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
@@ -29,6 +30,8 @@ const (
 	errObservedXR   = "cannot get observed composite resource"
 	errObservedRes  = "cannot get observed composed resources"
 	errRequiredRes  = "cannot get required resources"
+	errInput        = "cannot read the function input (the Composition's pipeline step)"
+	errInvalidInput = "invalid function input (the Composition's pipeline step): %s"
 	errDesiredXR    = "cannot get desired composite resource"
 	errDesiredRes   = "cannot get desired composed resources"
 	errUnknownKind  = "unsupported composite kind %s: Homeplane composes %s"
@@ -133,7 +136,13 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
+	policy, err := input(req)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return rsp, nil
+	}
 	res, err := reg.Composer.Compose(ctx, &compose.Request{
+		Policy:    policy,
 		Composite: oxr.Resource,
 		ClaimName: claim,
 		Namespace: ns,
@@ -154,6 +163,22 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	}
 	log.Debug("Composed", "resources", len(res.Resources), "requirements", len(res.Requirements))
 	return rsp, nil
+}
+
+// input returns the platform admin's policy from the function input,
+// defaulted: a Composition without input gets the safe defaults.
+func input(req *fnv1.RunFunctionRequest) (fnv1alpha1.Policy, error) {
+	in := &fnv1alpha1.Input{}
+	if req.GetInput() != nil {
+		if err := request.GetInput(req, in); err != nil {
+			return fnv1alpha1.Policy{}, errors.Wrap(err, errInput)
+		}
+	}
+	in.Default()
+	if errs := in.Validate(); len(errs) > 0 {
+		return fnv1alpha1.Policy{}, errors.Errorf(errInvalidInput, errs.ToAggregate().Error())
+	}
+	return in.Policy, nil
 }
 
 // apply writes a composer's result into the response.

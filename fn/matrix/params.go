@@ -13,6 +13,8 @@ import (
 // Field paths for errors.
 const (
 	fieldServerName = "spec.parameters.serverName"
+	fieldHost       = "spec.parameters.host"
+	fieldImage      = "spec.parameters.image"
 	fieldStorage    = "spec.parameters.storage"
 	fieldRoute      = "spec.parameters.route"
 	fieldDNS        = "spec.parameters.dns"

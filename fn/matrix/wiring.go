@@ -203,6 +203,8 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 		Claim:        p.Wiring,
 		Routes:       routeSpecs(req, p),
 		Policy:       &wiring.Policy{PodSelector: selector(req), Ports: []int32{Port}},
+		Hosts:        hostsOf(p),
+		Images:       []wiring.Image{{Field: fieldImage, Ref: p.image()}},
 		SSO:          clientSpec(req, p),
 		SSOSupported: p.impl().SSO != "",
 		Uses: []wiring.Use{{
@@ -231,4 +233,14 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 		}
 	}
 	return e
+}
+
+// hostsOf are the hosts the claim chose, with their fields: the server name,
+// and host when it differs.
+func hostsOf(p *params) []wiring.Host {
+	out := []wiring.Host{{Field: fieldServerName, Name: p.ServerName}}
+	if p.Delegated() {
+		out = append(out, wiring.Host{Field: fieldHost, Name: p.Host})
+	}
+	return out
 }

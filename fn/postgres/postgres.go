@@ -75,6 +75,9 @@ func resolveComposite(req *compose.Request, xr *v1alpha1.XPostgreSQL) (*params, 
 	if err != nil {
 		return nil, err
 	}
+	if err := checkParameters(req.Policy.PostgreSQL, p.Parameters); err != nil {
+		return nil, err
+	}
 	if p.observed, err = observedCluster(req); err != nil {
 		return nil, err
 	}

@@ -71,6 +71,12 @@ type Exposure struct {
 	// ExtraRecords are record sets beyond the hosts' (e.g. Matrix SRV).
 	ExtraRecords []ExtraRecord
 
+	// Hosts are the hosts the claim chose, with their fields, and Images the
+	// images it makes the app run: the platform admin's policy (the function
+	// input) must allow them.
+	Hosts  []Host
+	Images []Image
+
 	// Policy selects the app's pods and ports, and the peers the app itself
 	// needs. Nil: no NetworkPolicies.
 	Policy *Policy
@@ -143,9 +149,12 @@ type routed struct {
 	obj  runtime.Object
 }
 
-// Plan checks the exposure and composes the wiring. An error names the claim
-// field at fault.
+// Plan checks the exposure against the platform admin's policy and composes
+// the wiring. An error names the claim field at fault.
 func Plan(req *compose.Request, e Exposure) (*Wiring, error) {
+	if err := checkPolicy(req, e); err != nil {
+		return nil, err
+	}
 	w := &Wiring{req: req, e: e}
 	for _, s := range e.Routes {
 		name, obj, err := composeRoute(req, e.Claim.Route, s)

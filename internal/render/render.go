@@ -29,6 +29,9 @@ const (
 	fileXR       = "xr.yaml"
 	fileObserved = "observed.yaml"
 	fileRequired = "required.yaml"
+	// fileInput is the function input (fn.homeplane.dev Input) the case's
+	// Composition passes: the platform admin's policy.
+	fileInput = "input.yaml"
 )
 
 // A Case is one render of one example.
@@ -40,6 +43,8 @@ type Case struct {
 	XRD         string
 	Observed    string
 	Required    string
+	// Input replaces the Composition's function input, when set.
+	Input string
 }
 
 // GoldenName is the file name of the case's golden output.
@@ -67,7 +72,8 @@ func Cases(root string) ([]Case, error) {
 			return nil, err
 		}
 		base := Case{Name: name, XR: xr, Composition: comp, XRD: xrd,
-			Observed: optional(filepath.Join(dir, fileObserved)), Required: optional(filepath.Join(dir, fileRequired))}
+			Observed: optional(filepath.Join(dir, fileObserved)), Required: optional(filepath.Join(dir, fileRequired)),
+			Input: optional(filepath.Join(dir, fileInput))}
 		cases = append(cases, base)
 
 		subs, err := os.ReadDir(dir)
@@ -80,7 +86,8 @@ func Cases(root string) ([]Case, error) {
 			}
 			sd := filepath.Join(dir, s.Name())
 			c := Case{Name: name + "/" + s.Name(), XR: xr, Composition: comp, XRD: xrd,
-				Observed: optional(filepath.Join(sd, fileObserved)), Required: optional(filepath.Join(sd, fileRequired))}
+				Observed: optional(filepath.Join(sd, fileObserved)), Required: optional(filepath.Join(sd, fileRequired)),
+				Input: optional(filepath.Join(sd, fileInput))}
 			if x := filepath.Join(sd, fileXR); exists(x) {
 				c.XR = x
 			}
@@ -192,6 +199,13 @@ func Run(ctx context.Context, t Tools, functions, target string, c Case) ([]byte
 		return nil, err
 	}
 	defer os.RemoveAll(tmp) //nolint:errcheck // best effort.
+	if c.Input != "" {
+		comp, err := withInput(c.Composition, c.Input, tmp)
+		if err != nil {
+			return nil, err
+		}
+		args[3] = comp
+	}
 	for flag, path := range map[string]string{"--observed-resources=": c.Observed, "--required-resources=": c.Required} {
 		if path == "" {
 			continue
@@ -216,4 +230,41 @@ func Run(ctx context.Context, t Tools, functions, target string, c Case) ([]byte
 		return nil, errors.New("render printed nothing for " + c.Name)
 	}
 	return stdout.Bytes(), nil
+}
+
+// withInput writes a copy of the Composition whose pipeline steps pass the
+// function input in file input, and returns its path.
+func withInput(composition, input, dir string) (string, error) {
+	b, err := os.ReadFile(composition)
+	if err != nil {
+		return "", err
+	}
+	var comp map[string]any
+	if err := yaml.Unmarshal(b, &comp); err != nil {
+		return "", fmt.Errorf("cannot parse %s: %w", composition, err)
+	}
+	ib, err := os.ReadFile(input)
+	if err != nil {
+		return "", err
+	}
+	var in map[string]any
+	if err := yaml.Unmarshal(ib, &in); err != nil {
+		return "", fmt.Errorf("cannot parse %s: %w", input, err)
+	}
+	spec, _ := comp["spec"].(map[string]any)
+	steps, _ := spec["pipeline"].([]any)
+	if len(steps) == 0 {
+		return "", fmt.Errorf("%s has no pipeline", composition)
+	}
+	for _, st := range steps {
+		if m, ok := st.(map[string]any); ok {
+			m["input"] = in
+		}
+	}
+	out, err := yaml.Marshal(comp)
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, "composition.yaml")
+	return p, os.WriteFile(p, out, 0o600)
 }

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	fnv1alpha1 "github.com/homeplane/homeplane/apis/fn/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
@@ -94,12 +95,25 @@ func Request(t testing.TB, c Claim, parameters any, o ...Option) *compose.Reques
 	r := &compose.Request{
 		Composite: xr, ClaimName: c.Name, Namespace: c.Namespace,
 		Observed: map[resource.Name]resource.ObservedComposed{}, Required: map[string][]resource.Required{},
-		Rand: Fill(7),
+		Rand: Fill(7), Policy: DefaultPolicy(),
 	}
 	for _, fn := range o {
 		fn(t, r)
 	}
 	return r
+}
+
+// WithPolicy replaces the platform admin's policy (the function input;
+// DefaultPolicy by default).
+func WithPolicy(p fnv1alpha1.Policy) Option {
+	return func(_ testing.TB, r *compose.Request) { r.Policy = p }
+}
+
+// DefaultPolicy is the policy of a Composition without function input.
+func DefaultPolicy() fnv1alpha1.Policy {
+	in := &fnv1alpha1.Input{}
+	in.Default()
+	return in.Policy
 }
 
 // Fill returns a source of "random" bytes that are all b.
