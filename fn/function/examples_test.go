@@ -139,7 +139,10 @@ func TestDeterministic(t *testing.T) {
 
 // FuzzRunFunction feeds arbitrary specs to every composer: the function must
 // never panic or return a gRPC error, and must answer either with desired
-// state or with a Fatal result.
+// state or with a Fatal result. Whatever the spec says, every composed
+// object is namespaced and in the claim's namespace (no cluster-scoped kind,
+// nothing written into another tenant's namespace), and every resource the
+// function asks Crossplane to read is in the claim's namespace.
 func FuzzRunFunction(f *testing.F) {
 	for i, kind := range examples() {
 		xr := exampleXR(f, kind).AsMap()
@@ -148,6 +151,12 @@ func FuzzRunFunction(f *testing.F) {
 		f.Add(uint8(i), []byte(`{"parameters": {}}`))
 		f.Add(uint8(i), []byte(`{"parameters": {"replicas": "x", "version": 9, "host": ["a"]}}`))
 		f.Add(uint8(i), []byte(`{"parameters": null}`))
+		// What a hostile tenant tries: another namespace's Gateway with its
+		// Issuer, an annotation that reads another namespace's Secret, a
+		// restore from a claim elsewhere, a token Secret by path.
+		f.Add(uint8(i), []byte(`{"parameters": {"serverName": "example.org", "host": "office.example.org", "wopiHosts": ["https://c.example.org"], "route": {"gateway": {"name": "g", "namespace": "kube-system"}, "tls": {"issuer": "ca", "issuerKind": "Issuer"}}}}`))
+		f.Add(uint8(i), []byte(`{"parameters": {"serverName": "example.org", "host": "office.example.org", "wopiHosts": ["https://c.example.org"], "route": {"ingress": {"annotations": {"nginx.ingress.kubernetes.io/auth-tls-secret": "kube-system/x"}}}}}`))
+		f.Add(uint8(i), []byte(`{"parameters": {"restore": {"fromClaim": "../other/db"}, "registration": "token", "registrationTokenSecretRef": {"name": "../kube-system/s", "key": "k"}}}`))
 	}
 	// Observed state from a first run keeps generated keys out of the loop,
 	// so the fuzzer spends its time on specs, not on RSA key generation.
@@ -176,7 +185,37 @@ func FuzzRunFunction(f *testing.F) {
 		if !hasFatal(rsp) && rsp.GetDesired().GetComposite() == nil {
 			t.Fatalf("RunFunction returned neither desired state nor a Fatal result: %v", rsp)
 		}
+		checkContained(t, claimNamespace(t, xr), rsp)
 	})
+}
+
+// claimNamespace is the namespace of the example's claim.
+func claimNamespace(t *testing.T, xr map[string]any) string {
+	t.Helper()
+	labels, _ := xr["metadata"].(map[string]any)["labels"].(map[string]any)
+	ns, _ := labels["crossplane.io/claim-namespace"].(string)
+	if ns == "" {
+		t.Fatal("example has no claim namespace label")
+	}
+	return ns
+}
+
+// checkContained fails when a composed object is not in namespace ns (a
+// cluster-scoped kind has none) or a requirement reads outside it.
+func checkContained(t *testing.T, ns string, rsp *fnv1.RunFunctionResponse) {
+	t.Helper()
+	for name, r := range rsp.GetDesired().GetResources() {
+		m := r.GetResource().AsMap()
+		meta, _ := m["metadata"].(map[string]any)
+		if got, _ := meta["namespace"].(string); got != ns {
+			t.Errorf("composed %s (%v %v) is in namespace %q, want the claim's %q", name, m["apiVersion"], m["kind"], got, ns)
+		}
+	}
+	for name, sel := range rsp.GetRequirements().GetResources() {
+		if got := sel.GetNamespace(); got != ns {
+			t.Errorf("requirement %s reads %s in namespace %q, want the claim's %q", name, sel.GetKind(), got, ns)
+		}
+	}
 }
 
 // BenchmarkRunFunction measures a full RunFunction per kind, in the steady
