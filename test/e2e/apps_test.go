@@ -5,12 +5,17 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	mdns "github.com/miekg/dns"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -204,9 +209,13 @@ spec:
 // Scenario 4: a Collabora claim with 2 replicas gets an Ingress that hashes
 // on WOPISrc (every request for a document reaches the same pod), a
 // PodDisruptionBudget, NetworkPolicies and its host as an A record in BIND;
-// once the Deployment is available the claim is Ready.
+// its pods pass Pod Security admission at the baseline level (the default
+// function input does not allow SYS_ADMIN); once the Deployment is available
+// the claim is Ready.
 func TestCollaboraClaim(t *testing.T) {
 	ns := newNamespace(t, "e2e-collabora")
+	// Pod Security admission enforces baseline in the claim's namespace.
+	labelNamespace(t, ns, map[string]string{"pod-security.kubernetes.io/enforce": "baseline"})
 	claim := createClaim(t, `
 apiVersion: office.homeplane.dev/v1alpha1
 kind: Collabora
@@ -228,6 +237,7 @@ spec:
 	if r, _, _ := unstructured.NestedInt64(deploy.Object, "spec", "replicas"); r != 2 {
 		t.Errorf("Deployment replicas = %d, want 2", r)
 	}
+	podAdmitted(t, &deploy)
 	ing := waitComposed(t, claim, gvkIngress, 1)[0]
 	if got := ing.GetAnnotations()["nginx.ingress.kubernetes.io/upstream-hash-by"]; got != "$arg_WOPISrc" {
 		t.Errorf("Ingress upstream-hash-by = %q, want $arg_WOPISrc (annotations %v)", got, ing.GetAnnotations())
@@ -262,5 +272,57 @@ spec:
 	}
 	if got := string(data["wopiUrl"]); got != "https://office.homeplane.test" {
 		t.Errorf("connection wopiUrl = %q", got)
+	}
+}
+
+// labelNamespace adds labels to a namespace.
+func labelNamespace(t *testing.T, name string, labels map[string]string) {
+	t.Helper()
+	ctx := context.Background()
+	ns := &corev1.Namespace{}
+	if err := env.c.Get(ctx, client.ObjectKey{Name: name}, ns); err != nil {
+		t.Fatal(err)
+	}
+	patch := client.MergeFrom(ns.DeepCopy())
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	maps.Copy(ns.Labels, labels)
+	if err := env.c.Patch(ctx, ns, patch); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// podAdmitted asks the API server's Pod Security admission whether a pod of
+// the Deployment's template may run in its namespace (a server-side dry-run
+// create: nothing is stored, no kubelet runs here), and, as a control that
+// the check can fail, that the same pod with SYS_ADMIN is refused.
+func podAdmitted(t *testing.T, deploy *unstructured.Unstructured) {
+	t.Helper()
+	tmpl, _, err := unstructured.NestedMap(deploy.Object, "spec", "template")
+	if err != nil || tmpl == nil {
+		t.Fatalf("Deployment has no pod template: %v", err)
+	}
+	pod := &corev1.Pod{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(tmpl, pod); err != nil {
+		t.Fatal(err)
+	}
+	pod.Name, pod.Namespace = deploy.GetName()+"-admission", deploy.GetNamespace()
+	ctx := context.Background()
+	// The ServiceAccount admission plugin needs the namespace's default
+	// account, which kube-controller-manager's serviceaccount controller
+	// would create (it does not run here).
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: pod.Namespace}}
+	if err := env.c.Create(ctx, sa); err != nil && !isAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	if err := env.c.Create(ctx, pod.DeepCopy(), client.DryRunAll); err != nil {
+		t.Errorf("Pod Security admission refuses the Deployment's pod: %v", err)
+	}
+	c := &pod.Spec.Containers[0]
+	c.SecurityContext.Capabilities.Add = append(c.SecurityContext.Capabilities.Add, "SYS_ADMIN")
+	err = env.c.Create(ctx, pod, client.DryRunAll)
+	if err == nil || !strings.Contains(err.Error(), "baseline") {
+		t.Errorf("the pod with SYS_ADMIN: got %v, want Pod Security admission to refuse it (baseline)", err)
 	}
 }
