@@ -27,6 +27,7 @@ import (
 	"io"
 
 	"github.com/crossplane/function-sdk-go/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/homeplane/homeplane/apis/office/v1alpha1"
 	"github.com/homeplane/homeplane/fn/app"
@@ -141,5 +142,25 @@ func (c *Composer) build(_ context.Context, req *compose.Request, p params, _ *w
 	res.ConnectionDetails[ConnectionAdminUsername] = creds.username
 	res.ConnectionDetails[ConnectionAdminPassword] = creds.password
 	res.Status = v1alpha1.XCollaboraStatus{URL: url}
+	res.SetCondition(sysAdminCondition(p))
 	return res, nil
+}
+
+// ConditionSysAdmin says whether the pods add SYS_ADMIN, and why not.
+const ConditionSysAdmin = "SysAdmin"
+
+// sysAdminCondition says whether the server's jails are bind mounted with
+// SYS_ADMIN (Pod Security privileged) or copied (baseline), and why.
+func sysAdminCondition(p params) compose.Condition {
+	switch {
+	case p.sysAdmin:
+		return compose.Condition{Type: ConditionSysAdmin, Status: metav1.ConditionTrue, Reason: "Allowed",
+			Message: "The pods add SYS_ADMIN to bind mount document jails (spec.parameters.mountJailTree): their namespace's Pod Security level must be privileged"}
+	case p.MountJailTree:
+		return compose.Condition{Type: ConditionSysAdmin, Status: metav1.ConditionFalse, Reason: "NotAllowed",
+			Message: "spec.parameters.mountJailTree asks for SYS_ADMIN, which the platform admin's policy does not allow (function input collabora.allowSysAdmin): jails are copied instead and the pods meet the Pod Security baseline level"}
+	default:
+		return compose.Condition{Type: ConditionSysAdmin, Status: metav1.ConditionFalse, Reason: "NotRequested",
+			Message: "Jails are copied, without SYS_ADMIN: the pods meet the Pod Security baseline level"}
+	}
 }

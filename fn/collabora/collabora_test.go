@@ -483,8 +483,8 @@ func TestCompose(t *testing.T) {
 			wantErr:    "spec.parameters.replicas: cannot be a string, must be an integer",
 		},
 		"SysAdminAllowed": {
-			reason:     "Where the platform admin allows SYS_ADMIN, the container adds it and coolwsd bind mounts its jails.",
-			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"]}`,
+			reason:     "A claim that asks for mounted jails where the platform admin allows SYS_ADMIN: the container adds it and coolwsd bind mounts its jails.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "mountJailTree": true}`,
 			policy:     &fnv1alpha1.Policy{Images: fnv1alpha1.ImagePolicy{AllowedRepositories: fnv1alpha1.DefaultRepositories}, Collabora: fnv1alpha1.CollaboraPolicy{AllowSysAdmin: true}},
 			want: func() *compose.Result {
 				r := wantMinimal()
@@ -492,8 +492,26 @@ func TestCompose(t *testing.T) {
 				c := &d.Spec.Template.Spec.Containers[0]
 				c.SecurityContext.Capabilities.Add = []corev1.Capability{"CHOWN", "FOWNER", "MKNOD", "SYS_ADMIN", "SYS_CHROOT"}
 				c.Env[1].Value = "--o:ssl.enable=false --o:ssl.termination=true"
+				r.Conditions = append(r.Conditions, compose.Condition{Type: "SysAdmin", Status: "True", Reason: "Allowed",
+					Message: "The pods add SYS_ADMIN to bind mount document jails (spec.parameters.mountJailTree): their namespace's Pod Security level must be privileged"})
 				return r
 			},
+		},
+		"SysAdminNotAllowed": {
+			reason:     "A claim that asks for mounted jails where the policy does not allow SYS_ADMIN: baseline pods, and a condition that says why.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "mountJailTree": true}`,
+			want: func() *compose.Result {
+				r := wantMinimal()
+				r.Conditions = append(r.Conditions, compose.Condition{Type: "SysAdmin", Status: "False", Reason: "NotAllowed",
+					Message: "spec.parameters.mountJailTree asks for SYS_ADMIN, which the platform admin's policy does not allow (function input collabora.allowSysAdmin): jails are copied instead and the pods meet the Pod Security baseline level"})
+				return r
+			},
+		},
+		"SysAdminNotRequested": {
+			reason:     "Where the policy allows SYS_ADMIN but the claim does not ask for mounted jails, the pods stay baseline.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"]}`,
+			policy:     &fnv1alpha1.Policy{Images: fnv1alpha1.ImagePolicy{AllowedRepositories: fnv1alpha1.DefaultRepositories}, Collabora: fnv1alpha1.CollaboraPolicy{AllowSysAdmin: true}},
+			want:       wantMinimal,
 		},
 		"ImageNotAllowed": {
 			reason:     "An image from a repository the platform admin did not allow is refused, naming the field.",
@@ -540,7 +558,7 @@ func TestCompose(t *testing.T) {
 			if tc.wantErr != "" || tc.want == nil {
 				return
 			}
-			if diff := cmp.Diff(tc.want(), got, cmpOpts...); diff != "" {
+			if diff := cmp.Diff(withSysAdmin(tc.want()), got, cmpOpts...); diff != "" {
 				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})

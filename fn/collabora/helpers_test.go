@@ -65,3 +65,20 @@ func resolveParams(in v1alpha1.CollaboraParameters) (params, error) {
 
 // officeNames are the object names of claim office.
 var officeNames = names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", blocked: "office-collabora-blocked"}
+
+// sysAdminNotRequested is the SysAdmin condition of a claim that does not
+// ask for mounted jails.
+var sysAdminNotRequested = compose.Condition{Type: "SysAdmin", Status: "False", Reason: "NotRequested",
+	Message: "Jails are copied, without SYS_ADMIN: the pods meet the Pod Security baseline level"}
+
+// withSysAdmin adds the SysAdmin condition to a wanted result that does not
+// state one.
+func withSysAdmin(r *compose.Result) *compose.Result {
+	for _, c := range r.Conditions {
+		if c.Type == "SysAdmin" {
+			return r
+		}
+	}
+	r.Conditions = append(r.Conditions, sysAdminNotRequested)
+	return r
+}

@@ -47,8 +47,8 @@ type params struct {
 	aliasGroups []string
 	// names are the composed objects' names.
 	names names
-	// sysAdmin: the platform admin lets the pods add SYS_ADMIN (the function
-	// input's collabora.allowSysAdmin).
+	// sysAdmin: the claim asks for mounted jails and the platform admin lets
+	// the pods add SYS_ADMIN (the function input's collabora.allowSysAdmin).
 	sysAdmin bool
 }
 
@@ -62,7 +62,7 @@ func resolve(req *compose.Request, xr *v1alpha1.XCollabora) (params, error) {
 	if err != nil {
 		return params{}, err
 	}
-	p := params{CollaboraParameters: xr.Spec.Parameters, names: n, sysAdmin: req.Policy.Collabora.AllowSysAdmin}
+	p := params{CollaboraParameters: xr.Spec.Parameters, names: n, sysAdmin: xr.Spec.Parameters.MountJailTree && req.Policy.Collabora.AllowSysAdmin}
 	groups, err := aliasGroups(p.WOPIHosts)
 	if err != nil {
 		return params{}, err

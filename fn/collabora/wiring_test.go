@@ -288,7 +288,7 @@ func TestComposeWiring(t *testing.T) {
 			if tc.wantErr != "" {
 				return
 			}
-			if diff := cmp.Diff(tc.want(), got, cmpOpts...); diff != "" {
+			if diff := cmp.Diff(withSysAdmin(tc.want()), got, cmpOpts...); diff != "" {
 				t.Errorf("%s\nCompose(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})

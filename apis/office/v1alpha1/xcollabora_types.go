@@ -47,6 +47,16 @@ type CollaboraParameters struct {
 	// +kubebuilder:default={}
 	AdminConsole AdminConsole `json:"adminConsole,omitempty"`
 
+	// MountJailTree asks for coolwsd's bind-mounted document jails
+	// (coolwsd.xml mount_jail_tree), which load documents faster but need
+	// the SYS_ADMIN capability and so a namespace whose Pod Security level is
+	// privileged. Only honoured where the platform admin's policy allows
+	// SYS_ADMIN (function input collabora.allowSysAdmin); otherwise the jails
+	// are copied, the pods meet the baseline level, and the claim's
+	// SysAdmin condition says why.
+	// +optional
+	MountJailTree bool `json:"mountJailTree,omitempty"`
+
 	// Dictionaries are the spelling languages offered, e.g. [de_DE, en_US].
 	// Defaults to the image's list.
 	// +optional
