@@ -34,12 +34,6 @@ const (
 // public route unless adminConsole.public is true.
 var AdminPaths = []string{"/browser/dist/admin", "/cool/adminws", "/cool/getMetrics"}
 
-// Error strings.
-const (
-	errNoHashIngress = "the %s ingress controller cannot route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use controller nginx or haproxy, or set replicas to 1"
-	errNoHashGateway = "Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1"
-)
-
 // annotations are Collabora's Ingress annotations for the controller. HAProxy
 // has two ingress controllers with their own prefixes; each ignores the
 // other's, so both are set.

@@ -50,7 +50,7 @@ func locate(t reflect.Type, v any, path string) (string, error) {
 		}
 		return "", nil
 	}
-	switch t.Kind() {
+	switch t.Kind() { //nolint:exhaustive // Only containers hold fields; other kinds decode themselves.
 	case reflect.Struct:
 		m, ok := v.(map[string]any)
 		if !ok {

@@ -146,7 +146,10 @@ func TestDeterministic(t *testing.T) {
 func FuzzRunFunction(f *testing.F) {
 	for i, kind := range examples() {
 		xr := exampleXR(f, kind).AsMap()
-		spec, _ := json.Marshal(xr["spec"])
+		spec, err := json.Marshal(xr["spec"])
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(uint8(i), spec)
 		f.Add(uint8(i), []byte(`{"parameters": {}}`))
 		f.Add(uint8(i), []byte(`{"parameters": {"replicas": "x", "version": 9, "host": ["a"]}}`))

@@ -99,11 +99,11 @@ func checkNames(t *testing.T, what string, m map[string]any) {
 	}
 }
 
-// label returns a random DNS-1123 label of 1 to max characters, dashes
+// label returns a random DNS-1123 label of 1 to maxLen characters, dashes
 // included.
-func label(rng *rand.Rand, max int) string {
+func label(rng *rand.Rand, maxLen int) string {
 	const alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
-	n := 1 + rng.IntN(max)
+	n := 1 + rng.IntN(maxLen)
 	b := make([]byte, n)
 	for i := range b {
 		b[i] = alnum[rng.IntN(len(alnum))]

@@ -61,7 +61,7 @@ func build(_ context.Context, req *compose.Request, p *params, w *wiring.Wiring)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errConfig, err)
 	}
-	t, err := RegistrationToken(req, p, res)
+	t, err := registrationToken(req, p, res)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errToken, err)
 	}

@@ -36,9 +36,9 @@ type token struct {
 	Waiting string
 }
 
-// RegistrationToken returns the registration token: generated once and then
+// registrationToken returns the registration token: generated once and then
 // reused from the observed Secret on every later reconcile, or the user's.
-func RegistrationToken(req *compose.Request, p *params, res *compose.Result) (*token, error) {
+func registrationToken(req *compose.Request, p *params, res *compose.Result) (*token, error) {
 	if p.Registration != v1alpha1.RegistrationToken {
 		return &token{}, nil
 	}

@@ -100,7 +100,7 @@ func TestRegistrationToken(t *testing.T) {
 				req.Required[RequirementTokenSecret] = []resource.Required{{Resource: &cd.Unstructured}}
 			}
 			res := compose.NewResult()
-			got, err := RegistrationToken(req, p, res)
+			got, err := registrationToken(req, p, res)
 			if err != nil {
 				t.Fatal(err)
 			}

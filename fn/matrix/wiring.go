@@ -41,15 +41,6 @@ const (
 	srvMatrix    = "_matrix._tcp"
 )
 
-// hosts are the public hosts of the homeserver: host, and the server name
-// when host delegates from it.
-func (p *params) hosts() []string {
-	if p.Delegated() {
-		return []string{p.Host, p.ServerName}
-	}
-	return []string{p.Host}
-}
-
 // scopes returns the OAuth scopes asked for, defaulted.
 func (p *params) scopes() []string {
 	if p.SSO == nil || len(p.SSO.Scopes) == 0 {

@@ -3,8 +3,9 @@ package postgres
 import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
-	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"testing"
+
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 
 	"github.com/google/go-cmp/cmp"
 	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"

@@ -1,8 +1,9 @@
 package postgres
 
 import (
-	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	"testing"
+
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"

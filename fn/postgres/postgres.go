@@ -110,7 +110,7 @@ func build(_ context.Context, req *compose.Request, p *params, _ *wiring.Wiring)
 	if err != nil {
 		return nil, err
 	}
-	details := map[string][]byte(nil)
+	var details map[string][]byte
 	if ok {
 		details = connectionDetails(req, p, user, password)
 	} else if details, _, err = observedConnection(req); err != nil {

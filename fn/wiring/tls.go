@@ -52,14 +52,13 @@ func certificateSecretName(req *compose.Request, app string) string {
 	return compose.DNSLabel(req.ClaimName, app, "tls")
 }
 
-// composeCertificate returns a Certificate for every host, issued by t's issuer, in the
-// Gateway's namespace: a Gateway listener can only reference a Secret of
-// another namespace through a ReferenceGrant, so it is written next to it.
+// composeCertificate returns a Certificate for every host, issued by t's
+// issuer, in the claim's namespace: nothing a claim causes is written into
+// another namespace, and an Issuer there would sign for any tenant. A Gateway
+// of another namespace reads the Secret through the ReferenceGrant that comes
+// with it (Gateway API's model for cross-namespace certificateRefs, GEP-709);
+// its listener must list the Secret, which is the platform's to configure.
 func composeCertificate(req *compose.Request, app string, t common.TLS, gw common.GatewayRoute, hosts []string) *Certificate {
-	ns := gw.Namespace
-	if ns == "" {
-		ns = req.Namespace
-	}
 	kind := string(t.IssuerKind)
 	if kind == "" {
 		kind = string(common.IssuerKindClusterIssuer)

@@ -198,7 +198,7 @@ func Run(ctx context.Context, t Tools, functions, target string, c Case) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp) //nolint:errcheck // best effort.
+	defer os.RemoveAll(tmp)
 	if c.Input != "" {
 		comp, err := withInput(c.Composition, c.Input, tmp)
 		if err != nil {
