@@ -8,6 +8,7 @@ import (
 
 	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
@@ -43,8 +44,8 @@ const errNoUID = "the composite has no UID (metadata.uid), which a new cluster's
 var uidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // archive is where in its bucket a cluster keeps its WAL archive and base
-// backups. Spilo (scripts/configure_spilo.py, write_wale_environment, as of
-// zalando/spilo 7cb50bd, 2025-08) builds the WAL-E/WAL-G prefix
+// backups. Spilo 4.0-p3 (postgres-appliance/scripts/configure_spilo.py,
+// write_wale_environment) builds the WAL-E/WAL-G prefix
 // s3://<WAL_S3_BUCKET>/spilo/<WAL_BUCKET_SCOPE_PREFIX><SCOPE><WAL_BUCKET_SCOPE_SUFFIX>/wal/<PGVERSION>,
 // where the operator sets SCOPE to the cluster's name. A nil field is left
 // out of the env, as an observed cluster may have it.
@@ -62,10 +63,8 @@ type archive struct {
 // v1.15.1), but that UID exists only once the postgresql does: setting it
 // then would restart a cluster while it bootstraps or clones.
 func newArchive(namespace, uid string) *archive {
-	return &archive{Prefix: ptrTo(namespace + "/"), Suffix: ptrTo("/" + uid)}
+	return &archive{Prefix: ptr.To(namespace + "/"), Suffix: ptr.To("/" + uid)}
 }
-
-func ptrTo(s string) *string { return &s }
 
 // observedArchive is the location of a cluster that already archives, read
 // from its env: it is kept, so that its archive stays continuous and
@@ -82,9 +81,9 @@ func observedArchive(observed *acidv1.Postgresql) (*archive, bool) {
 		case envBucket:
 			archiving = e.Value != ""
 		case envScopePrefix:
-			a.Prefix = ptrTo(e.Value)
+			a.Prefix = ptr.To(e.Value)
 		case envScopeSuffix:
-			a.Suffix = ptrTo(e.Value)
+			a.Suffix = ptr.To(e.Value)
 		}
 	}
 	return a, archiving
@@ -126,7 +125,7 @@ func location(bucket, cluster string, a *archive) string {
 // archived to before. A location in another namespace, or one made up in a
 // status, cannot be restored from.
 func sourceLocationOK(loc, bucket, namespace, cluster string) bool {
-	if loc == location(bucket, cluster, &archive{Prefix: ptrTo(""), Suffix: ptrTo("")}) {
+	if loc == location(bucket, cluster, &archive{Prefix: ptr.To(""), Suffix: ptr.To("")}) {
 		return true
 	}
 	uid, ok := strings.CutPrefix(loc, "s3://"+bucket+"/spilo/"+namespace+"/"+cluster+"/")

@@ -98,8 +98,9 @@ func resolveRestore(req *compose.Request, p *params, observed *acidv1.Postgresql
 	// The operator turns s3_wal_path into CLONE_WALE_S3_PREFIX
 	// (pkg/cluster/k8sres.go, generateCloneEnvironment, v1.15.1); without it
 	// it would append CLONE_WAL_BUCKET_SCOPE_PREFIX="" after the env, which
-	// wins, and lose the namespace. Spilo then tries each major version under
-	// .../wal (bootstrap/clone_with_wale.py, get_wale_environments). Endpoint
+	// wins, and lose the namespace. Spilo 4.0-p3 then tries each major
+	// version under .../wal (postgres-appliance/bootstrap/clone_with_wale.py,
+	// get_wale_environments). Endpoint
 	// and credentials are set here, not in the clone description: the
 	// operator would put access keys there in plain text.
 	p.Clone = &acidv1.CloneDescription{ClusterName: cluster, EndTimestamp: r.Timestamp, S3WalPath: loc}

@@ -212,8 +212,8 @@ func TestArchiveAndRestore(t *testing.T) {
 			},
 		},
 		"RestoreToTimestamp": {
-			reason: "A restore to a time clones from the source's archive, with the source's store and credentials reference: nothing is repeated in the restoring claim.",
-			params: restoreAt,
+			reason:   "A restore to a time clones from the source's archive, with the source's store and credentials reference: nothing is repeated in the restoring claim.",
+			params:   restoreAt,
 			required: map[string]runtime.Object{"restore-source": sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, sourceLocation)},
 			want: func(t *testing.T) *compose.Result {
 				pg := wantCluster(func(pg *acidv1.Postgresql) {
