@@ -111,5 +111,5 @@ func resolveRestore(req *compose.Request, p *params, observed *acidv1.Postgresql
 // waiting is the Database condition while a restore cannot start yet.
 func waiting(format string, a ...any) *compose.Condition {
 	return &compose.Condition{Type: typeDatabase, Status: metav1.ConditionFalse, Reason: reasonWaitingSource,
-		Message: fmt.Sprintf(format, a...) + " Nothing is created until the restore can start from it."}
+		Message: fmt.Sprintf(format, a...) + " The database is not created until the restore can start from it."}
 }

@@ -93,9 +93,15 @@ func withScope(env []corev1.EnvVar, prefix, suffix string) []corev1.EnvVar {
 	return out
 }
 
+// waitingResources are what a restore composes while it waits: the wiring
+// (network policies, deletion protection), never the postgresql.
+func waitingResources(t *testing.T) map[resource.Name]compose.Desired {
+	return wantResources(t, wantCluster(), resource.ReadyFalse, map[resource.Name]compose.Desired{"postgresql": {}})
+}
+
 func waitingFor(msg string) compose.Condition {
 	return compose.Condition{Type: "Database", Status: metav1.ConditionFalse, Reason: "WaitingForRestoreSource",
-		Message: msg + " Nothing is created until the restore can start from it."}
+		Message: msg + " The database is not created until the restore can start from it."}
 }
 
 // TestArchiveAndRestore covers where a cluster archives and where a restore
@@ -185,29 +191,29 @@ func TestArchiveAndRestore(t *testing.T) {
 			},
 		},
 		"RestoreSourceNotAnsweredYet": {
-			reason: "Before Crossplane answered the requirement nothing is composed: a cluster without its clone would start empty.",
+			reason: "Before Crossplane answered the requirement no postgresql is composed (only the wiring): a cluster without its clone would start empty.",
 			params: restoreAt,
-			want: func(_ *testing.T) *compose.Result {
+			want: func(t *testing.T) *compose.Result {
 				return &compose.Result{
-					Resources:         map[resource.Name]compose.Desired{},
+					Resources:         waitingResources(t),
 					ConnectionDetails: map[string][]byte{},
 					Requirements:      map[string]compose.Requirement{"restore-source": sourceReq},
 					Status:            statusPending,
-					Conditions:        []compose.Condition{waitingFor("Looking up the source claim wiki in namespace wiki.")},
+					Conditions:        []compose.Condition{waitingFor("Looking up the source claim wiki in namespace wiki."), protected},
 				}
 			},
 		},
 		"RestoreSourceNotFound": {
-			reason:        "A source claim that does not exist in this namespace (it may exist in another) is waited for, and nothing is composed.",
+			reason:        "A source claim that does not exist in this namespace (it may exist in another) is waited for, and no postgresql is composed.",
 			params:        restoreAt,
 			answeredEmpty: true,
-			want: func(_ *testing.T) *compose.Result {
+			want: func(t *testing.T) *compose.Result {
 				return &compose.Result{
-					Resources:         map[resource.Name]compose.Desired{},
+					Resources:         waitingResources(t),
 					ConnectionDetails: map[string][]byte{},
 					Requirements:      map[string]compose.Requirement{"restore-source": sourceReq},
 					Status:            statusPending,
-					Conditions:        []compose.Condition{waitingFor("There is no PostgreSQL claim wiki in namespace wiki to restore from.")},
+					Conditions:        []compose.Condition{waitingFor("There is no PostgreSQL claim wiki in namespace wiki to restore from."), protected},
 				}
 			},
 		},
@@ -267,13 +273,13 @@ func TestArchiveAndRestore(t *testing.T) {
 			reason:   "A source with backup whose status does not say where it archives yet is waited for.",
 			params:   restoreAt,
 			required: map[string]runtime.Object{"restore-source": sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, "")},
-			want: func(_ *testing.T) *compose.Result {
+			want: func(t *testing.T) *compose.Result {
 				return &compose.Result{
-					Resources:         map[resource.Name]compose.Desired{},
+					Resources:         waitingResources(t),
 					ConnectionDetails: map[string][]byte{},
 					Requirements:      map[string]compose.Requirement{"restore-source": sourceReq},
 					Status:            statusPending,
-					Conditions:        []compose.Condition{waitingFor("The source claim wiki has not published where it archives (status.backup.location) yet.")},
+					Conditions:        []compose.Condition{waitingFor("The source claim wiki has not published where it archives (status.backup.location) yet."), protected},
 				}
 			},
 		},
