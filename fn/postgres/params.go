@@ -56,10 +56,12 @@ type params struct {
 	// backup.
 	Archive *archive
 	// Clone and CloneEnv restore the cluster from its source
-	// (resolveRestore); AskSource asks Crossplane for the source claim.
-	Clone     *acidv1.CloneDescription
-	CloneEnv  []corev1.EnvVar
-	AskSource bool
+	// (resolveRestore); AskSource asks Crossplane for the source claim, and
+	// SourceCluster, when set, for its postgresql.
+	Clone         *acidv1.CloneDescription
+	CloneEnv      []corev1.EnvVar
+	AskSource     bool
+	SourceCluster string
 }
 
 // resolve checks what the XRD cannot, on parameters already defaulted and

@@ -108,6 +108,9 @@ func build(_ context.Context, req *compose.Request, p *params, _ *wiring.Wiring)
 		// Asked every time until the cluster exists, like the credentials.
 		res.Requirements[requirementSource] = sourceRequirement(req, p)
 	}
+	if p.SourceCluster != "" {
+		res.Requirements[requirementSourceCluster] = sourceClusterRequirement(req, p.SourceCluster)
+	}
 	if p.wait != nil {
 		// No postgresql: a cluster without its source would start empty, or
 		// clone the wrong data.

@@ -13,9 +13,11 @@ import (
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
-// requirementSource names a restore's source claim among the required
-// resources.
-const requirementSource = "restore-source"
+// Required resources of a restore: the source claim, then its postgresql.
+const (
+	requirementSource        = "restore-source"
+	requirementSourceCluster = "restore-source-cluster"
+)
 
 // Reasons of the Database condition while a restore waits for its source.
 const (
@@ -25,11 +27,12 @@ const (
 // Errors about a restore's source. %q is the source claim's name.
 const (
 	errSourceUnreadable = "the PostgreSQL claim %q cannot be read: %v"
-	errSourceElsewhere  = "Crossplane returned the claim %s/%s for %q: a restore reads only a claim of its own namespace, %s"
+	errSourceElsewhere  = "Crossplane returned %s/%s for %q: a restore reads only from its own namespace, %s"
 	errSourceNoBackup   = "restore to a timestamp reads the source's backups, but the PostgreSQL claim %q has no spec.parameters.backup"
 	errSourceBackup     = "the PostgreSQL claim %q has an invalid spec.parameters.backup: %v"
-	errSourceLocation   = "the PostgreSQL claim %q publishes status.backup.location %q, which is not an archive of its cluster %s in this namespace " +
-		"(s3://<bucket>/spilo/%s/%s/<uid>/wal)"
+	errSourceLocation   = "the source cluster %s of the PostgreSQL claim %q archives to %q, which is not a location of a cluster of this namespace " +
+		"(s3://<bucket>/spilo/%s/%s/<uid>/wal): restore from a copy"
+	errSourceClusterUnreadable = "the postgresql %s of the PostgreSQL claim %q cannot be read: %v"
 )
 
 // sourceRequirement asks Crossplane for the source claim, by name, in the
@@ -38,11 +41,18 @@ func sourceRequirement(req *compose.Request, p *params) compose.Requirement {
 	return compose.Requirement{APIVersion: v1alpha1.GroupVersion.String(), Kind: claimKind, Namespace: req.Namespace, Name: p.Restore.FromClaim}
 }
 
+// sourceClusterRequirement asks Crossplane for the source's postgresql, in
+// the claim's own namespace.
+func sourceClusterRequirement(req *compose.Request, cluster string) compose.Requirement {
+	return compose.Requirement{APIVersion: zalandoAPIVersion, Kind: zalandoKind, Namespace: req.Namespace, Name: cluster}
+}
+
 // resolveRestore decides how the cluster is cloned. Once the cluster exists
 // its clone is kept as it was created: the restore has happened or is under
 // way, and a changed pod environment would restart it. Before, the source
-// claim is read; a Condition says what the restore waits for, and then no
-// cluster may be composed.
+// claim (its teamId and backup settings) and, for a timestamp, its
+// postgresql (where it archives) are read; a Condition says what the
+// restore waits for, and then no cluster may be composed.
 func resolveRestore(req *compose.Request, p *params, observed *acidv1.Postgresql) (*compose.Condition, error) {
 	r := p.Restore
 	if r == nil {
@@ -85,27 +95,60 @@ func resolveRestore(req *compose.Request, p *params, observed *acidv1.Postgresql
 	if err := compose.FieldErrors(b.Validate(field.NewPath("spec", "parameters", "backup"))); err != nil {
 		return nil, compose.InvalidField(pathRestoreFrom, errSourceBackup, r.FromClaim, err)
 	}
-	loc := ""
-	if src.Status.Backup != nil {
-		loc = src.Status.Backup.Location
-	}
-	if loc == "" {
-		return waiting("The source claim %s has not published where it archives (status.backup.location) yet.", r.FromClaim), nil
-	}
-	if !sourceLocationOK(loc, b.Bucket, req.Namespace, cluster) {
-		return nil, compose.InvalidField(pathRestoreFrom, errSourceLocation, r.FromClaim, loc, cluster, req.Namespace, cluster)
+	loc, wait, err := sourceArchive(req, p, cluster, b)
+	if wait != nil || err != nil {
+		return wait, err
 	}
 	// The operator turns s3_wal_path into CLONE_WALE_S3_PREFIX
 	// (pkg/cluster/k8sres.go, generateCloneEnvironment, v1.15.1); without it
 	// it would append CLONE_WAL_BUCKET_SCOPE_PREFIX="" after the env, which
 	// wins, and lose the namespace. Spilo 4.0-p3 then tries each major
 	// version under .../wal (postgres-appliance/bootstrap/clone_with_wale.py,
-	// get_wale_environments). Endpoint
-	// and credentials are set here, not in the clone description: the
-	// operator would put access keys there in plain text.
+	// get_wale_environments). Endpoint and credentials are set here, not in
+	// the clone description: the operator would put access keys there in
+	// plain text.
 	p.Clone = &acidv1.CloneDescription{ClusterName: cluster, EndTimestamp: r.Timestamp, S3WalPath: loc}
 	p.CloneEnv = append(access(clonePrefix, b), corev1.EnvVar{Name: clonePrefix + envUseWALGRestore, Value: "true"})
 	return nil, nil
+}
+
+// sourceArchive is where the source cluster archives, read from its
+// postgresql's env in this namespace: what it really archives to, which a
+// tenant cannot edit as it can its claim's status. Only a location the
+// source's composer could have set for a cluster of this namespace is
+// accepted.
+func sourceArchive(req *compose.Request, p *params, cluster string, b *v1alpha1.Backup) (string, *compose.Condition, error) {
+	from := p.Restore.FromClaim
+	p.SourceCluster = cluster
+	if _, answered := req.Required[requirementSourceCluster]; !answered {
+		return "", waiting("Looking up the cluster %s of the source claim %s.", cluster, from), nil
+	}
+	pg := &acidv1.Postgresql{}
+	found, err := req.RequiredInto(requirementSourceCluster, pg)
+	if err != nil {
+		return "", nil, compose.InvalidField(pathRestoreFrom, errSourceClusterUnreadable, cluster, from, err)
+	}
+	if !found {
+		return "", waiting("The source claim %s has no cluster %s yet.", from, cluster), nil
+	}
+	if pg.GetNamespace() != req.Namespace || pg.GetName() != cluster {
+		return "", nil, compose.InvalidField(pathRestoreFrom, errSourceElsewhere, pg.GetNamespace(), pg.GetName(), cluster, req.Namespace)
+	}
+	a, archiving := observedArchive(pg)
+	bucket := ""
+	for _, e := range pg.Spec.Env {
+		if e.Name == envBucket {
+			bucket = e.Value
+		}
+	}
+	if !archiving || bucket != b.Bucket {
+		return "", waiting("The source cluster %s does not archive to the bucket %s of its claim's spec.parameters.backup yet.", cluster, b.Bucket), nil
+	}
+	loc := location(bucket, cluster, a)
+	if !sourceLocationOK(loc, bucket, req.Namespace, cluster) {
+		return "", nil, compose.InvalidField(pathRestoreFrom, errSourceLocation, cluster, from, loc, req.Namespace, cluster)
+	}
+	return loc, nil, nil
 }
 
 // waiting is the Database condition while a restore cannot start yet.

@@ -30,7 +30,30 @@ var (
 	}
 	sourceLocation = "s3://pg-backups/spilo/wiki/homeplane-wiki/" + testSourceUID + "/wal"
 	sourceReq      = compose.Requirement{APIVersion: "database.homeplane.dev/v1alpha1", Kind: "PostgreSQL", Namespace: testNS, Name: "wiki"}
+	sourceReqs     = map[string]compose.Requirement{
+		"restore-source":         sourceReq,
+		"restore-source-cluster": {APIVersion: "acid.zalan.do/v1", Kind: "postgresql", Namespace: testNS, Name: "homeplane-wiki"},
+	}
 )
+
+// sourceCluster is the source claim's postgresql, archiving with the given
+// scope prefix and suffix.
+func sourceCluster(namespace, prefix, suffix string) *acidv1.Postgresql {
+	return sourceClusterWithEnv(namespace, withScope(legacyBackupEnv(), prefix, suffix))
+}
+
+func sourceClusterWithEnv(namespace string, env []corev1.EnvVar) *acidv1.Postgresql {
+	return &acidv1.Postgresql{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "acid.zalan.do/v1", Kind: "postgresql"},
+		ObjectMeta: metav1.ObjectMeta{Name: "homeplane-wiki", Namespace: namespace},
+		Spec:       acidv1.PostgresSpec{TeamID: "homeplane", Env: env},
+	}
+}
+
+// withSource answers both requirements of a restore to a timestamp.
+func withSource(claim *unstructured.Unstructured, cluster *acidv1.Postgresql) map[string]runtime.Object {
+	return map[string]runtime.Object{"restore-source": claim, "restore-source-cluster": cluster}
+}
 
 // sourceClaim is a PostgreSQL claim as Crossplane returns it for the
 // requirement: spec.parameters as written (the API server's defaults
@@ -218,9 +241,10 @@ func TestArchiveAndRestore(t *testing.T) {
 			},
 		},
 		"RestoreToTimestamp": {
-			reason:   "A restore to a time clones from the source's archive, with the source's store and credentials reference: nothing is repeated in the restoring claim.",
+			reason: "A restore to a time clones from where the source's postgresql archives, with the source's store and credentials reference: " +
+				"nothing is repeated in the restoring claim.",
 			params:   restoreAt,
-			required: map[string]runtime.Object{"restore-source": sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, sourceLocation)},
+			required: withSource(sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, sourceLocation), sourceCluster(testNS, "wiki/", "/"+testSourceUID)),
 			want: func(t *testing.T) *compose.Result {
 				pg := wantCluster(func(pg *acidv1.Postgresql) {
 					pg.Spec.Clone = &acidv1.CloneDescription{ClusterName: "homeplane-wiki", EndTimestamp: stamp, S3WalPath: sourceLocation}
@@ -229,17 +253,35 @@ func TestArchiveAndRestore(t *testing.T) {
 				return &compose.Result{
 					Resources:         wantResources(t, pg, resource.ReadyFalse, nil),
 					ConnectionDetails: map[string][]byte{},
-					Requirements:      withRequirements(map[string]compose.Requirement{"restore-source": sourceReq}),
+					Requirements:      withRequirements(sourceReqs),
+					Status:            statusPending,
+					Conditions:        []compose.Condition{pending, protected},
+				}
+			},
+		},
+		"RestoreIgnoresForgedSourceStatus": {
+			reason: "The claim's status.backup.location is the tenant's to write; the location is read from the source's postgresql instead.",
+			params: restoreAt,
+			required: withSource(sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, "s3://pg-backups/spilo/homeplane-wiki/wal"),
+				sourceCluster(testNS, "wiki/", "/"+testSourceUID)),
+			want: func(t *testing.T) *compose.Result {
+				pg := wantCluster(func(pg *acidv1.Postgresql) {
+					pg.Spec.Clone = &acidv1.CloneDescription{ClusterName: "homeplane-wiki", EndTimestamp: stamp, S3WalPath: sourceLocation}
+					pg.Spec.Env = cloneEnvFromMinIO()
+				})
+				return &compose.Result{
+					Resources:         wantResources(t, pg, resource.ReadyFalse, nil),
+					ConnectionDetails: map[string][]byte{},
+					Requirements:      withRequirements(sourceReqs),
 					Status:            statusPending,
 					Conditions:        []compose.Condition{pending, protected},
 				}
 			},
 		},
 		"RestoreFromLegacySource": {
-			reason: "A source that still archives to its legacy location is restored from there.",
-			params: restoreAt,
-			required: map[string]runtime.Object{"restore-source": sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup},
-				"s3://pg-backups/spilo/homeplane-wiki/wal")},
+			reason:   "A source that still archives to its legacy location is restored from there.",
+			params:   restoreAt,
+			required: withSource(sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, ""), sourceCluster(testNS, "", "")),
 			want: func(t *testing.T) *compose.Result {
 				pg := wantCluster(func(pg *acidv1.Postgresql) {
 					pg.Spec.Clone = &acidv1.CloneDescription{ClusterName: "homeplane-wiki", EndTimestamp: stamp, S3WalPath: "s3://pg-backups/spilo/homeplane-wiki/wal"}
@@ -248,7 +290,7 @@ func TestArchiveAndRestore(t *testing.T) {
 				return &compose.Result{
 					Resources:         wantResources(t, pg, resource.ReadyFalse, nil),
 					ConnectionDetails: map[string][]byte{},
-					Requirements:      withRequirements(map[string]compose.Requirement{"restore-source": sourceReq}),
+					Requirements:      withRequirements(sourceReqs),
 					Status:            statusPending,
 					Conditions:        []compose.Condition{pending, protected},
 				}
@@ -269,17 +311,32 @@ func TestArchiveAndRestore(t *testing.T) {
 				}
 			},
 		},
-		"RestoreSourceNotPublishedYet": {
-			reason:   "A source with backup whose status does not say where it archives yet is waited for.",
+		"RestoreSourceClusterNotAnsweredYet": {
+			reason:   "Once the source claim is read its postgresql is asked for, and nothing is restored until it is answered.",
 			params:   restoreAt,
-			required: map[string]runtime.Object{"restore-source": sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, "")},
+			required: map[string]runtime.Object{"restore-source": sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, sourceLocation)},
 			want: func(t *testing.T) *compose.Result {
 				return &compose.Result{
 					Resources:         waitingResources(t),
 					ConnectionDetails: map[string][]byte{},
-					Requirements:      map[string]compose.Requirement{"restore-source": sourceReq},
+					Requirements:      sourceReqs,
 					Status:            statusPending,
-					Conditions:        []compose.Condition{waitingFor("The source claim wiki has not published where it archives (status.backup.location) yet."), protected},
+					Conditions:        []compose.Condition{waitingFor("Looking up the cluster homeplane-wiki of the source claim wiki."), protected},
+				}
+			},
+		},
+		"RestoreSourceClusterNotArchivingYet": {
+			reason:   "A source whose postgresql does not archive (yet) to its claim's bucket is waited for.",
+			params:   restoreAt,
+			required: withSource(sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, ""), sourceClusterWithEnv(testNS, nil)),
+			want: func(t *testing.T) *compose.Result {
+				return &compose.Result{
+					Resources:         waitingResources(t),
+					ConnectionDetails: map[string][]byte{},
+					Requirements:      sourceReqs,
+					Status:            statusPending,
+					Conditions: []compose.Condition{waitingFor("The source cluster homeplane-wiki does not archive to the bucket pg-backups of its claim's " +
+						"spec.parameters.backup yet."), protected},
 				}
 			},
 		},
@@ -332,15 +389,22 @@ func TestArchiveAndRestore(t *testing.T) {
 			params: restoreAt,
 			required: map[string]runtime.Object{"restore-source": sourceClaim("tenant-a", "wiki", map[string]any{"backup": minioBackup},
 				"s3://pg-backups/spilo/tenant-a/homeplane-wiki/"+testSourceUID+"/wal")},
-			wantErr: `spec.parameters.restore.fromClaim: Crossplane returned the claim tenant-a/wiki for "wiki": a restore reads only a claim of its own namespace, wiki`,
+			wantErr: `spec.parameters.restore.fromClaim: Crossplane returned tenant-a/wiki for "wiki": a restore reads only from its own namespace, wiki`,
 		},
 		"RestoreSourcePointsIntoOtherNamespace": {
-			reason: "A source status naming another namespace's archive (forged, or a bug) is refused, not restored from.",
+			reason: "A source cluster archiving into another namespace's location (its env edited by hand) is refused, not restored from.",
 			params: restoreAt,
-			required: map[string]runtime.Object{"restore-source": sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup},
-				"s3://pg-backups/spilo/tenant-a/homeplane-wiki/"+testSourceUID+"/wal")},
-			wantErr: `spec.parameters.restore.fromClaim: the PostgreSQL claim "wiki" publishes status.backup.location "s3://pg-backups/spilo/tenant-a/homeplane-wiki/` + testSourceUID +
-				`/wal", which is not an archive of its cluster homeplane-wiki in this namespace (s3://<bucket>/spilo/wiki/homeplane-wiki/<uid>/wal)`,
+			required: withSource(sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, ""),
+				sourceCluster(testNS, "tenant-a/", "/"+testSourceUID)),
+			wantErr: `spec.parameters.restore.fromClaim: the source cluster homeplane-wiki of the PostgreSQL claim "wiki" archives to "s3://pg-backups/spilo/tenant-a/homeplane-wiki/` +
+				testSourceUID + `/wal", which is not a location of a cluster of this namespace (s3://<bucket>/spilo/wiki/homeplane-wiki/<uid>/wal)`,
+		},
+		"RestoreSourceClusterFromOtherNamespace": {
+			reason: "Should a postgresql of another namespace ever be returned for the requirement, it is refused.",
+			params: restoreAt,
+			required: withSource(sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, ""),
+				sourceCluster("tenant-a", "tenant-a/", "/"+testSourceUID)),
+			wantErr: `spec.parameters.restore.fromClaim: Crossplane returned tenant-a/homeplane-wiki for "homeplane-wiki": a restore reads only from its own namespace, wiki`,
 		},
 		"RestoreSourceOfWrongType": {
 			reason:   "A source whose spec cannot be read is named by the restore's field.",

@@ -169,8 +169,8 @@ type Restore struct {
 
 	// Timestamp to recover to, RFC 3339 with a zone offset, e.g.
 	// 2026-11-20T12:00:00+01:00. The copy is then made from the source's
-	// backups, in the store and location the source claim archives to (its
-	// spec.parameters.backup and status.backup.location). Without it, the
+	// backups: the store of its spec.parameters.backup, at the location its
+	// cluster archives to (its status.backup.location). Without it, the
 	// running source cluster is copied directly.
 	// +optional
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?[+-]([01][0-9]|2[0-3]):[0-5][0-9]$`
@@ -337,7 +337,7 @@ type XPostgreSQLStatus struct {
 }
 
 // BackupStatus says where the cluster's backups are. A restore from this
-// claim reads them there.
+// claim reads them there (taking the location from the cluster itself).
 type BackupStatus struct {
 	// Location of the WAL archive and base backups, without the major
 	// version: s3://<bucket>/spilo/<namespace>/<cluster>/<uid>/wal, or
