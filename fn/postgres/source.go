@@ -24,14 +24,14 @@ const (
 	reasonWaitingSource = "WaitingForRestoreSource"
 )
 
-// Errors about a restore's source. %q is the source claim's name.
+// Errors about a restore's source, reported on the restore's fields.
 const (
 	errSourceUnreadable = "the PostgreSQL claim %q cannot be read: %v"
 	errSourceElsewhere  = "Crossplane returned %s/%s for %q: a restore reads only from its own namespace, %s"
 	errSourceNoBackup   = "restore to a timestamp reads the source's backups, but the PostgreSQL claim %q has no spec.parameters.backup"
 	errSourceBackup     = "the PostgreSQL claim %q has an invalid spec.parameters.backup: %v"
 	errSourceLocation   = "the source cluster %s of the PostgreSQL claim %q archives to %q, which is not a location of a cluster of this namespace " +
-		"(s3://<bucket>/spilo/%s/%s/<uid>/wal): restore from a copy"
+		"(s3://<bucket>/spilo/%s/%s/<uid>/wal)"
 	errSourceClusterUnreadable = "the postgresql %s of the PostgreSQL claim %q cannot be read: %v"
 )
 
