@@ -90,14 +90,20 @@ func observedArchive(observed *acidv1.Postgresql) (*archive, bool) {
 }
 
 // placeArchive decides where the cluster archives: where it already does,
-// else the new location.
+// else the new location. The kept location is checked with the claim's
+// bucket: a cluster moved to another bucket keeps its path there.
 func placeArchive(req *compose.Request, p *params, observed *acidv1.Postgresql) error {
 	if p.Backup == nil {
 		return nil
 	}
+	// A location Homeplane could not have set (an env edited into another
+	// namespace's archive) is not kept: writing on would mix archives.
 	if a, ok := observedArchive(observed); ok {
-		p.Archive = a
-		return nil
+		loc := location(p.Backup.Bucket, p.Cluster, a)
+		if loc == "" || sourceLocationOK(loc, p.Backup.Bucket, req.Namespace, p.Cluster) {
+			p.Archive = a
+			return nil
+		}
 	}
 	uid := ""
 	if req.Composite != nil {
@@ -120,10 +126,9 @@ func location(bucket, cluster string, a *archive) string {
 	return "s3://" + bucket + "/spilo/" + *a.Prefix + cluster + *a.Suffix + "/wal"
 }
 
-// sourceLocationOK accepts only the two locations the source's composer
-// publishes for a cluster of this namespace: the new one, or the one it
-// archived to before. A location in another namespace, or one made up in a
-// status, cannot be restored from.
+// sourceLocationOK accepts only the two locations Homeplane gives a cluster
+// of this namespace: the new one, or the one it archived to before. A
+// location in another namespace cannot be archived to or restored from.
 func sourceLocationOK(loc, bucket, namespace, cluster string) bool {
 	if loc == location(bucket, cluster, &archive{Prefix: ptr.To(""), Suffix: ptr.To("")}) {
 		return true

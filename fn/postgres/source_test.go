@@ -194,6 +194,27 @@ func TestArchiveAndRestore(t *testing.T) {
 				}
 			},
 		},
+		"ObservedForeignLocationReplaced": {
+			reason: "An env edited to archive into another namespace's location is not kept: the cluster gets its own new location.",
+			params: map[string]any{"backup": minioBackup},
+			observed: map[string]runtime.Object{"postgresql": runningCluster("Running", func(pg *acidv1.Postgresql) {
+				pg.Spec.Env = withScope(legacyBackupEnv(), "tenant-a/", "/"+testSourceUID)
+			})},
+			want: func(t *testing.T) *compose.Result {
+				pg := wantCluster(func(pg *acidv1.Postgresql) { pg.Spec.Env = withScope(legacyBackupEnv(), "wiki/", "/"+testUID) })
+				st := statusPending
+				st.Phase = "Running"
+				st.Backup = &v1alpha1.BackupStatus{Location: "s3://pg-backups/spilo/wiki/homeplane-wiki-db/" + testUID + "/wal"}
+				return &compose.Result{
+					Resources:         wantResources(t, pg, resource.ReadyTrue, nil),
+					ConnectionDetails: map[string][]byte{},
+					Requirements:      requirement,
+					Status:            st,
+					Conditions: []compose.Condition{{Type: "Database", Status: metav1.ConditionFalse, Reason: "WaitingForCredentials",
+						Message: "The cluster is running; waiting for the operator's Secret " + testSecret + "."}, protected},
+				}
+			},
+		},
 		"BackupTurnedOnLater": {
 			reason:   "A running cluster that did not archive gets the new location when backup is turned on (also the way to leave a legacy location: off, then on).",
 			params:   map[string]any{"backup": minioBackup},
