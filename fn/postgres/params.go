@@ -6,7 +6,7 @@ import (
 	"strings"
 
 	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
-
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/utils/ptr"
 
@@ -22,6 +22,7 @@ const (
 	pathStorage     = pathParams + "storage"
 	pathBackup      = pathParams + "backup"
 	pathRestoreFrom = pathParams + "restore.fromClaim"
+	pathRestoreTime = pathParams + "restore.timestamp"
 	pathClaimName   = "metadata.name (of the claim)"
 )
 
@@ -47,6 +48,20 @@ type params struct {
 
 	// observed is the postgresql as it exists, or nil.
 	observed *acidv1.Postgresql
+	// wait says what a restore waits for before anything may be composed
+	// (resolveRestore); nil when it need not wait.
+	wait *compose.Condition
+
+	// Archive is where the cluster archives (placeArchive); nil without
+	// backup.
+	Archive *archive
+	// Clone and CloneEnv restore the cluster from its source
+	// (resolveRestore); AskSource asks Crossplane for the source claim, and
+	// SourceCluster, when set, for its postgresql.
+	Clone         *acidv1.CloneDescription
+	CloneEnv      []corev1.EnvVar
+	AskSource     bool
+	SourceCluster string
 }
 
 // resolve checks what the XRD cannot, on parameters already defaulted and
@@ -122,18 +137,12 @@ func defaultDatabase(p *params, claim string) error {
 }
 
 // checkRestore checks the source claim against this claim's name, which
-// the XRD does not know.
+// the XRD does not know. Its form (a claim name, never a namespace) is
+// Validate's; the source may have another teamId, so its cluster's name is
+// only known once the source claim is read.
 func checkRestore(p *params, claim string) error {
-	r := p.Restore
-	if r == nil {
-		return nil
-	}
-	if r.FromClaim == claim {
+	if r := p.Restore; r != nil && r.FromClaim == claim {
 		return compose.InvalidField(pathRestoreFrom, "names this claim: restore copies another claim's database")
-	}
-	from := p.TeamID + "-" + r.FromClaim
-	if len(from) > maxClusterNameLength || !dns1035.MatchString(from) {
-		return compose.InvalidField(pathRestoreFrom, "%q is not the name of a PostgreSQL claim", r.FromClaim)
 	}
 	return nil
 }

@@ -84,6 +84,12 @@ func resolveComposite(req *compose.Request, xr *v1alpha1.XPostgreSQL) (*params, 
 	if err := checkTransition(p, p.observed); err != nil {
 		return nil, err
 	}
+	if err := placeArchive(req, p, p.observed); err != nil {
+		return nil, err
+	}
+	if p.wait, err = resolveRestore(req, p, p.observed); err != nil {
+		return nil, err
+	}
 	return p, nil
 }
 
@@ -98,6 +104,20 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 func build(_ context.Context, req *compose.Request, p *params, _ *wiring.Wiring) (*compose.Result, error) {
 	observed := p.observed
 	res := compose.NewResult()
+	if p.AskSource {
+		// Asked every time until the cluster exists, like the credentials.
+		res.Requirements[requirementSource] = sourceRequirement(req, p)
+	}
+	if p.SourceCluster != "" {
+		res.Requirements[requirementSourceCluster] = sourceClusterRequirement(req, p.SourceCluster)
+	}
+	if p.wait != nil {
+		// No postgresql: a cluster without its source would start empty, or
+		// clone the wrong data.
+		res.Status = status(req, p, observed)
+		res.SetCondition(*p.wait)
+		return res, nil
+	}
 	pg, err := desired(cluster(req, p))
 	if err != nil {
 		return nil, err

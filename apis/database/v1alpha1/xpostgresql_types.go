@@ -120,7 +120,9 @@ type SecretKeyRef struct {
 // Backup is continuous WAL archiving plus scheduled base backups (WAL-G) to
 // an S3-compatible object store.
 type Backup struct {
-	// Bucket to write to. Backups go under spilo/<cluster>/.
+	// Bucket to write to. A new cluster's backups go under
+	// spilo/<namespace>/<cluster>/<uid>/wal/ (status.backup.location); a
+	// cluster that archived before keeps its location.
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9][a-z0-9.-]*[a-z0-9]$`
@@ -158,16 +160,18 @@ type Backup struct {
 
 // Restore creates the database as a copy of another claim's database.
 type Restore struct {
-	// FromClaim is the name of a PostgreSQL claim in the same namespace (and
-	// of the same teamId) to copy.
+	// FromClaim is the name of a PostgreSQL claim in the same namespace to
+	// copy: only a claim of this namespace can be named (ClaimNamePattern).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	FromClaim string `json:"fromClaim"`
 
 	// Timestamp to recover to, RFC 3339 with a zone offset, e.g.
 	// 2026-11-20T12:00:00+01:00. The copy is then made from the source's
-	// backups in the bucket of spec.parameters.backup. Without it, the running
-	// source cluster is copied directly.
+	// backups: the store of its spec.parameters.backup, at the location its
+	// cluster archives to (its status.backup.location). Without it, the
+	// running source cluster is copied directly.
 	// +optional
 	// +kubebuilder:validation:Pattern=`^[0-9]{4}-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])T([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?[+-]([01][0-9]|2[0-3]):[0-5][0-9]$`
 	// +kubebuilder:validation:XValidation:rule="timestamp(self) > timestamp('1970-01-01T00:00:00Z')",message="timestamp must be a valid time after 1970"
@@ -177,7 +181,6 @@ type Restore struct {
 // PostgreSQLParameters are what an app team asks for.
 // +kubebuilder:validation:XValidation:rule="!has(self.instances) || self.topology == 'ha'",message="instances can only be set with topology ha"
 // +kubebuilder:validation:XValidation:rule="!has(self.synchronous) || !self.synchronous || self.topology == 'ha'",message="synchronous replication needs topology ha"
-// +kubebuilder:validation:XValidation:rule="!has(self.restore) || !has(self.restore.timestamp) || has(self.backup)",message="restore to a timestamp reads the source's backups: set backup"
 type PostgreSQLParameters struct {
 	// Version is the PostgreSQL major version. It may only go up.
 	// +kubebuilder:default="17"
@@ -327,6 +330,21 @@ type XPostgreSQLStatus struct {
 	// ClusterName is the name of the Zalando postgresql.
 	// +optional
 	ClusterName string `json:"clusterName,omitempty"`
+
+	// Backup says where the cluster archives to.
+	// +optional
+	Backup *BackupStatus `json:"backup,omitempty"`
+}
+
+// BackupStatus says where the cluster's backups are. A restore from this
+// claim reads them there (taking the location from the cluster itself).
+type BackupStatus struct {
+	// Location of the WAL archive and base backups, without the major
+	// version: s3://<bucket>/spilo/<namespace>/<cluster>/<uid>/wal, or
+	// s3://<bucket>/spilo/<cluster>/wal for a cluster that archived there
+	// before the location carried the namespace.
+	// +optional
+	Location string `json:"location,omitempty"`
 }
 
 // An XPostgreSQL is a PostgreSQL cluster run by the Zalando postgres-operator.
