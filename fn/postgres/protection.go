@@ -16,7 +16,7 @@ const claimKind = "PostgreSQL"
 // postgresql, and Crossplane releases a Usage without a "by" at once. So the
 // claim is protected too: deleting it is refused until the flag is off.
 func protection(req *compose.Request, p *params) *wiring.Protection {
-	return &wiring.Protection{
+	pr := &wiring.Protection{
 		Enabled: p.DeletionProtection,
 		Claim: wiring.Protected{Resource: resourceUsageClaim, Name: p.Cluster + "-protect-claim",
 			Of: wiring.Ref{APIVersion: v1alpha1.GroupVersion.String(), Kind: claimKind, Name: req.ClaimName}},
@@ -25,4 +25,10 @@ func protection(req *compose.Request, p *params) *wiring.Protection {
 		Guarded:     "its postgresql",
 		Unprotected: "Deleting this claim deletes the database and its data.",
 	}
+	if p.wait != nil {
+		// No postgresql is composed while a restore waits for its source:
+		// nothing to keep but the claim.
+		pr.Data = nil
+	}
+	return pr
 }

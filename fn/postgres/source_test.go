@@ -117,9 +117,10 @@ func withScope(env []corev1.EnvVar, prefix, suffix string) []corev1.EnvVar {
 }
 
 // waitingResources are what a restore composes while it waits: the wiring
-// (network policies, deletion protection), never the postgresql.
+// (network policies, the claim's deletion protection), never the postgresql
+// nor a Usage of it.
 func waitingResources(t *testing.T) map[resource.Name]compose.Desired {
-	return wantResources(t, wantCluster(), resource.ReadyFalse, map[resource.Name]compose.Desired{"postgresql": {}})
+	return wantResources(t, wantCluster(), resource.ReadyFalse, map[resource.Name]compose.Desired{"postgresql": {}, "protect-postgresql": {}})
 }
 
 func waitingFor(msg string) compose.Condition {
