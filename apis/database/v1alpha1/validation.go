@@ -19,9 +19,12 @@ import (
 // that the XRD and Validate agree.
 const (
 	// RolePattern is the Zalando operator v1.15.1's role name pattern
-	// (userRegexp in pkg/cluster/cluster.go): a role that does not match it
-	// makes the operator refuse the whole cluster.
-	RolePattern = `^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$`
+	// (userRegexp in pkg/cluster/cluster.go: a role that does not match it
+	// makes the operator refuse the whole cluster) without its dots: with
+	// enable_cross_namespace_secret the operator reads a role <ns>.<name> as
+	// "put this role's Secret into namespace <ns>", which would let a claim
+	// write a Secret into another tenant's namespace.
+	RolePattern = `^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$`
 	// DatabaseNamePattern is an unquoted PostgreSQL identifier in lower
 	// case: the operator's databaseNameRegexp (pkg/cluster/cluster.go)
 	// narrowed to what needs no quoting.
@@ -265,8 +268,9 @@ func validateTeamID(path *field.Path, id string) field.ErrorList {
 	return nil
 }
 
-// ValidateRole checks a role name: the operator's RolePattern, at most 63
-// characters, not reserved by PostgreSQL (pg_*) or the operator.
+// ValidateRole checks a role name: RolePattern (the operator's, without the
+// dots of its cross-namespace form), at most 63 characters, not reserved by
+// PostgreSQL (pg_*) or the operator.
 func ValidateRole(path *field.Path, name string) field.ErrorList {
 	switch {
 	case name == "":
@@ -274,8 +278,8 @@ func ValidateRole(path *field.Path, name string) field.ErrorList {
 	case len(name) > MaxNameLength:
 		return field.ErrorList{field.TooLong(path, name, MaxNameLength)}
 	case !roleRE.MatchString(name):
-		return field.ErrorList{field.Invalid(path, name, "must match the operator's role name pattern "+RolePattern+
-			": lower case letters, digits, '-', '_' and '.', starting and ending with a letter or digit")}
+		return field.ErrorList{field.Invalid(path, name, "must match the role name pattern "+RolePattern+
+			": lower case letters, digits, '-' and '_', starting and ending with a letter or digit (no '.': the operator would read <namespace>.<role> as a Secret for another namespace)")}
 	case slices.Contains(ReservedRoles, name) || strings.HasPrefix(name, ReservedRolePrefix):
 		return field.ErrorList{field.Forbidden(path, fmt.Sprintf("%q is a role reserved by PostgreSQL or the operator (pg_*, %s)", name, strings.Join(ReservedRoles, ", ")))}
 	}

@@ -45,7 +45,7 @@ func TestXRDAndValidateAgree(t *testing.T) {
 		"Empty":         {Params: map[string]any{}},
 		"Minimal":       {Params: base()},
 		"RoleDash":      {Params: user("wiki-app")},
-		"RoleDot":       {Params: user("wiki.app")},
+		"RoleDot":       {Params: user("other-tenant.app"), Paths: []string{"spec.parameters.users[0].name"}},
 		"RoleDigit":     {Params: user("1app")},
 		"RoleLeading_":  {Params: user("_ro"), Paths: []string{"spec.parameters.users[0].name"}},
 		"RoleTrailing_": {Params: user("app_"), Paths: []string{"spec.parameters.users[0].name"}},

@@ -62,7 +62,7 @@ type Database struct {
 	// pattern (RolePattern), not a reserved role (ReservedRoles, pg_*).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:XValidation:rule="!(self in ['postgres', 'standby', 'pooler', 'admin', 'cron_admin', 'zalandos', 'fes_user']) && !self.startsWith('pg_')",message="owner may not be a role reserved by PostgreSQL or the operator (pg_*, postgres, standby, pooler, admin, cron_admin, zalandos, fes_user)"
 	Owner string `json:"owner"`
 }
@@ -73,7 +73,7 @@ type User struct {
 	// a reserved role (ReservedRoles, pg_*).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
-	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-_a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-_a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$`
 	// +kubebuilder:validation:XValidation:rule="!(self in ['postgres', 'standby', 'pooler', 'admin', 'cron_admin', 'zalandos', 'fes_user']) && !self.startsWith('pg_')",message="name may not be a role reserved by PostgreSQL or the operator (pg_*, postgres, standby, pooler, admin, cron_admin, zalandos, fes_user)"
 	Name string `json:"name"`
 
