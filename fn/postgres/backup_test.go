@@ -20,7 +20,7 @@ const testUID = "3f1c2b4a-5d6e-4f70-8a9b-0c1d2e3f4a5b"
 func TestEnvAWS(t *testing.T) {
 	p := &params{PostgreSQLParameters: v1alpha1.PostgreSQLParameters{Backup: &v1alpha1.Backup{
 		Bucket: "b", Region: "eu-central-1", Schedule: "0 3 * * *", Retention: 14,
-		CredentialsSecretRef: v1alpha1.SecretKeyRef{LocalSecretReference: common.LocalSecretReference{Name: "aws"}, AccessKeyIDKey: "id", SecretAccessKeyKey: "secret"},
+		CredentialsSecretRef: v1alpha1.S3CredentialsSecretRef{LocalSecretReference: common.LocalSecretReference{Name: "aws"}, AccessKeyIDKey: "id", SecretAccessKeyKey: "secret"},
 	}}, Archive: newArchive("tenant-a", testUID)}
 	want := []corev1.EnvVar{
 		{Name: "WAL_S3_BUCKET", Value: "b"},
@@ -46,7 +46,7 @@ func TestNoBackupNoEnv(t *testing.T) {
 }
 
 func TestEnvVirtualHostStyle(t *testing.T) {
-	b := &v1alpha1.Backup{Bucket: "b", Endpoint: "https://s3.example.org", CredentialsSecretRef: v1alpha1.SecretKeyRef{LocalSecretReference: common.LocalSecretReference{Name: "s"}}}
+	b := &v1alpha1.Backup{Bucket: "b", Endpoint: "https://s3.example.org", CredentialsSecretRef: v1alpha1.S3CredentialsSecretRef{LocalSecretReference: common.LocalSecretReference{Name: "s"}}}
 	got := access("", b)
 	want := []corev1.EnvVar{
 		{Name: "AWS_ENDPOINT", Value: "https://s3.example.org"},

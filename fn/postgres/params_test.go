@@ -89,7 +89,7 @@ func TestResolveErrors(t *testing.T) {
 func TestResolveAcceptsTimestampWithOffset(t *testing.T) {
 	for _, ts := range []string{"2026-11-20T12:00:00+01:00", "2026-11-20T12:00:00.123-05:30", "2026-11-20T11:00:00+00:00"} {
 		in := v1alpha1.PostgreSQLParameters{
-			Backup:  &v1alpha1.Backup{Bucket: "pg-backups", CredentialsSecretRef: v1alpha1.SecretKeyRef{LocalSecretReference: common.LocalSecretReference{Name: "s"}}},
+			Backup:  &v1alpha1.Backup{Bucket: "pg-backups", CredentialsSecretRef: v1alpha1.S3CredentialsSecretRef{LocalSecretReference: common.LocalSecretReference{Name: "s"}}},
 			Restore: &v1alpha1.Restore{FromClaim: "a", Timestamp: ts},
 		}
 		if _, err := resolveClaim("wiki-db", in); err != nil {

@@ -95,9 +95,9 @@ type Pooler struct {
 	Mode PoolerMode `json:"mode,omitempty"`
 }
 
-// SecretKeyRef names a Secret in the claim's namespace (its name as
+// S3CredentialsSecretRef names a Secret in the claim's namespace (its name as
 // common.LocalSecretReference's) and its two keys (common.SecretKeyPattern).
-type SecretKeyRef struct {
+type S3CredentialsSecretRef struct {
 	common.LocalSecretReference `json:",inline"`
 
 	// AccessKeyIDKey is the key of the access key ID.
@@ -144,7 +144,7 @@ type Backup struct {
 
 	// CredentialsSecretRef is the Secret in the claim's namespace holding the
 	// access keys.
-	CredentialsSecretRef SecretKeyRef `json:"credentialsSecretRef"`
+	CredentialsSecretRef S3CredentialsSecretRef `json:"credentialsSecretRef"`
 
 	// Schedule of base backups, in cron format (UTC).
 	// +kubebuilder:default="0 1 * * *"
