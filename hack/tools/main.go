@@ -116,8 +116,8 @@ const usage = `usage: go run ./hack/tools COMMAND
   list                     every tool, its version, whether built
   go-build LABEL PKG OUT   build PKG of this module with progress
 groups: test (make render, make test), e2e (what make e2e needs on top), all
-overrides: CROSSPLANE, CROSSPLANE_CORE, CONTROLLER_GEN, HYDRA, ETCD, KUBE_APISERVER,
-  KUBE_CONTROLLER_MANAGER name a binary to use instead; HOMEPLANE_TOOLS_DIR moves the cache
+overrides: CROSSPLANE, CROSSPLANE_CORE, CONTROLLER_GEN, GOLANGCI_LINT, HYDRA, ETCD,
+  KUBE_APISERVER, KUBE_CONTROLLER_MANAGER name a binary to use instead; HOMEPLANE_TOOLS_DIR moves the cache
 `
 
 // expand turns group names into tool names, keeping order, without repeats.
