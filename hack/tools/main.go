@@ -27,8 +27,9 @@ import (
 func main() {
 	// No deadline: a cold tool build takes minutes; signals cancel it.
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	if err := run(ctx, tools.New(), os.Args[1:]); err != nil {
+	err := run(ctx, tools.New(), os.Args[1:])
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "tools:", err)
 		os.Exit(1)
 	}

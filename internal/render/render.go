@@ -193,7 +193,7 @@ func Run(ctx context.Context, t Tools, functions, target string, c Case) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp) //nolint:errcheck // best effort.
+	defer func() { _ = os.RemoveAll(tmp) }() // best effort
 	for flag, path := range map[string]string{"--observed-resources=": c.Observed, "--required-resources=": c.Required} {
 		if path == "" {
 			continue

@@ -98,7 +98,7 @@ func controlPlane(t testing.TB) *rest.Config {
 
 	cfg := &rest.Config{Host: fmt.Sprintf("https://127.0.0.1:%d", port), BearerToken: token,
 		TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // loopback test apiserver with a self-signed cert
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} // loopback test apiserver with a self-signed cert
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		req, _ := http.NewRequest(http.MethodGet, cfg.Host+"/readyz", nil)
