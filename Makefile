@@ -15,7 +15,7 @@ include internal/tools/pins.env
 # APIs of the composites (XRDs are generated from these).
 XR_API_DIRS := apis/common/v1alpha1 apis/database/v1alpha1 apis/matrix/v1alpha1 apis/office/v1alpha1
 
-.PHONY: all tools e2e-tools generate verify-generated build render validate test unit short release-test bench fuzz clean
+.PHONY: all tools e2e-tools generate verify-generated build render validate lint test unit short release-test bench fuzz clean
 
 all: build
 
@@ -62,12 +62,18 @@ unit: provider-test-deps
 	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
 	PACKAGE_PLATFORMS=$(HOST_PLATFORM) $(GO) test -count=1 ./...
 
+## lint: golangci-lint (pinned, .golangci.yml) over the whole module, e2e files included
+# The tool is built first when missing (progress, no deadline); the run has
+# no timeout either (golangci-lint v2's default).
+lint:
+	@GL=$$($(TOOLS) path golangci-lint) && set -x && $$GL run ./...
+
 ## short: the fast unit tests only (real servers, render and packaging skip under -short)
 short:
 	$(GO) test -short -count=1 ./...
 
 ## test: everything CI runs before e2e
-test: tools verify-generated unit validate
+test: tools verify-generated lint unit validate
 
 ## release-test: the packages test for every release platform (cross-compiles; not part of make test)
 release-test:
