@@ -21,7 +21,7 @@ XR_API_DIRS := apis/common/v1alpha1 $(sort $(dir $(shell grep -l "+homeplane:xrd
 FN_INPUT_DIR := apis/fn/v1alpha1
 FN_INPUT_CRD_DIR := package/function/input
 
-.PHONY: all tools e2e-tools generate verify-generated build render validate test unit short release-test bench fuzz clean
+.PHONY: all tools e2e-tools generate verify-generated build render validate lint test unit short release-test bench fuzz clean
 
 all: build
 
@@ -69,12 +69,18 @@ unit: provider-test-deps
 	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
 	PACKAGE_PLATFORMS=$(HOST_PLATFORM) $(GO) test -count=1 ./...
 
+## lint: golangci-lint (pinned, .golangci.yml) over the whole module, e2e files included
+# The tool is built first when missing (progress, no deadline); the run has
+# no timeout either (golangci-lint v2's default).
+lint:
+	@GL=$$($(TOOLS) path golangci-lint) && set -x && $$GL run ./...
+
 ## short: the fast unit tests only (real servers, render and packaging skip under -short)
 short:
 	$(GO) test -short -count=1 ./...
 
 ## test: everything CI runs before e2e
-test: tools verify-generated unit validate
+test: tools verify-generated lint unit validate
 
 ## release-test: the packages test for every release platform (cross-compiles; not part of make test)
 release-test:

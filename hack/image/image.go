@@ -368,22 +368,24 @@ func atomicWrite(dst string, write func(*os.File) error) error {
 }
 
 // tarDir archives an OCI layout directory with stable names, order and times.
+// It reads through an os.Root, so nothing outside root is archived.
 func tarDir(root string, w io.Writer) error {
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = r.Close() }()
 	tw := tar.NewWriter(w)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == root {
+	err = fs.WalkDir(r.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == "." {
 			return err
 		}
-		rel, err := filepath.Rel(root, p)
-		if err != nil {
-			return err
-		}
-		h := &tar.Header{Name: path.Clean(filepath.ToSlash(rel)), Mode: 0o644, ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
+		h := &tar.Header{Name: path.Clean(p), Mode: 0o644, ModTime: time.Unix(0, 0), Format: tar.FormatPAX}
 		if d.IsDir() {
 			h.Typeflag, h.Mode, h.Name = tar.TypeDir, 0o755, h.Name+"/"
 			return tw.WriteHeader(h)
 		}
-		f, err := os.Open(p)
+		f, err := r.Open(p)
 		if err != nil {
 			return err
 		}

@@ -26,8 +26,9 @@ func main() {
 	flag.DurationVar(&o.timeout, "timeout", 10*time.Minute, "Deadline for rendering every case (tool builds excluded).")
 	flag.Parse()
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	if err := run(ctx, o); err != nil {
+	err := run(ctx, o)
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "render:", err)
 		os.Exit(1)
 	}
@@ -72,7 +73,7 @@ func run(parent context.Context, o options) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(o.out, c.GoldenName()), b, 0o644); err != nil { //nolint:gosec // rendered examples are not secret.
+		if err := os.WriteFile(filepath.Join(o.out, c.GoldenName()), b, 0o644); err != nil {
 			return err
 		}
 		if !o.quiet {

@@ -27,8 +27,9 @@ import (
 func main() {
 	// No deadline: a cold tool build takes minutes; signals cancel it.
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
-	if err := run(ctx, tools.New(), os.Args[1:]); err != nil {
+	err := run(ctx, tools.New(), os.Args[1:])
+	cancel()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "tools:", err)
 		os.Exit(1)
 	}
@@ -116,8 +117,8 @@ const usage = `usage: go run ./hack/tools COMMAND
   list                     every tool, its version, whether built
   go-build LABEL PKG OUT   build PKG of this module with progress
 groups: test (make render, make test), e2e (what make e2e needs on top), all
-overrides: CROSSPLANE, CROSSPLANE_CORE, CONTROLLER_GEN, HYDRA, ETCD, KUBE_APISERVER,
-  KUBE_CONTROLLER_MANAGER name a binary to use instead; HOMEPLANE_TOOLS_DIR moves the cache
+overrides: CROSSPLANE, CROSSPLANE_CORE, CONTROLLER_GEN, GOLANGCI_LINT, HYDRA, ETCD,
+  KUBE_APISERVER, KUBE_CONTROLLER_MANAGER name a binary to use instead; HOMEPLANE_TOOLS_DIR moves the cache
 `
 
 // expand turns group names into tool names, keeping order, without repeats.

@@ -30,7 +30,7 @@ func main() {
 			fmt.Fprintln(os.Stderr, "xrdgen:", err)
 			os.Exit(1)
 		}
-		if err := os.WriteFile(path, data, 0o644); err != nil { //nolint:gosec // generated manifests are public.
+		if err := os.WriteFile(path, data, 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "xrdgen:", err)
 			os.Exit(1)
 		}

@@ -198,7 +198,7 @@ func Run(ctx context.Context, t Tools, functions, target string, c Case) ([]byte
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }() // best effort
 	if c.Input != "" {
 		comp, err := withInput(c.Composition, c.Input, tmp)
 		if err != nil {

@@ -388,8 +388,11 @@ func (b *Builder) stagingReplaces(ctx context.Context, j *job, downloads *atomic
 		return "", err
 	}
 	var info struct{ GoMod string }
-	if err := json.Unmarshal([]byte(out), &info); err != nil || info.GoMod == "" {
-		return "", fmt.Errorf("cannot find the go.mod of %s: %v", j.r.StagingOf, err)
+	if err := json.Unmarshal([]byte(out), &info); err != nil {
+		return "", fmt.Errorf("cannot read `go mod download -json %s`: %w", j.r.StagingOf, err)
+	}
+	if info.GoMod == "" {
+		return "", fmt.Errorf("cannot find the go.mod of %s", j.r.StagingOf)
 	}
 	data, err := os.ReadFile(info.GoMod)
 	if err != nil {

@@ -1,6 +1,6 @@
 // Package tools builds the pinned third-party tools that Homeplane's make
 // targets and tests run (the crossplane CLI, Crossplane core, controller-gen,
-// Ory Hydra, etcd, kube-apiserver, kube-controller-manager) from the Go module
+// golangci-lint, Ory Hydra, etcd, kube-apiserver, kube-controller-manager) from the Go module
 // proxy, into a cache outside the checkout keyed by name, version and recipe.
 //
 // Versions live in pins.env, the one place they are pinned; the recipes (which

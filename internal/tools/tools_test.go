@@ -300,9 +300,9 @@ func TestSharedWrapper(t *testing.T) {
 		t.Error("a member's new module version kept the other member's cache key")
 	}
 	// The catalog's own sharing wrapper: the CLI gets core's pins.
-	real := &Builder{Pins: DefaultPins(), Catalog: Catalog}
-	cli, _ := real.recipe("crossplane")
-	core, _ := real.recipe("crossplane-core")
+	defaults := &Builder{Pins: DefaultPins(), Catalog: Catalog}
+	cli, _ := defaults.recipe("crossplane")
+	core, _ := defaults.recipe("crossplane-core")
 	if !slices.Equal(cli.Get, core.Get) || !slices.Equal(cli.Replace, core.Replace) {
 		t.Errorf("crossplane and crossplane-core resolve differently:\n%v %v\n%v %v", cli.Get, cli.Replace, core.Get, core.Replace)
 	}

@@ -264,7 +264,7 @@ func playRuntime(ctx context.Context, c client.Client, x *testservers.Crossplane
 			// the next poll starts from its version.
 			patch := client.MergeFromWithOptions(base, client.MergeFromWithOptimisticLock{})
 			if err := c.Status().Patch(ctx, r, patch); err != nil {
-				return false, err.Error(), nil
+				return false, err.Error(), nil //nolint:nilerr // a conflict: poll again, the error is the state
 			}
 		}
 		return done && p != nil, "revision status not set or process not started yet", nil

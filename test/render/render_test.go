@@ -68,7 +68,7 @@ func TestRender(t *testing.T) {
 			}
 			golden := filepath.Join("testdata", c.GoldenName())
 			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil { //nolint:gosec // test data.
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)
 				}
 			}

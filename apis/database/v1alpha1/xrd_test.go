@@ -1,10 +1,11 @@
 package v1alpha1_test
 
 import (
-	"github.com/homeplane/homeplane/internal/xrdtest"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/homeplane/homeplane/internal/xrdtest"
 )
 
 // The generated XRD, validated the way the API server validates a claim or

@@ -1,11 +1,12 @@
 package v1alpha1_test
 
 import (
-	"github.com/homeplane/homeplane/internal/xrdtest"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/homeplane/homeplane/internal/xrdtest"
 )
 
 // xrdFile is the generated XRD: this test checks its OpenAPI schema, defaults

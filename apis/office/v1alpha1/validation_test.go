@@ -33,7 +33,7 @@ func dnsRef(ref map[string]any) []any {
 // reject, and Validate names the exact fields.
 func TestXRDAndValidateAgree(t *testing.T) {
 	v := loadXRD(t)
-	p := func(kv ...any) map[string]any { return params(kv...) }
+	p := params
 	many := map[string]any{}
 	for i := range 17 {
 		many[fmt.Sprintf("l%d", i)] = "x"

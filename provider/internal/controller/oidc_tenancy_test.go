@@ -132,9 +132,12 @@ func TestOIDCClientTokenRejectedAgainstHydra(t *testing.T) {
 
 	// An RFC 7592 update whose answer the provider never stored: Hydra has
 	// rotated the registration access token, the stored one gets 401.
-	body, _ := json.Marshal(map[string]any{"client_id": id, "redirect_uris": []string{"https://web.example.org/cb"},
+	body, err := json.Marshal(map[string]any{"client_id": id, "redirect_uris": []string{"https://web.example.org/cb"},
 		"grant_types": []string{"authorization_code", "refresh_token", "client_credentials"}, "response_types": []string{"code"},
 		"token_endpoint_auth_method": "client_secret_basic"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	req, _ := http.NewRequest(http.MethodPut, string(d[oidc.KeyRegistrationClientURI]), bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+string(d[oidc.KeyRegistrationAccessToken]))
 	req.Header.Set("Content-Type", "application/json")
@@ -165,8 +168,12 @@ func TestOIDCClientTokenRejectedAgainstHydra(t *testing.T) {
 
 	// Deleted at Hydra: RFC 7592 answers 401 just the same; still reported.
 	del, _ := http.NewRequest(http.MethodDelete, h.AdminURL+"/admin/clients/"+id, nil)
-	if resp, err := http.DefaultClient.Do(del); err != nil || resp.StatusCode != http.StatusNoContent {
-		t.Fatalf("admin delete: %v %v", resp, err)
+	if resp, err = http.DefaultClient.Do(del); err != nil {
+		t.Fatalf("admin delete: %v", err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("admin delete: %s", resp.Status)
 	}
 	clients--
 	rejected("deleted, no admin API to confirm")

@@ -138,6 +138,8 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (manag
 		}
 		cl, err = authentik.New(authentik.Config{URL: b.URL, Token: cred, AuthorizationFlow: b.AuthorizationFlow,
 			InvalidationFlow: b.InvalidationFlow, Slug: Spec(cr).Slug, HTTP: c.HTTP})
+	default: // Resolve lets only the types above through
+		err = fmt.Errorf("not an OIDC backend type: %q", cfg.Spec.Type)
 	}
 	if err != nil {
 		return nil, fmt.Errorf(errConnect+": %w", cfg.Spec.Type, err)

@@ -20,19 +20,19 @@ import (
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
 )
 
-// memIdP is an in-memory backend that stores ownership markers the way the
+// memIDP is an in-memory backend that stores ownership markers the way the
 // keycloak backend does (one attribute per client) and returns secrets on
 // read, the case in which adopting someone else's client would leak it.
-type memIdP struct {
+type memIDP struct {
 	clients map[string]*oidc.Observed // by client ID
 	next    int
 	// noMarks makes it a backend without a place for markers (authentik).
 	noMarks bool
 }
 
-func (m *memIdP) Issuer(context.Context) (string, error) { return "https://idp.example/", nil }
+func (m *memIDP) Issuer(context.Context) (string, error) { return "https://idp.example/", nil }
 
-func (m *memIdP) Get(_ context.Context, st oidc.State) (*oidc.Observed, error) {
+func (m *memIDP) Get(_ context.Context, st oidc.State) (*oidc.Observed, error) {
 	c, ok := m.clients[st.ClientID]
 	if !ok {
 		return nil, oidc.ErrNotFound
@@ -41,7 +41,7 @@ func (m *memIdP) Get(_ context.Context, st oidc.State) (*oidc.Observed, error) {
 	return &o, nil
 }
 
-func (m *memIdP) Create(_ context.Context, s oidc.Spec) (oidc.State, error) {
+func (m *memIDP) Create(_ context.Context, s oidc.Spec) (oidc.State, error) {
 	if _, ok := m.clients[s.ClientID]; ok {
 		return oidc.State{}, fmt.Errorf("client %s already exists", s.ClientID)
 	}
@@ -53,7 +53,7 @@ func (m *memIdP) Create(_ context.Context, s oidc.Spec) (oidc.State, error) {
 	return oidc.State{ClientID: s.ClientID, ID: fmt.Sprint(m.next), ClientSecret: fmt.Sprintf("secret-%d", m.next)}, nil
 }
 
-func (m *memIdP) Update(_ context.Context, s oidc.Spec, st oidc.State) (oidc.State, error) {
+func (m *memIDP) Update(_ context.Context, s oidc.Spec, st oidc.State) (oidc.State, error) {
 	c, ok := m.clients[st.ClientID]
 	if !ok {
 		return st, oidc.ErrNotFound
@@ -65,14 +65,14 @@ func (m *memIdP) Update(_ context.Context, s oidc.Spec, st oidc.State) (oidc.Sta
 	return st, nil
 }
 
-func (m *memIdP) RotateSecret(_ context.Context, st oidc.State) (oidc.State, error) { return st, nil }
+func (m *memIDP) RotateSecret(_ context.Context, st oidc.State) (oidc.State, error) { return st, nil }
 
-func (m *memIdP) Delete(_ context.Context, st oidc.State) error {
+func (m *memIDP) Delete(_ context.Context, st oidc.State) error {
 	delete(m.clients, st.ClientID)
 	return nil
 }
 
-func (m *memIdP) UpToDate(want oidc.Spec, got *oidc.Observed) bool {
+func (m *memIDP) UpToDate(want oidc.Spec, got *oidc.Observed) bool {
 	return oidc.UpToDate(want, got.Spec) && (m.noMarks || want.Owner == got.Spec.Owner)
 }
 
@@ -88,7 +88,7 @@ func tenantClient(ns, name string) *v1alpha1.OIDCClient {
 
 // external is the client the connector would build for cr: shared means a
 // ClusterProviderConfig.
-func external(idp *memIdP, kube client.Reader, cr *v1alpha1.OIDCClient, shared bool) *External {
+func external(idp *memIDP, kube client.Reader, cr *v1alpha1.OIDCClient, shared bool) *External {
 	return NewExternal(idp, kube).WithOwnership(oidc.OwnerMarker("homeplane", cr.GetNamespace(), cr.GetName()), shared)
 }
 
@@ -97,7 +97,7 @@ func TestOwnershipBetweenNamespaces(t *testing.T) {
 	sch := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(sch)
 	kube := fake.NewClientBuilder().WithScheme(sch).Build()
-	idp := &memIdP{clients: map[string]*oidc.Observed{}}
+	idp := &memIDP{clients: map[string]*oidc.Observed{}}
 
 	// tenant-a registers its client through the admin's config.
 	a := tenantClient("tenant-a", "web")

@@ -35,7 +35,7 @@ func (m stubManager) GetScheme() *runtime.Scheme { return m.s }
 // sharedConnector connects every resource to one backend through the
 // admin's credentials (as a ClusterProviderConfig would).
 type sharedConnector struct {
-	idp  *memIdP
+	idp  *memIDP
 	kube client.Client
 }
 
@@ -55,7 +55,7 @@ func TestUnmarkableBackendThroughReconciler(t *testing.T) {
 	_ = clientgoscheme.AddToScheme(s)
 	_ = provider.AddToScheme(s)
 	kube := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&v1alpha1.OIDCClient{}).Build()
-	idp := &memIdP{clients: map[string]*oidc.Observed{}, noMarks: true}
+	idp := &memIDP{clients: map[string]*oidc.Observed{}, noMarks: true}
 	r := managed.NewReconciler(stubManager{c: kube, s: s}, resource.ManagedKind(v1alpha1.OIDCClientGroupVersionKind),
 		managed.WithTypedExternalConnector[*v1alpha1.OIDCClient](sharedConnector{idp, kube}),
 		managed.WithInitializers(),

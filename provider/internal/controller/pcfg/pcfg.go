@@ -62,7 +62,7 @@ func (r *Resolver) Resolve(ctx context.Context, mg resource.ModernManaged, allow
 	}
 	ref := mg.GetProviderConfigReference()
 	if ref == nil {
-		return nil, fmt.Errorf(errNoRef)
+		return nil, errors.New(errNoRef)
 	}
 	cfg := &Config{Kind: ref.Kind, Name: ref.Name}
 	switch ref.Kind {

@@ -35,6 +35,7 @@ func creds(src xpv2.CredentialsSource, secretNS string) apisv1alpha1.ProviderCre
 		c.Fs = &xpv2.FsSelector{Path: tokenPath}
 	case xpv2.CredentialsSourceEnvironment:
 		c.Env = &xpv2.EnvSelector{Name: "HOMEPLANE_TEST_PROVIDER_ENV"}
+	default: // None, InjectedIdentity: nothing to select
 	}
 	return c
 }

@@ -143,6 +143,8 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.RecordSet) (manage
 		}
 		cl, err = powerdns.New(powerdns.Config{URL: b.URL, ServerID: b.ServerID,
 			APIKey: strings.TrimSpace(string(cfg.Credentials)), HTTP: c.HTTP})
+	default: // Resolve lets only the types above through
+		err = fmt.Errorf("not a DNS backend type: %q", cfg.Spec.Type)
 	}
 	if err != nil {
 		return nil, fmt.Errorf(errConnect+": %w", cfg.Spec.Type, err)

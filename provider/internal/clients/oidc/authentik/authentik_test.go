@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -37,11 +39,16 @@ func (f *fakeAuthentik) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	reply := func(code int, v any) {
+		var body []byte
+		if v != nil {
+			var err error
+			if body, err = json.Marshal(v); err != nil {
+				code, body = http.StatusInternalServerError, []byte(strconv.Quote("fake: "+err.Error()))
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		if v != nil {
-			_ = json.NewEncoder(w).Encode(v)
-		}
+		_, _ = w.Write(body)
 	}
 	if r.Header.Get("Authorization") != "Bearer "+f.token {
 		reply(http.StatusForbidden, map[string]string{"detail": "Authentication credentials were not provided."})
@@ -94,19 +101,13 @@ func (f *fakeAuthentik) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		case http.MethodGet:
 			reply(http.StatusOK, pr)
 		case http.MethodPatch:
-			var patch map[string]json.RawMessage
-			_ = json.NewDecoder(r.Body).Decode(&patch)
-			b, _ := json.Marshal(pr)
-			var cur map[string]json.RawMessage
-			_ = json.Unmarshal(b, &cur)
-			for k, v := range patch {
-				cur[k] = v
+			n, err := patched(pr, r.Body)
+			if err != nil {
+				reply(http.StatusBadRequest, map[string]string{"detail": err.Error()})
+				return
 			}
-			b, _ = json.Marshal(cur)
-			var n provider
-			_ = json.Unmarshal(b, &n)
 			n.PK = pk
-			f.providers[pk] = &n
+			f.providers[pk] = n
 			reply(http.StatusOK, n)
 		case http.MethodDelete:
 			delete(f.providers, pk)
@@ -144,6 +145,28 @@ func (f *fakeAuthentik) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		reply(http.StatusNotFound, map[string]string{"detail": "Not found."})
 	}
+}
+
+// patched is pr with the top-level fields of the PATCH body replaced.
+func patched(pr *provider, body io.Reader) (*provider, error) {
+	var patch map[string]json.RawMessage
+	if err := json.NewDecoder(body).Decode(&patch); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(pr)
+	if err != nil {
+		return nil, err
+	}
+	var cur map[string]json.RawMessage
+	if err := json.Unmarshal(b, &cur); err != nil {
+		return nil, err
+	}
+	maps.Copy(cur, patch)
+	if b, err = json.Marshal(cur); err != nil {
+		return nil, err
+	}
+	n := &provider{}
+	return n, json.Unmarshal(b, n)
 }
 
 func TestAuthentikContract(t *testing.T) {

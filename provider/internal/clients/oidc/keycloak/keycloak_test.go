@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -73,11 +74,16 @@ func (f *fakeKeycloak) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	f.requests = append(f.requests, r.Method+" "+r.URL.Path)
 	reply := func(code int, v any) {
+		var body []byte
+		if v != nil {
+			var err error
+			if body, err = json.Marshal(v); err != nil {
+				code, body = http.StatusInternalServerError, []byte(strconv.Quote("fake: "+err.Error()))
+			}
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(code)
-		if v != nil {
-			_ = json.NewEncoder(w).Encode(v)
-		}
+		_, _ = w.Write(body)
 	}
 	if r.URL.Path == "/realms/master/protocol/openid-connect/token" {
 		_ = r.ParseForm()
