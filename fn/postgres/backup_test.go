@@ -129,7 +129,7 @@ const (
 // distinct pairs, even when the UIDs collide (the namespace and the cluster
 // name alone make them injective), and fit S3's key limit.
 func TestArchiveLocationsProperty(t *testing.T) {
-	r := rand.New(rand.NewPCG(12, 2026)) //nolint:gosec // reproducible test input.
+	r := rand.New(rand.NewPCG(12, 2026))
 	const alnum = "abcdefghijklmnopqrstuvwxyz0123456789"
 	label := func(maxLen int, dashes bool) string {
 		n := 1 + r.IntN(maxLen)
