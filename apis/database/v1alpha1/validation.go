@@ -2,8 +2,10 @@ package v1alpha1
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,6 +31,11 @@ const (
 	// case: the operator's databaseNameRegexp (pkg/cluster/cluster.go)
 	// narrowed to what needs no quoting.
 	DatabaseNamePattern = `^[a-z_][a-z0-9_]*$`
+	// ParameterNamePattern is a PostgreSQL setting name, or an extension's
+	// <prefix>.<name> (PostgreSQL 17 documentation 19.16 "Customized
+	// Options"). Patroni writes names into postgresql.conf unquoted, so
+	// nothing else may get through.
+	ParameterNamePattern = `^[A-Za-z_][A-Za-z0-9_]*([.][A-Za-z_][A-Za-z0-9_]*)?$`
 	// StoragePattern is a volume size such as 5Gi or 5G: the suffixes the
 	// operator's volume resize understands.
 	StoragePattern = `^[0-9]+(\.[0-9]+)?([EPTGM]i?|Ki)?$`
@@ -100,6 +107,7 @@ var ResourceDefaults = map[Topology]common.Resources{
 
 var (
 	roleRE      = regexp.MustCompile(RolePattern)
+	parameterRE = regexp.MustCompile(ParameterNamePattern)
 	databaseRE  = regexp.MustCompile(DatabaseNamePattern)
 	storageRE   = regexp.MustCompile(StoragePattern)
 	teamIDRE    = regexp.MustCompile(TeamIDPattern)
@@ -225,6 +233,19 @@ func (p *PostgreSQLParameters) Validate(path *field.Path) field.ErrorList {
 	errs = append(errs, validateUsers(path.Child("users"), p.Users)...)
 	if len(p.Parameters) > MaxParameters {
 		errs = append(errs, field.TooMany(path.Child("parameters"), len(p.Parameters), MaxParameters))
+	}
+	for _, k := range slices.Sorted(maps.Keys(p.Parameters)) {
+		if len(k) > MaxNameLength || !parameterRE.MatchString(k) {
+			errs = append(errs, field.Invalid(path.Child("parameters").Key(k), k, "must be a PostgreSQL setting name: letters, digits and '_', at most one '.' (an extension's setting such as pg_stat_statements.max), at most 63 characters"))
+		}
+	}
+	if v, err := strconv.Atoi(p.Version); err == nil && v < 16 {
+		for i, u := range p.Users {
+			if j := slices.Index(u.Flags, "createrole"); j >= 0 {
+				errs = append(errs, field.Forbidden(path.Child("users").Index(i).Child("flags").Index(j),
+					"createrole needs version 16 or later: before PostgreSQL 16 a role with CREATEROLE can grant itself pg_execute_server_program and run programs as the server"))
+			}
+		}
 	}
 	if p.Resources != nil {
 		errs = append(errs, p.Resources.Validate(path.Child("resources"))...)

@@ -181,6 +181,7 @@ type Restore struct {
 // PostgreSQLParameters are what an app team asks for.
 // +kubebuilder:validation:XValidation:rule="!has(self.instances) || self.topology == 'ha'",message="instances can only be set with topology ha"
 // +kubebuilder:validation:XValidation:rule="!has(self.synchronous) || !self.synchronous || self.topology == 'ha'",message="synchronous replication needs topology ha"
+// +kubebuilder:validation:XValidation:rule="!has(self.users) || !has(self.version) || int(self.version) >= 16 || self.users.all(u, !has(u.flags) || !u.flags.exists(f, f == 'createrole'))",message="createrole needs version 16 or later: before PostgreSQL 16 a role with CREATEROLE can grant itself pg_execute_server_program and run programs as the server"
 type PostgreSQLParameters struct {
 	// Version is the PostgreSQL major version. It may only go up.
 	// +kubebuilder:default="17"
@@ -244,9 +245,13 @@ type PostgreSQLParameters struct {
 	// +kubebuilder:validation:MaxItems=32
 	Users []User `json:"users,omitempty"`
 
-	// Parameters are postgresql.conf settings.
+	// Parameters are postgresql.conf settings, by setting name
+	// (ParameterNamePattern: a name, or an extension's <prefix>.<name>).
+	// Settings that run commands, load code or name server files are refused
+	// unless the platform admin allows them (the function input).
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 63 && k.matches('^[A-Za-z_][A-Za-z0-9_]*([.][A-Za-z_][A-Za-z0-9_]*)?$'))",message="parameters keys must be PostgreSQL setting names: letters, digits and '_', at most one '.' (an extension's setting such as pg_stat_statements.max), at most 63 characters"
 	Parameters map[string]string `json:"parameters,omitempty"`
 
 	// Resources of each instance. What is left out takes the topology's
