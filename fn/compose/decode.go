@@ -120,7 +120,7 @@ func decodeJSON(b []byte, into any) error {
 	err := json.Unmarshal(b, into)
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		path := te.Field
+		path := jsonPath(te.Field)
 		if path == "" {
 			path = pathRoot
 		}
@@ -199,4 +199,18 @@ func Unstructured(gvk schema.GroupVersionKind) *unstructured.Unstructured {
 	u := &unstructured.Unstructured{Object: map[string]any{}}
 	u.SetGroupVersionKind(gvk)
 	return u
+}
+
+// jsonPath drops the names of embedded Go structs from encoding/json's field
+// path (spec.parameters.Wiring.route is spec.parameters.route): JSON names of
+// the API types start in lower case, Go type names in upper case.
+func jsonPath(p string) string {
+	parts := strings.Split(p, ".")
+	out := parts[:0]
+	for _, s := range parts {
+		if s != "" && (s[0] < 'A' || s[0] > 'Z') {
+			out = append(out, s)
+		}
+	}
+	return strings.Join(out, ".")
 }

@@ -47,7 +47,13 @@ func TestDecodeNamesMalformedQuantity(t *testing.T) {
 	type limits struct {
 		Memory *apiresource.Quantity `json:"memory,omitempty"`
 	}
+	type Wiring struct {
+		Route struct {
+			Class string `json:"class"`
+		} `json:"route"`
+	}
 	type params struct {
+		Wiring `json:",inline"`
 		Name   string            `json:"name"`
 		Limits map[string]limits `json:"limits"`
 		Items  []limits          `json:"items"`
@@ -72,6 +78,10 @@ func TestDecodeNamesMalformedQuantity(t *testing.T) {
 		"WrongType": {
 			content: map[string]any{"spec": map[string]any{"parameters": map[string]any{"name": 3}}},
 			want:    "spec.parameters.name",
+		},
+		"WrongTypeInEmbedded": {
+			content: map[string]any{"spec": map[string]any{"parameters": map[string]any{"route": "x"}}},
+			want:    "spec.parameters.route",
 		},
 	}
 	for name, tc := range cases {

@@ -4,6 +4,7 @@
 package function
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -19,6 +20,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/response"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	fnv1alpha1 "github.com/homeplane/homeplane/apis/fn/v1alpha1"
@@ -27,21 +29,22 @@ import (
 
 // Error strings.
 const (
-	errObservedXR   = "cannot get observed composite resource"
-	errObservedRes  = "cannot get observed composed resources"
-	errRequiredRes  = "cannot get required resources"
-	errInput        = "cannot read the function input (the Composition's pipeline step)"
-	errInvalidInput = "invalid function input (the Composition's pipeline step): %s"
-	errDesiredXR    = "cannot get desired composite resource"
-	errDesiredRes   = "cannot get desired composed resources"
-	errUnknownKind  = "unsupported composite kind %s: Homeplane composes %s"
-	errUnknownVer   = "unsupported version %s of %s: Homeplane serves %s"
-	errNoClaim      = "%s %q has no claim: Homeplane composites are created through a claim (label %s is missing)"
-	errCompose      = "cannot compose %s %q"
-	errConvert      = "cannot convert desired resource %q"
-	errStatus       = "cannot set status of %s %q"
-	errSetDesired   = "cannot set desired resources"
-	errSetDesiredXR = "cannot set desired composite resource"
+	errObservedXR    = "cannot get observed composite resource"
+	errObservedRes   = "cannot get observed composed resources"
+	errRequiredRes   = "cannot get required resources"
+	errInput         = "cannot read the function input (the Composition's pipeline step)"
+	errInvalidInput  = "invalid function input (the Composition's pipeline step): %s"
+	errClusterPolicy = "invalid cluster policy (EnvironmentConfig %s): %s"
+	errDesiredXR     = "cannot get desired composite resource"
+	errDesiredRes    = "cannot get desired composed resources"
+	errUnknownKind   = "unsupported composite kind %s: Homeplane composes %s"
+	errUnknownVer    = "unsupported version %s of %s: Homeplane serves %s"
+	errNoClaim       = "%s %q has no claim: Homeplane composites are created through a claim (label %s is missing)"
+	errCompose       = "cannot compose %s %q"
+	errConvert       = "cannot convert desired resource %q"
+	errStatus        = "cannot set status of %s %q"
+	errSetDesired    = "cannot set desired resources"
+	errSetDesiredXR  = "cannot set desired composite resource"
 )
 
 // Function composes Homeplane composites.
@@ -136,7 +139,8 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
-	policy, err := input(req)
+	requirePolicy(rsp)
+	policy, err := input(req, required)
 	if err != nil {
 		response.Fatal(rsp, err)
 		return rsp, nil
@@ -165,13 +169,43 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 	return rsp, nil
 }
 
-// input returns the platform admin's policy from the function input,
-// defaulted: a Composition without input gets the safe defaults.
-func input(req *fnv1.RunFunctionRequest) (fnv1alpha1.Policy, error) {
+// The cluster policy: a cluster-scoped Crossplane EnvironmentConfig whose
+// data.policy is a fnv1alpha1.Policy. Tenants cannot create it, and they
+// cannot pick another one, unlike a Composition (claims may select any
+// Composition of their kind, and pin a revision).
+const (
+	RequirementPolicy = "homeplane-policy"
+	PolicyName        = "homeplane-policy"
+	policyAPIVersion  = "apiextensions.crossplane.io/v1beta1"
+	policyKind        = "EnvironmentConfig"
+)
+
+// input returns the platform admin's policy, defaulted: the cluster policy
+// when it exists (it binds every claim, whichever Composition it selects),
+// else the Composition's function input, else the safe defaults.
+func input(req *fnv1.RunFunctionRequest, required map[string][]resource.Required) (fnv1alpha1.Policy, error) {
 	in := &fnv1alpha1.Input{}
-	if req.GetInput() != nil {
+	if rs := required[RequirementPolicy]; len(rs) > 0 && rs[0].Resource != nil {
+		p, found, err := unstructured.NestedMap(rs[0].Resource.Object, "data", "policy")
+		if err != nil || !found {
+			return fnv1alpha1.Policy{}, errors.Errorf(errClusterPolicy, PolicyName, "data.policy must be an object")
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return fnv1alpha1.Policy{}, errors.Wrapf(err, errClusterPolicy, PolicyName, "cannot encode data.policy")
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		// A misspelt knob must not silently fall back to a default.
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&in.Policy); err != nil {
+			return fnv1alpha1.Policy{}, errors.Errorf(errClusterPolicy, PolicyName, err.Error())
+		}
+	} else if req.GetInput() != nil {
 		if err := request.GetInput(req, in); err != nil {
 			return fnv1alpha1.Policy{}, errors.Wrap(err, errInput)
+		}
+		if gvk := in.GroupVersionKind(); gvk.GroupVersion() != fnv1alpha1.GroupVersion || gvk.Kind != "Input" {
+			return fnv1alpha1.Policy{}, errors.Errorf(errInvalidInput, fmt.Sprintf("apiVersion %q and kind %q: want %s Input", in.APIVersion, in.Kind, fnv1alpha1.GroupVersion))
 		}
 	}
 	in.Default()
@@ -179,6 +213,23 @@ func input(req *fnv1.RunFunctionRequest) (fnv1alpha1.Policy, error) {
 		return fnv1alpha1.Policy{}, errors.Errorf(errInvalidInput, errs.ToAggregate().Error())
 	}
 	return in.Policy, nil
+}
+
+// requirePolicy asks Crossplane for the cluster policy, on every response:
+// Crossplane only fetches what the latest response asks for, and calls the
+// function again with it before anything is applied.
+func requirePolicy(rsp *fnv1.RunFunctionResponse) {
+	if rsp.Requirements == nil {
+		rsp.Requirements = &fnv1.Requirements{}
+	}
+	if rsp.Requirements.Resources == nil {
+		rsp.Requirements.Resources = map[string]*fnv1.ResourceSelector{}
+	}
+	rsp.Requirements.Resources[RequirementPolicy] = &fnv1.ResourceSelector{
+		ApiVersion: policyAPIVersion,
+		Kind:       policyKind,
+		Match:      &fnv1.ResourceSelector_MatchName{MatchName: PolicyName},
+	}
 }
 
 // apply writes a composer's result into the response.

@@ -51,6 +51,20 @@ func fatal(msg string) *fnv1.RunFunctionResponse {
 	}
 }
 
+// policyRequirement asks for the platform admin's cluster policy, on every
+// response once the claim is known.
+var policyRequirement = &fnv1.ResourceSelector{ApiVersion: "apiextensions.crossplane.io/v1beta1", Kind: "EnvironmentConfig",
+	Match: &fnv1.ResourceSelector_MatchName{MatchName: "homeplane-policy"}}
+
+// withPolicyRequirement adds the cluster policy requirement to a response.
+func withPolicyRequirement(r *fnv1.RunFunctionResponse) *fnv1.RunFunctionResponse {
+	if r.Requirements == nil {
+		r.Requirements = &fnv1.Requirements{Resources: map[string]*fnv1.ResourceSelector{}}
+	}
+	r.Requirements.Resources["homeplane-policy"] = policyRequirement
+	return r
+}
+
 func TestRunFunction(t *testing.T) {
 	decoding := compose.ComposerFunc(func(_ context.Context, req *compose.Request) (*compose.Result, error) {
 		s := &testSpec{}
@@ -99,13 +113,13 @@ func TestRunFunction(t *testing.T) {
 			reason:   "A field of the wrong type is a Fatal result naming the field.",
 			composer: decoding,
 			xr:       `{"apiVersion": "test.homeplane.dev/v1alpha1", "kind": "XTest", "metadata": {"name": "x-1", "labels": {"crossplane.io/claim-namespace": "team"}}, "spec": {"parameters": {"size": "three"}}}`,
-			want:     fatal(`cannot compose XTest "x-1": spec.parameters.size: cannot be a string, must be an integer`),
+			want:     withPolicyRequirement(fatal(`cannot compose XTest "x-1": spec.parameters.size: cannot be a string, must be an integer`)),
 		},
 		"ComposerError": {
 			reason:   "A composer's error is a Fatal result, not a gRPC error.",
 			composer: failing,
 			xr:       testXR,
-			want:     fatal(`cannot compose XTest "x-1": boom`),
+			want:     withPolicyRequirement(fatal(`cannot compose XTest "x-1": boom`)),
 		},
 		"Composed": {
 			reason:   "A composer's result becomes desired resources, status, connection details, conditions, results and requirements.",
@@ -129,7 +143,8 @@ func TestRunFunction(t *testing.T) {
 				Conditions: []*fnv1.Condition{{Type: "Database", Status: fnv1.Status_STATUS_CONDITION_TRUE, Reason: "Available", Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()}},
 				Results:    []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_WARNING, Message: "slow disk", Reason: ptr.To("Slow"), Target: fnv1.Target_TARGET_COMPOSITE_AND_CLAIM.Enum()}},
 				Requirements: &fnv1.Requirements{Resources: map[string]*fnv1.ResourceSelector{
-					"credentials": {ApiVersion: "v1", Kind: "Secret", Match: &fnv1.ResourceSelector_MatchName{MatchName: "creds"}, Namespace: ptr.To("team")},
+					"credentials":      {ApiVersion: "v1", Kind: "Secret", Match: &fnv1.ResourceSelector_MatchName{MatchName: "creds"}, Namespace: ptr.To("team")},
+					"homeplane-policy": policyRequirement,
 				}},
 			},
 		},

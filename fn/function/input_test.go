@@ -17,6 +17,8 @@ func TestInput(t *testing.T) {
 		reason string
 		kind   string
 		input  string
+		// cluster is the data.policy of the cluster policy, when it exists.
+		cluster string
 		// wantFatal is a substring of the Fatal result; empty means none.
 		wantFatal string
 	}{
@@ -36,6 +38,31 @@ func TestInput(t *testing.T) {
 			input:     `{"apiVersion": "fn.homeplane.dev/v1alpha1", "kind": "Input", "policy": {"images": {"allowedRepositories": ["registry.example.org/mirror/collabora/code"]}}}`,
 			wantFatal: "spec.parameters.image: Forbidden",
 		},
+		"ClusterPolicyBinds": {
+			reason:    "The cluster policy binds whichever Composition a claim selects: a permissive Composition input does not help.",
+			kind:      "matrixserver",
+			input:     `{"apiVersion": "fn.homeplane.dev/v1alpha1", "kind": "Input", "policy": {}}`,
+			cluster:   `{"hosts": {"allowed": [{"suffix": "{namespace}.apps.example.org"}]}}`,
+			wantFatal: "spec.parameters.serverName: Forbidden",
+		},
+		"ClusterPolicyAllows": {
+			reason:  "The cluster policy replaces the Composition's input: what it allows is allowed.",
+			kind:    "collabora",
+			input:   `{"apiVersion": "fn.homeplane.dev/v1alpha1", "kind": "Input", "policy": {"images": {"allowedRepositories": ["registry.example.org/mirror/collabora/code"]}}}`,
+			cluster: `{"images": {"allowedRepositories": ["docker.io/collabora/code"]}}`,
+		},
+		"ClusterPolicyMisspelt": {
+			reason:    "A misspelt knob in the cluster policy is a Fatal, not a silent default.",
+			kind:      "collabora",
+			cluster:   `{"host": {"allowed": [{"suffix": "example.org"}]}}`,
+			wantFatal: `invalid cluster policy (EnvironmentConfig homeplane-policy): json: unknown field "host"`,
+		},
+		"InputOfAnotherKind": {
+			reason:    "An input that is not a Homeplane Input is refused rather than read as one.",
+			kind:      "collabora",
+			input:     `{"apiVersion": "example.org/v1", "kind": "Other", "policy": {}}`,
+			wantFatal: "invalid function input",
+		},
 		"HostsNarrowed": {
 			reason:    "An admin who gives each namespace its own subdomain refuses the example's host.",
 			kind:      "matrixserver",
@@ -48,6 +75,10 @@ func TestInput(t *testing.T) {
 			req := exampleRequest(t, tc.kind)
 			if tc.input != "" {
 				req.Input = resource.MustStructJSON(tc.input)
+			}
+			if tc.cluster != "" {
+				req.RequiredResources = map[string]*fnv1.Resources{RequirementPolicy: {Items: []*fnv1.Resource{{Resource: resource.MustStructJSON(
+					`{"apiVersion": "apiextensions.crossplane.io/v1beta1", "kind": "EnvironmentConfig", "metadata": {"name": "homeplane-policy"}, "data": {"policy": ` + tc.cluster + `}}`)}}}}
 			}
 			rsp, err := New(logging.NewNopLogger(), WithRand(seed())).RunFunction(context.Background(), req)
 			if err != nil {

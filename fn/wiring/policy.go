@@ -27,8 +27,8 @@ type Host struct {
 
 // checkPolicy refuses what the platform admin did not allow (the function
 // input, req.Policy), the same way for every kind: images from other
-// repositories, hosts and DNS zones outside the namespace's suffixes, and
-// Ingress annotations not on the allowlist. Errors name the claim field.
+// repositories, hosts and DNS record names outside the namespace's suffixes,
+// and Ingress annotations not on the allowlist. Errors name the claim field.
 func checkPolicy(req *compose.Request, e Exposure) error {
 	pol := req.Policy
 	var errs field.ErrorList
@@ -54,8 +54,12 @@ func checkPolicy(req *compose.Request, e Exposure) error {
 			}
 		}
 	}
-	if d := e.Claim.DNS; d != nil {
-		hosts = append(hosts, Host{Field: FieldDNS + ".zone", Name: d.Zone})
+	// Every record name too (e.g. SRV owners). The zone itself is not
+	// checked: a zone shared by all tenants holds each one's own names.
+	if e.Claim.DNS != nil {
+		for _, x := range e.ExtraRecords {
+			hosts = append(hosts, Host{Field: FieldDNS, Name: x.Name})
+		}
 	}
 	for _, h := range hosts {
 		if !pol.Hosts.AllowsHost(req.Namespace, h.Name) {

@@ -74,12 +74,13 @@ type HostPolicy struct {
 
 // HostRule lets namespaces use the hosts under a suffix.
 type HostRule struct {
-	// Suffix is a DNS name. The placeholder {namespace} stands for the
-	// claim's namespace, e.g. {namespace}.apps.example.org gives every
-	// namespace a subdomain of its own.
+	// Suffix is a DNS name of at least two labels, optionally preceded by
+	// "{namespace}.", which stands for the claim's namespace:
+	// {namespace}.apps.example.org gives every namespace a subdomain of its
+	// own.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
-	// +kubebuilder:validation:Pattern=`^(\{namespace\}|[a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +kubebuilder:validation:Pattern=`^(\{namespace\}\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)+$`
 	Suffix string `json:"suffix"`
 
 	// Namespaces may use the suffix; empty means every namespace.

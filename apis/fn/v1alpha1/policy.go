@@ -67,10 +67,15 @@ func (p *Policy) Validate(path *field.Path) field.ErrorList {
 		}
 	}
 	for i, h := range p.Hosts.Allowed {
-		s := strings.Replace(h.Suffix, namespacePlaceholder, "x", 1)
-		if msgs := validation.IsDNS1123Subdomain(s); len(msgs) > 0 || strings.Count(h.Suffix, namespacePlaceholder) > 1 {
-			errs = append(errs, field.Invalid(path.Child("hosts", "allowed").Index(i).Child("suffix"), h.Suffix, "must be a DNS name, optionally starting with {namespace}."))
+		rest, _ := strings.CutPrefix(h.Suffix, namespacePlaceholder+".")
+		// Two labels at least, with or without the placeholder: a namespace
+		// called "coop" must not own all of .coop, nor anyone a whole
+		// top-level domain.
+		if len(validation.IsDNS1123Subdomain(rest)) == 0 && strings.Contains(rest, ".") {
+			continue
 		}
+		errs = append(errs, field.Invalid(path.Child("hosts", "allowed").Index(i).Child("suffix"), h.Suffix,
+			"must be a DNS name of at least two labels, optionally preceded by {namespace}. (e.g. {namespace}.apps.example.org)"))
 	}
 	return errs
 }

@@ -88,10 +88,14 @@ func TestAllowsParameter(t *testing.T) {
 func TestValidate(t *testing.T) {
 	in := &Input{Policy: Policy{
 		Images: ImagePolicy{AllowedRepositories: []string{"ok.example.org/a", "Not A Repo"}},
-		Hosts:  HostPolicy{Allowed: []HostRule{{Suffix: "{namespace}.{namespace}.example.org"}, {Suffix: "fine.example.org"}}},
+		Hosts: HostPolicy{Allowed: []HostRule{
+			{Suffix: "{namespace}.{namespace}.example.org"}, {Suffix: "fine.example.org"}, {Suffix: "{namespace}"},
+			{Suffix: "{namespace}.coop"}, {Suffix: "org"}, {Suffix: "apps.{namespace}.example.org"}, {Suffix: "{namespace}.apps.example.org"},
+		}},
 	}}
 	errs := in.Validate()
-	want := []string{"policy.images.allowedRepositories[1]", "policy.hosts.allowed[0].suffix"}
+	want := []string{"policy.images.allowedRepositories[1]", "policy.hosts.allowed[0].suffix", "policy.hosts.allowed[2].suffix",
+		"policy.hosts.allowed[3].suffix", "policy.hosts.allowed[4].suffix", "policy.hosts.allowed[5].suffix"}
 	if len(errs) != len(want) {
 		t.Fatalf("Validate(): got %v, want errors at %v", errs, want)
 	}
