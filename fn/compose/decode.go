@@ -187,6 +187,11 @@ func (r *Request) RequiredInto(name string, into runtime.Object) (bool, error) {
 	if len(rs) == 0 || rs[0].Resource == nil {
 		return false, nil
 	}
+	// Every requirement of a composer is in the claim's namespace; an object
+	// from elsewhere is never read, whoever returned it.
+	if ns := rs[0].Resource.GetNamespace(); ns != r.Namespace {
+		return true, fmt.Errorf("required resource %q is in namespace %q, not the claim's %q", name, ns, r.Namespace)
+	}
 	if err := DecodeObject(rs[0].Resource.UnstructuredContent(), into); err != nil {
 		return true, fmt.Errorf("cannot decode required resource %q: %w", name, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/resource/composite"
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	apiresource "k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -96,5 +97,14 @@ func TestDecodeNamesMalformedQuantity(t *testing.T) {
 				t.Errorf("Decode(...): field %q, want %q (%v)", fe.Path, tc.want, err)
 			}
 		})
+	}
+}
+
+func TestRequiredIntoRefusesOtherNamespaces(t *testing.T) {
+	other := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Secret", "metadata": map[string]any{"name": "s", "namespace": "kube-system"}}}
+	r := &Request{Namespace: "team", Required: map[string][]resource.Required{"token": {{Resource: other}}}}
+	found, err := r.RequiredInto("token", &corev1.Secret{})
+	if !found || err == nil {
+		t.Errorf("RequiredInto(Secret of kube-system): found %t, error %v; want found and an error", found, err)
 	}
 }

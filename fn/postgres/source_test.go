@@ -411,7 +411,7 @@ func TestArchiveAndRestore(t *testing.T) {
 			params: restoreAt,
 			required: map[string]runtime.Object{"restore-source": sourceClaim("tenant-a", "wiki", map[string]any{"backup": minioBackup},
 				"s3://pg-backups/spilo/tenant-a/homeplane-wiki/"+testSourceUID+"/wal")},
-			wantErr: `spec.parameters.restore.fromClaim: Crossplane returned tenant-a/wiki for "wiki": a restore reads only from its own namespace, wiki`,
+			wantErr: `spec.parameters.restore.fromClaim: the PostgreSQL claim "wiki" cannot be read: required resource "restore-source" is in namespace "tenant-a", not the claim's "wiki"`,
 		},
 		"RestoreSourcePointsIntoOtherNamespace": {
 			reason: "A source cluster archiving into another namespace's location (its env edited by hand) is refused, not restored from.",
@@ -426,7 +426,7 @@ func TestArchiveAndRestore(t *testing.T) {
 			params: restoreAt,
 			required: withSource(sourceClaim(testNS, "wiki", map[string]any{"backup": minioBackup}, ""),
 				sourceCluster("tenant-a", "tenant-a/", "/"+testSourceUID)),
-			wantErr: `spec.parameters.restore.fromClaim: Crossplane returned tenant-a/homeplane-wiki for "homeplane-wiki": a restore reads only from its own namespace, wiki`,
+			wantErr: `spec.parameters.restore.fromClaim: the postgresql homeplane-wiki of the PostgreSQL claim "wiki" cannot be read: required resource "restore-source-cluster" is in namespace "tenant-a", not the claim's "wiki"`,
 		},
 		"RestoreSourceOfWrongType": {
 			reason:   "A source whose spec cannot be read is named by the restore's field.",
