@@ -128,6 +128,25 @@ func waitingFor(msg string) compose.Condition {
 		Message: msg + " The database is not created until the restore can start from it."}
 }
 
+// runningArchiving is the result for a running cluster, archiving with env
+// to location, whose credentials Secret is not there yet.
+func runningArchiving(env []corev1.EnvVar, location string) func(t *testing.T) *compose.Result {
+	return func(t *testing.T) *compose.Result {
+		pg := wantCluster(func(pg *acidv1.Postgresql) { pg.Spec.Env = env })
+		st := statusPending
+		st.Phase = "Running"
+		st.Backup = &v1alpha1.BackupStatus{Location: location}
+		return &compose.Result{
+			Resources:         wantResources(t, pg, resource.ReadyTrue, nil),
+			ConnectionDetails: map[string][]byte{},
+			Requirements:      requirement,
+			Status:            st,
+			Conditions: []compose.Condition{{Type: "Database", Status: metav1.ConditionFalse, Reason: "WaitingForCredentials",
+				Message: "The cluster is running; waiting for the operator's Secret " + testSecret + "."}, protected},
+		}
+	}
+}
+
 // TestArchiveAndRestore covers where a cluster archives and where a restore
 // reads, as a hostile or careless tenant could arrange it.
 func TestArchiveAndRestore(t *testing.T) {
@@ -159,20 +178,7 @@ func TestArchiveAndRestore(t *testing.T) {
 			observed: map[string]runtime.Object{"postgresql": runningCluster("Running", func(pg *acidv1.Postgresql) {
 				pg.Spec.Env = legacyBackupEnv()
 			})},
-			want: func(t *testing.T) *compose.Result {
-				pg := wantCluster(func(pg *acidv1.Postgresql) { pg.Spec.Env = legacyBackupEnv() })
-				st := statusPending
-				st.Phase = "Running"
-				st.Backup = &v1alpha1.BackupStatus{Location: "s3://pg-backups/spilo/homeplane-wiki-db/wal"}
-				return &compose.Result{
-					Resources:         wantResources(t, pg, resource.ReadyTrue, nil),
-					ConnectionDetails: map[string][]byte{},
-					Requirements:      requirement,
-					Status:            st,
-					Conditions: []compose.Condition{{Type: "Database", Status: metav1.ConditionFalse, Reason: "WaitingForCredentials",
-						Message: "The cluster is running; waiting for the operator's Secret " + testSecret + "."}, protected},
-				}
-			},
+			want: runningArchiving(legacyBackupEnv(), "s3://pg-backups/spilo/homeplane-wiki-db/wal"),
 		},
 		"ObservedNewLocationKeptUnderAnotherUID": {
 			reason: "The location comes from the running cluster, not from the composite's UID of the moment.",
@@ -180,20 +186,7 @@ func TestArchiveAndRestore(t *testing.T) {
 			observed: map[string]runtime.Object{"postgresql": runningCluster("Running", func(pg *acidv1.Postgresql) {
 				pg.Spec.Env = withScope(legacyBackupEnv(), "wiki/", "/"+testSourceUID)
 			})},
-			want: func(t *testing.T) *compose.Result {
-				pg := wantCluster(func(pg *acidv1.Postgresql) { pg.Spec.Env = withScope(legacyBackupEnv(), "wiki/", "/"+testSourceUID) })
-				st := statusPending
-				st.Phase = "Running"
-				st.Backup = &v1alpha1.BackupStatus{Location: "s3://pg-backups/spilo/wiki/homeplane-wiki-db/" + testSourceUID + "/wal"}
-				return &compose.Result{
-					Resources:         wantResources(t, pg, resource.ReadyTrue, nil),
-					ConnectionDetails: map[string][]byte{},
-					Requirements:      requirement,
-					Status:            st,
-					Conditions: []compose.Condition{{Type: "Database", Status: metav1.ConditionFalse, Reason: "WaitingForCredentials",
-						Message: "The cluster is running; waiting for the operator's Secret " + testSecret + "."}, protected},
-				}
-			},
+			want: runningArchiving(withScope(legacyBackupEnv(), "wiki/", "/"+testSourceUID), "s3://pg-backups/spilo/wiki/homeplane-wiki-db/"+testSourceUID+"/wal"),
 		},
 		"ObservedForeignLocationReplaced": {
 			reason: "An env edited to archive into another namespace's location is not kept: the cluster gets its own new location.",
@@ -201,39 +194,13 @@ func TestArchiveAndRestore(t *testing.T) {
 			observed: map[string]runtime.Object{"postgresql": runningCluster("Running", func(pg *acidv1.Postgresql) {
 				pg.Spec.Env = withScope(legacyBackupEnv(), "tenant-a/", "/"+testSourceUID)
 			})},
-			want: func(t *testing.T) *compose.Result {
-				pg := wantCluster(func(pg *acidv1.Postgresql) { pg.Spec.Env = withScope(legacyBackupEnv(), "wiki/", "/"+testUID) })
-				st := statusPending
-				st.Phase = "Running"
-				st.Backup = &v1alpha1.BackupStatus{Location: "s3://pg-backups/spilo/wiki/homeplane-wiki-db/" + testUID + "/wal"}
-				return &compose.Result{
-					Resources:         wantResources(t, pg, resource.ReadyTrue, nil),
-					ConnectionDetails: map[string][]byte{},
-					Requirements:      requirement,
-					Status:            st,
-					Conditions: []compose.Condition{{Type: "Database", Status: metav1.ConditionFalse, Reason: "WaitingForCredentials",
-						Message: "The cluster is running; waiting for the operator's Secret " + testSecret + "."}, protected},
-				}
-			},
+			want: runningArchiving(withScope(legacyBackupEnv(), "wiki/", "/"+testUID), "s3://pg-backups/spilo/wiki/homeplane-wiki-db/"+testUID+"/wal"),
 		},
 		"BackupTurnedOnLater": {
 			reason:   "A running cluster that did not archive gets the new location when backup is turned on (also the way to leave a legacy location: off, then on).",
 			params:   map[string]any{"backup": minioBackup},
 			observed: map[string]runtime.Object{"postgresql": runningCluster("Running")},
-			want: func(t *testing.T) *compose.Result {
-				pg := wantCluster(func(pg *acidv1.Postgresql) { pg.Spec.Env = withScope(legacyBackupEnv(), "wiki/", "/"+testUID) })
-				st := statusPending
-				st.Phase = "Running"
-				st.Backup = &v1alpha1.BackupStatus{Location: "s3://pg-backups/spilo/wiki/homeplane-wiki-db/" + testUID + "/wal"}
-				return &compose.Result{
-					Resources:         wantResources(t, pg, resource.ReadyTrue, nil),
-					ConnectionDetails: map[string][]byte{},
-					Requirements:      requirement,
-					Status:            st,
-					Conditions: []compose.Condition{{Type: "Database", Status: metav1.ConditionFalse, Reason: "WaitingForCredentials",
-						Message: "The cluster is running; waiting for the operator's Secret " + testSecret + "."}, protected},
-				}
-			},
+			want:     runningArchiving(withScope(legacyBackupEnv(), "wiki/", "/"+testUID), "s3://pg-backups/spilo/wiki/homeplane-wiki-db/"+testUID+"/wal"),
 		},
 		"RestoreSourceNotAnsweredYet": {
 			reason: "Before Crossplane answered the requirement no postgresql is composed (only the wiring): a cluster without its clone would start empty.",
