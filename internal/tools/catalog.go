@@ -52,7 +52,7 @@ var Groups = map[string][]string{
 	// make render, make test (render, validate, xpkg, generate, provider tests).
 	"test": {"controller-gen", "crossplane", "crossplane-core", "golangci-lint", "hydra"},
 	// make e2e, on top of "test".
-	"e2e": {"etcd", "kube-apiserver", "kube-controller-manager"},
+	"e2e": {"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok", "postgres-operator"},
 }
 
 const kubeVersionPkg = "k8s.io/component-base/version"
@@ -126,7 +126,22 @@ var Catalog = map[string]Tool{
 		LDFlags: "-X go.etcd.io/etcd/api/v3/version.GitSHA=${ETCD_VERSION}",
 	},
 	"kube-apiserver":          kube("kube-apiserver", "KUBE_APISERVER", "the e2e control plane's API server", 14*time.Minute),
-	"kube-controller-manager": kube("kube-controller-manager", "KUBE_CONTROLLER_MANAGER", "garbage collection and namespace deletion in e2e", 2*time.Minute),
+	"kube-controller-manager": kube("kube-controller-manager", "KUBE_CONTROLLER_MANAGER", "the e2e control plane's controllers (Deployments, StatefulSets, PVC binding, garbage collection)", 2*time.Minute),
+	"kube-scheduler":          kube("kube-scheduler", "KUBE_SCHEDULER", "schedules the e2e pods onto kwok's nodes", 2*time.Minute),
+	"kwok": {
+		Name: "kwok", VersionPin: "KWOK_VERSION", Env: "KWOK",
+		Purpose:   "kwok, the e2e control plane's nodes: runs the pods the controllers create, without containers",
+		ColdBuild: 6 * time.Minute,
+		Package:   "sigs.k8s.io/kwok/cmd/kwok",
+		Get:       []string{"sigs.k8s.io/kwok@${KWOK_VERSION}"},
+	},
+	"postgres-operator": {
+		Name: "postgres-operator", VersionPin: "POSTGRES_OPERATOR_VERSION", Env: "POSTGRES_OPERATOR",
+		Purpose:   "the Zalando postgres-operator that consumes the composed postgresql in e2e",
+		ColdBuild: 3 * time.Minute,
+		Package:   "github.com/zalando/postgres-operator/cmd",
+		Get:       []string{"github.com/zalando/postgres-operator@${POSTGRES_OPERATOR_VERSION}"},
+	},
 }
 
 // kube is a binary of k8s.io/kubernetes, which requires its staging modules at
