@@ -152,7 +152,7 @@ func TestArchiveLocationsProperty(t *testing.T) {
 		if r.IntN(5) == 0 {
 			team = "t" + label(v1alpha1.MaxTeamIDLength-1, true)
 		}
-		maxClaim := maxClusterNameLength - len(team) - 1
+		maxClaim := bindingName().maxCluster() - len(team) - 1
 		if maxClaim < 1 {
 			continue
 		}

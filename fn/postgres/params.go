@@ -26,8 +26,8 @@ const (
 	pathClaimName   = "metadata.name (of the claim)"
 )
 
-// Limits the Zalando operator puts on a cluster's name: its replica service
-// <cluster>-repl must still be a DNS-1035 label.
+// maxClusterNameLength is the Zalando operator's own limit on a cluster's
+// name; derivedNames has the ones that bind before it.
 const maxClusterNameLength = 58
 
 var dns1035 = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
@@ -84,10 +84,8 @@ func resolve(claim string, in v1alpha1.PostgreSQLParameters) (*params, error) {
 
 func clusterName(p *params, claim string) error {
 	p.Cluster = p.TeamID + "-" + claim
-	if n := len(p.Cluster); n > maxClusterNameLength {
-		return compose.InvalidField(pathClaimName, "the database would be named %q, %d characters, but the Zalando operator allows at most %d: "+
-			"use a claim name of at most %d characters or a shorter %s", p.Cluster, n, maxClusterNameLength,
-			maxClusterNameLength-len(p.TeamID)-1, pathTeamID)
+	if err := checkDerivedNames(p.Cluster, p.TeamID); err != nil {
+		return err
 	}
 	if !dns1035.MatchString(p.Cluster) {
 		return compose.InvalidField(pathClaimName, "the database would be named %q, which is not a DNS-1035 label (lower case letters, digits and dashes)", p.Cluster)

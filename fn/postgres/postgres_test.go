@@ -252,11 +252,12 @@ func TestCompose(t *testing.T) {
 			wantErr: `spec.parameters.restore.timestamp: Invalid value: "2026-11-20T12:00:00Z": must be an RFC 3339 time after 1970 with a zone offset, e.g. 2026-11-20T12:00:00+01:00 (write +00:00, not Z)`,
 		},
 		"NameTooLong": {
-			reason: "<teamId>-<claim> longer than 58 characters is refused with what to do instead.",
+			reason: "<teamId>-<claim> longer than the StatefulSet's revision label allows is refused with what to do instead.",
 			claim:  "customer-relationship-management-quarterly-reporting-db",
 			params: map[string]any{"teamId": "sales-ops"},
 			wantErr: `metadata.name (of the claim): the database would be named "sales-ops-customer-relationship-management-quarterly-reporting-db", 65 characters, ` +
-				`but the Zalando operator allows at most 58: use a claim name of at most 48 characters or a shorter spec.parameters.teamId`,
+				`but the pods' controller-revision-hash label (<cluster>-, Kubernetes StatefulSet controller: the label is the ControllerRevision's name, <statefulset>-<hash of up to 10 characters> (pkg/controller/history)) allows at most 52: ` +
+				`use a claim name of at most 42 characters or a shorter spec.parameters.teamId`,
 		},
 		"DowngradeAttempt": {
 			reason:   "A lower version than the running cluster's is refused; nothing is changed.",

@@ -219,8 +219,11 @@ type PostgreSQLParameters struct {
 	// +optional
 	Synchronous *bool `json:"synchronous,omitempty"`
 
-	// TeamID prefixes the cluster's name: <teamId>-<claim name>, at most 58
-	// characters.
+	// TeamID prefixes the cluster's name: <teamId>-<claim name>, at most 52
+	// characters, because the StatefulSet controller labels the pods with
+	// <cluster>-<hash of up to 10 characters> (a 63-character label value);
+	// the function refuses a longer one, naming the derived name that
+	// overflows (fn/postgres derivedNames).
 	// +kubebuilder:default=homeplane
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=40
