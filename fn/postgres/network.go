@@ -24,6 +24,12 @@ const (
 // policy says who may reach the cluster's pods: the other members of
 // the cluster (replication and Patroni), the operator, the pooler, and the
 // consumers the claim names (or its whole namespace). Nothing else.
+//
+// When consumers are named, Spilo pods of the claim's namespace may reach
+// PostgreSQL too: a copy (restore.fromClaim without a timestamp) clones
+// with pg_basebackup from this cluster's master Service, and the source
+// cannot know its copies. A copy is always in the source's namespace
+// (restore.fromClaim names a claim there), so no other tenant gains a path.
 func policy(p *params) *wiring.Policy {
 	n := p.Network
 	if n != nil && n.Policies == common.PoliciesDisabled {
@@ -50,6 +56,9 @@ func policy(p *params) *wiring.Policy {
 			PodLabels: map[string]string{labelApplication: appPooler, labelPooler: p.Cluster + "-pooler"},
 			Ports:     []int32{portPostgres},
 		})
+	}
+	if consumers != nil {
+		s.Peers = append(s.Peers, wiring.Peer{PodLabels: map[string]string{labelApplication: appSpilo}, Ports: []int32{portPostgres}})
 	}
 	s.Peers = append(s.Peers, wiring.Peer{PodLabels: consumers, Ports: []int32{portPostgres}})
 	return s

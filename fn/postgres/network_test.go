@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8slabels "k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/homeplane/homeplane/apis/database/v1alpha1"
@@ -57,8 +58,10 @@ func wantNetworkPolicies(pooler bool, consumers ...map[string]string) (deny, all
 			From: npFrom("wiki", map[string]string{"application": "db-connection-pooler", "connection-pooler": "homeplane-wiki-db-pooler"})})
 	}
 	var c map[string]string
-	if len(consumers) > 0 {
+	if len(consumers) > 0 && consumers[0] != nil {
 		c = consumers[0]
+		// Copies of this cluster in its namespace clone from it.
+		rules = append(rules, networkingv1.NetworkPolicyIngressRule{Ports: npPorts(5432), From: npFrom("wiki", map[string]string{"application": "spilo"})})
 	}
 	rules = append(rules, networkingv1.NetworkPolicyIngressRule{Ports: npPorts(5432), From: npFrom("wiki", c)})
 	return policy("wiki-db-postgresql-deny", nil), policy("wiki-db-postgresql-allow", rules)
@@ -114,4 +117,72 @@ func TestNetworkPolicies(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSourceAdmitsItsCopies: a source that names its consumers still
+// admits the pods of a copy (restore.fromClaim without a timestamp), which
+// pg_basebackup from the source's master Service, and nothing else that the
+// claim did not name.
+func TestSourceAdmitsItsCopies(t *testing.T) {
+	src := &params{Cluster: "homeplane-wiki-db"}
+	src.Network = &v1alpha1.Network{AllowFromPods: map[string]common.LabelValue{"app": "wiki"}}
+	req := &compose.Request{ClaimName: "wiki-db", Namespace: "wiki"}
+	w, err := wiring.Plan(req, wiring.Exposure{App: App, Policy: policy(src)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := compose.NewResult()
+	w.Apply(res)
+	allow, ok := res.Resources["network-policy-allow"].Object.(*networkingv1.NetworkPolicy)
+	if !ok {
+		t.Fatalf("no allow policy composed")
+	}
+	// The labels the operator puts on a copy's pods (and on other pods).
+	copyPod := map[string]string{labelApplication: appSpilo, labelClusterName: "homeplane-wiki-db-copy"}
+	cases := []struct {
+		from   map[string]string
+		ns     string
+		port   int32
+		admits bool
+	}{
+		{from: copyPod, ns: "wiki", port: portPostgres, admits: true},
+		{from: copyPod, ns: "other-tenant", port: portPostgres, admits: false},
+		{from: copyPod, ns: "wiki", port: portPatroni, admits: false},
+		{from: map[string]string{"app": "other"}, ns: "wiki", port: portPostgres, admits: false},
+		{from: map[string]string{"app": "wiki"}, ns: "wiki", port: portPostgres, admits: true},
+	}
+	for _, c := range cases {
+		if got := admits(t, allow, c.ns, c.from, c.port); got != c.admits {
+			t.Errorf("pod %v in %s to port %d: admitted %v, want %v", c.from, c.ns, c.port, got, c.admits)
+		}
+	}
+}
+
+// admits evaluates an ingress policy as a CNI would, for a pod of namespace
+// ns with labels to port.
+func admits(t *testing.T, np *networkingv1.NetworkPolicy, ns string, pod map[string]string, port int32) bool {
+	t.Helper()
+	match := func(s *metav1.LabelSelector, l map[string]string) bool {
+		if s == nil {
+			return true
+		}
+		sel, err := metav1.LabelSelectorAsSelector(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sel.Matches(k8slabels.Set(l))
+	}
+	nsLabels := map[string]string{"kubernetes.io/metadata.name": ns}
+	for _, r := range np.Spec.Ingress {
+		portOK := len(r.Ports) == 0
+		for _, p := range r.Ports {
+			portOK = portOK || p.Port.IntVal == port
+		}
+		for _, f := range r.From {
+			if portOK && match(f.NamespaceSelector, nsLabels) && match(f.PodSelector, pod) {
+				return true
+			}
+		}
+	}
+	return false
 }
