@@ -4,10 +4,18 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/homeplane/homeplane/internal/testservers"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -75,6 +83,7 @@ spec:
 		t.Errorf("OIDCClient connection Secret %s: client_id %q (want %q), client_secret set: %v", secretName, data["client_id"], id, len(data["client_secret"]) > 0)
 	}
 	waitCondition(t, claim, "Ready", "True", 90*time.Second)
+	loginAsTheHomeserver(ctx, t, ns, deploy.GetName())
 
 	if err := env.c.Delete(ctx, claim.DeepCopy()); err != nil {
 		t.Fatal(err)
@@ -86,5 +95,59 @@ spec:
 	})
 	if err != nil {
 		t.Error(err)
+	}
+}
+
+// loginAsTheHomeserver runs an OpenID Connect login at Hydra with what the
+// composed Deployment gives tuwunel: the client ID and secret from the
+// Secrets its environment references, the callback URL and scopes from its
+// environment (its ConfigMap and its own variables). Hydra must issue an ID token: SSO True means a login works.
+func loginAsTheHomeserver(ctx context.Context, t *testing.T, ns, name string) {
+	t.Helper()
+	d := &appsv1.Deployment{}
+	if err := env.c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, d); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	const prefix = "CONDUIT_IDENTITY_PROVIDER__0__"
+	c := d.Spec.Template.Spec.Containers[0]
+	for _, from := range c.EnvFrom {
+		if from.ConfigMapRef == nil {
+			continue
+		}
+		cm := &corev1.ConfigMap{}
+		if err := env.c.Get(ctx, client.ObjectKey{Namespace: ns, Name: from.ConfigMapRef.Name}, cm); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range cm.Data {
+			if suffix, ok := strings.CutPrefix(k, prefix); ok {
+				got[suffix] = v
+			}
+		}
+	}
+	for _, e := range c.Env {
+		suffix, ok := strings.CutPrefix(e.Name, prefix)
+		if !ok {
+			continue
+		}
+		switch v := e.ValueFrom; {
+		case v == nil:
+			got[suffix] = e.Value
+		case v.SecretKeyRef != nil:
+			data, err := secretData(ctx, ns, v.SecretKeyRef.Name)
+			if err != nil {
+				t.Fatalf("%s: %v", e.Name, err)
+			}
+			got[suffix] = string(data[v.SecretKeyRef.Key])
+		}
+	}
+	var scopes []string
+	// A TOML array of strings, written in the JSON subset (fn/matrix tomlList).
+	if err := json.Unmarshal([]byte(got["SCOPE"]), &scopes); err != nil {
+		t.Fatalf("CONDUIT_IDENTITY_PROVIDER__0__SCOPE %q: %v", got["SCOPE"], err)
+	}
+	l := testservers.Login{ClientID: got["CLIENT_ID"], ClientSecret: got["CLIENT_SECRET"], RedirectURI: got["CALLBACK_URL"], Scopes: scopes}
+	if err := env.idp.LogIn(ctx, l); err != nil {
+		t.Errorf("log in with the homeserver's client %q and callback %q: %v", l.ClientID, l.RedirectURI, err)
 	}
 }
