@@ -239,13 +239,16 @@ func (f *Function) apply(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResp
 		return errors.Wrap(err, errDesiredRes)
 	}
 	for n, d := range res.Resources {
-		cd, err := composed.From(d.Object)
+		// apiVersion and kind from the scheme, as composed.From sets them;
+		// the conversion is ours (compose.ToUnstructured says why).
+		if gvks, _, err := composed.Scheme.ObjectKinds(d.Object); err == nil && len(gvks) > 0 {
+			d.Object.GetObjectKind().SetGroupVersionKind(gvks[0])
+		}
+		m, err := compose.ToUnstructured(d.Object)
 		if err != nil {
 			return errors.Wrapf(err, errConvert, n)
 		}
-		// Typed objects carry an empty status (e.g. an HTTPRoute's required
-		// status.parents); status is the controllers', never desired state.
-		delete(cd.Object, "status")
+		cd := &composed.Unstructured{Unstructured: unstructured.Unstructured{Object: m}}
 		ready := d.Ready
 		if ready == "" {
 			ready = resource.ReadyUnspecified

@@ -7,7 +7,6 @@ import (
 	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 
 	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
@@ -114,31 +113,13 @@ func databaseOwners(p *params) map[string]string {
 }
 
 // desired converts the postgresql for the response. The operator's Go types
-// have a status without omitempty and numbers whose zero means "operator
-// default"; encoding/json semantics leave those zeros out, and the status,
-// nulls and empty objects are dropped so that Crossplane's server-side apply
-// claims no field the composer has no opinion on.
+// have numbers whose zero means "operator default" and a status without
+// omitempty; compose.ToUnstructured leaves those out, so that Crossplane's
+// server-side apply claims no field the composer has no opinion on.
 func desired(pg *acidv1.Postgresql) (*unstructured.Unstructured, error) {
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(pg)
+	m, err := compose.ToUnstructured(pg)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errConvertCluster, err)
 	}
-	delete(m, "status")
-	prune(m)
 	return &unstructured.Unstructured{Object: m}, nil
-}
-
-// prune removes nil values and empty objects, depth first.
-func prune(m map[string]any) {
-	for k, v := range m {
-		switch x := v.(type) {
-		case nil:
-			delete(m, k)
-		case map[string]any:
-			prune(x)
-			if len(x) == 0 {
-				delete(m, k)
-			}
-		}
-	}
 }
