@@ -206,8 +206,9 @@ func connectionDetails(req *compose.Request, p *params, user, password []byte) m
 // roleDetails are what a client needs to connect as role r: host, port,
 // database, username, password, uri (postgresql://user:password@host:5432/
 // database?sslmode=require, user and password percent-encoded), jdbcUrl
-// (without credentials), sslmode, and with the pooler on poolerHost and
-// poolerUri (the same, through <cluster>-pooler).
+// (jdbc:postgresql://host:5432/database?sslmode=require: JDBC clients take
+// the credentials separately), sslmode, and with the pooler on poolerHost
+// and poolerUri (the uri through <cluster>-pooler, also port 5432).
 func roleDetails(req *compose.Request, p *params, r role, user, password []byte) map[string][]byte {
 	h := host(req, p.Cluster)
 	q := url.Values{keySSLMode: {sslMode}}.Encode()

@@ -1,6 +1,9 @@
 package postgres
 
 import (
+	"errors"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -190,5 +193,68 @@ func TestResolveRolesTwinOfDefaultOwner(t *testing.T) {
 		`the operator would write both roles' credentials to one Secret wiki-db.homeplane-wiki-db.credentials.postgresql.acid.zalan.do (it turns '_' into '-'); rename one of them`
 	if err == nil || err.Error() != want {
 		t.Errorf("resolveClaim(user wiki-db): want %q, got %v", want, err)
+	}
+}
+
+// TestResolveRolesProperty: over random roles (few letters, so that '_'/'-'
+// twins and repeats are common), resolveRoles either refuses with a
+// FieldError naming a role field, or gives every distinct role exactly one
+// Secret, all of distinct DNS-1123 subdomain names, whose operator Secrets
+// are distinct too.
+func TestResolveRolesProperty(t *testing.T) {
+	rng := rand.New(rand.NewPCG(18, 4))
+	role := func() string {
+		const inner = "ab_-"
+		n := 1 + rng.IntN(4)
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = inner[rng.IntN(len(inner))]
+		}
+		b[0], b[n-1] = "ab"[rng.IntN(2)], "ab"[rng.IntN(2)]
+		return string(b)
+	}
+	refused, accepted := 0, 0
+	for range 2000 {
+		p := &params{Cluster: "t-db"}
+		for i := range 1 + rng.IntN(3) {
+			p.Databases = append(p.Databases, v1alpha1.Database{Name: "d" + strconv.Itoa(i), Owner: role()})
+		}
+		for range rng.IntN(4) {
+			p.Users = append(p.Users, v1alpha1.User{Name: role()})
+		}
+		got, err := resolveRoles("db", p, false)
+		if err != nil {
+			var fe *compose.FieldError
+			if !errors.As(err, &fe) || !strings.HasPrefix(fe.Path, "spec.parameters.") || !strings.Contains(fe.Reason, "only by '_' and '-'") {
+				t.Fatalf("resolveRoles(%+v): want a FieldError about twins, got %v", p.PostgreSQLParameters, err)
+			}
+			refused++
+			continue
+		}
+		accepted++
+		want := map[string]bool{}
+		for _, d := range p.Databases {
+			want[d.Owner] = true
+		}
+		for _, u := range p.Users {
+			want[u.Name] = true
+		}
+		secrets, operator := map[string]bool{}, map[string]bool{}
+		for _, r := range got {
+			if !want[r.Name] || secrets[r.Secret] || operator[credentialsSecretName(r.Name, p.Cluster)] {
+				t.Fatalf("resolveRoles(%+v): role %q unknown or its Secret shared: %+v", p.PostgreSQLParameters, r.Name, got)
+			}
+			if msgs := validation.IsDNS1123Subdomain(r.Secret); len(msgs) > 0 {
+				t.Fatalf("resolveRoles(%+v): Secret %q: %v", p.PostgreSQLParameters, r.Secret, msgs)
+			}
+			delete(want, r.Name)
+			secrets[r.Secret], operator[credentialsSecretName(r.Name, p.Cluster)] = true, true
+		}
+		if len(want) > 0 {
+			t.Fatalf("resolveRoles(%+v): roles without a Secret: %v", p.PostgreSQLParameters, want)
+		}
+	}
+	if refused == 0 || accepted == 0 {
+		t.Fatalf("the property was not exercised both ways: %d refused, %d accepted", refused, accepted)
 	}
 }
