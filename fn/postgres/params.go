@@ -40,6 +40,8 @@ type params struct {
 	// Cluster is the Zalando postgresql's name, <teamId>-<claim>.
 	Cluster   string
 	Instances int32
+	// Roles get a connection Secret each (resolveRoles).
+	Roles []role
 	// Pooler and DeletionProtection with their defaults resolved.
 	Pooler             bool
 	PoolerMode         v1alpha1.PoolerMode
@@ -72,7 +74,12 @@ func resolve(claim string, in v1alpha1.PostgreSQLParameters) (*params, error) {
 		return nil, err
 	}
 	topology(p)
+	defaulted := len(p.Databases) == 0
 	if err := defaultDatabase(p, claim); err != nil {
+		return nil, err
+	}
+	var err error
+	if p.Roles, err = resolveRoles(claim, p, defaulted); err != nil {
 		return nil, err
 	}
 	if err := checkRestore(p, claim); err != nil {

@@ -27,6 +27,7 @@ func TestResolveDefaults(t *testing.T) {
 			Resources:          res.DeepCopy(),
 		},
 		Cluster: "homeplane-wiki-db", Instances: 1, PoolerMode: "transaction", DeletionProtection: true,
+		Roles: []role{{Name: "wiki_db", Database: "wiki_db", Path: "spec.parameters.databases[0].owner", Secret: "wiki-db.wiki-db.connection"}},
 	}
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(params{})); diff != "" {
 		t.Errorf("resolveClaim(empty): -want, +got:\n%s", diff)

@@ -100,7 +100,8 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 	return wiring.Exposure{App: App, Policy: policy(p), Protection: protection(req, p)}
 }
 
-// build composes the postgresql and its connection Secret.
+// build composes the postgresql, the claim's connection Secret and each
+// role's.
 func build(_ context.Context, req *compose.Request, p *params, _ *wiring.Wiring) (*compose.Result, error) {
 	observed := p.observed
 	res := compose.NewResult()
@@ -124,9 +125,12 @@ func build(_ context.Context, req *compose.Request, p *params, _ *wiring.Wiring)
 	}
 	res.Add(resourceDatabase, pg, readiness(running(observed)))
 
-	// Ask every time: Crossplane only fetches what the latest response asks for.
-	res.Requirements[requirementCredentials] = credentialsRequirement(req, p)
-	user, password, ok, err := credentials(req)
+	waiting, err := connections(req, p, res)
+	if err != nil {
+		return nil, err
+	}
+	// The claim's connection details: the first owner's, as before.
+	user, password, ok, err := credentials(req, credentialsRequirementName(p.Roles[0]))
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +146,7 @@ func build(_ context.Context, req *compose.Request, p *params, _ *wiring.Wiring)
 	}
 
 	res.Status = status(req, p, observed)
-	res.SetCondition(databaseCondition(p, observed, ok))
+	res.SetCondition(databaseCondition(p, observed, waiting))
 	if failed(observed) {
 		res.Events = append(res.Events, compose.Event{
 			Severity: compose.SeverityWarning, Reason: reasonOperatorFailed,

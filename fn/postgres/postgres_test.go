@@ -97,6 +97,23 @@ func wantConnection(details map[string][]byte) *corev1.Secret {
 	}
 }
 
+// wantRoleSecret is the connection Secret of a role of wiki/wiki-db.
+func wantRoleSecret(name string, data map[string][]byte) *corev1.Secret {
+	s := wantConnection(data)
+	s.Name = name
+	return s
+}
+
+// operatorSecret is the credentials Secret the operator writes for a role
+// of the test cluster.
+func operatorSecret(role, password string) *corev1.Secret {
+	return &corev1.Secret{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+		ObjectMeta: metav1.ObjectMeta{Name: credentialsSecretName(role, testCluster), Namespace: testNS},
+		Data:       map[string][]byte{"username": []byte(role), "password": []byte(password)},
+	}
+}
+
 func zalandoSecret() *corev1.Secret {
 	return &corev1.Secret{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
@@ -121,8 +138,19 @@ var (
 		"uri":      []byte("postgresql://wiki_db:p%40ss%2Fword@homeplane-wiki-db.wiki.svc:5432/wiki_db"),
 		"jdbcUrl":  []byte("jdbc:postgresql://homeplane-wiki-db.wiki.svc:5432/wiki_db"),
 	}
+	// roleDetailsWikiDB are the keys of the owner's own Secret.
+	roleDetailsWikiDB = map[string][]byte{
+		"host":     []byte("homeplane-wiki-db.wiki.svc"),
+		"port":     []byte("5432"),
+		"database": []byte("wiki_db"),
+		"username": []byte("wiki_db"),
+		"password": []byte("p@ss/word"),
+		"uri":      []byte("postgresql://wiki_db:p%40ss%2Fword@homeplane-wiki-db.wiki.svc:5432/wiki_db?sslmode=require"),
+		"jdbcUrl":  []byte("jdbc:postgresql://homeplane-wiki-db.wiki.svc:5432/wiki_db?sslmode=require"),
+		"sslmode":  []byte("require"),
+	}
 	requirement = map[string]compose.Requirement{
-		"credentials": {APIVersion: "v1", Kind: "Secret", Namespace: testNS, Name: testSecret},
+		"credentials-wiki-db": {APIVersion: "v1", Kind: "Secret", Namespace: testNS, Name: testSecret},
 	}
 	protected = compose.Condition{Type: "DeletionProtection", Status: metav1.ConditionTrue, Reason: "Enabled",
 		Message: "Deleting this claim or its postgresql is refused while spec.parameters.deletionProtection is true; set it to false first."}
@@ -130,7 +158,8 @@ var (
 		Message: "Deleting this claim deletes the database and its data."}
 	pending = compose.Condition{Type: "Database", Status: metav1.ConditionUnknown, Reason: "Pending",
 		Message: "Waiting for the Zalando operator to pick up the cluster."}
-	statusPending = v1alpha1.XPostgreSQLStatus{Phase: "Pending", Endpoint: "homeplane-wiki-db.wiki.svc", ClusterName: testCluster}
+	statusPending = v1alpha1.XPostgreSQLStatus{Phase: "Pending", Endpoint: "homeplane-wiki-db.wiki.svc", ClusterName: testCluster,
+		Connections: []v1alpha1.ConnectionStatus{{Role: "wiki_db", Database: "wiki_db", SecretName: "wiki-db.wiki-db.connection"}}}
 )
 
 // resources are the desired resources of a protected claim.
@@ -293,16 +322,18 @@ func TestCompose(t *testing.T) {
 			},
 		},
 		"SecretPresent": {
-			reason:   "Once running and the operator's Secret exists, the connection Secret and XR details carry the owner's credentials.",
+			reason: "Once running and the operator's Secret exists, the connection Secret and XR details carry the owner's credentials, " +
+				"and the owner gets its own Secret too.",
 			params:   map[string]any{},
 			observed: map[string]runtime.Object{"postgresql": runningCluster("Running")},
-			required: map[string]runtime.Object{"credentials": zalandoSecret()},
+			required: map[string]runtime.Object{"credentials-wiki-db": zalandoSecret()},
 			want: func(t *testing.T) *compose.Result {
 				st := statusPending
 				st.Phase = "Running"
 				return &compose.Result{
 					Resources: wantResources(t, wantCluster(), resource.ReadyTrue, map[resource.Name]compose.Desired{
-						"connection": {Object: wantConnection(details), Ready: resource.ReadyTrue},
+						"connection":         {Object: wantConnection(details), Ready: resource.ReadyTrue},
+						"connection-wiki-db": {Object: wantRoleSecret("wiki-db.wiki-db.connection", roleDetailsWikiDB), Ready: resource.ReadyTrue},
 					}),
 					ConnectionDetails: details,
 					Requirements:      requirement,
@@ -335,18 +366,20 @@ func TestCompose(t *testing.T) {
 			},
 		},
 		"SecretGoneAfterwards": {
-			reason: "If the operator's Secret cannot be read later, the connection Secret composed before is kept, not deleted.",
+			reason: "If the operator's Secret cannot be read later, the connection Secrets composed before are kept, not deleted.",
 			params: map[string]any{},
 			observed: map[string]runtime.Object{
-				"postgresql": runningCluster("Running"),
-				"connection": wantConnection(details),
+				"postgresql":         runningCluster("Running"),
+				"connection":         wantConnection(details),
+				"connection-wiki-db": wantRoleSecret("wiki-db.wiki-db.connection", roleDetailsWikiDB),
 			},
 			want: func(t *testing.T) *compose.Result {
 				st := statusPending
 				st.Phase = "Running"
 				return &compose.Result{
 					Resources: wantResources(t, wantCluster(), resource.ReadyTrue, map[resource.Name]compose.Desired{
-						"connection": {Object: wantConnection(details), Ready: resource.ReadyTrue},
+						"connection":         {Object: wantConnection(details), Ready: resource.ReadyTrue},
+						"connection-wiki-db": {Object: wantRoleSecret("wiki-db.wiki-db.connection", roleDetailsWikiDB), Ready: resource.ReadyTrue},
 					}),
 					ConnectionDetails: details,
 					Requirements:      requirement,
@@ -416,7 +449,7 @@ func TestCompose(t *testing.T) {
 func BenchmarkCompose(b *testing.B) {
 	req := request(b, map[string]any{"topology": "ha", "backup": map[string]any{
 		"bucket": "pg-backups", "endpoint": "http://minio.storage.svc:9000", "credentialsSecretRef": map[string]any{"name": "minio"},
-	}}, map[string]runtime.Object{"postgresql": runningCluster("Running")}, map[string]runtime.Object{"credentials": zalandoSecret()})
+	}}, map[string]runtime.Object{"postgresql": runningCluster("Running")}, map[string]runtime.Object{"credentials-wiki-db": zalandoSecret()})
 	c := NewComposer()
 	b.ReportAllocs()
 	for b.Loop() {

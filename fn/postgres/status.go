@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"strings"
 
 	acidv1 "github.com/zalando/postgres-operator/pkg/apis/acid.zalan.do/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -40,7 +41,7 @@ func running(observed *acidv1.Postgresql) bool {
 
 // status is the XR's (and claim's) status.
 func status(req *compose.Request, p *params, observed *acidv1.Postgresql) v1alpha1.XPostgreSQLStatus {
-	s := v1alpha1.XPostgreSQLStatus{Phase: phase(observed), Endpoint: host(req, p.Cluster), ClusterName: p.Cluster}
+	s := v1alpha1.XPostgreSQLStatus{Phase: phase(observed), Endpoint: host(req, p.Cluster), ClusterName: p.Cluster, Connections: connectionStatus(p)}
 	if p.Pooler {
 		s.PoolerEndpoint = host(req, p.Cluster+"-pooler")
 	}
@@ -53,19 +54,26 @@ func status(req *compose.Request, p *params, observed *acidv1.Postgresql) v1alph
 	return s
 }
 
-// databaseCondition says in words what the database is doing.
-func databaseCondition(p *params, observed *acidv1.Postgresql, haveCredentials bool) compose.Condition {
+// databaseCondition says in words what the database is doing. waiting are
+// the operator's credentials Secrets not read yet (connections): the
+// database is available once it runs and every role's Secret is composed
+// from them.
+func databaseCondition(p *params, observed *acidv1.Postgresql, waiting []string) compose.Condition {
 	c := compose.Condition{Type: typeDatabase, Status: metav1.ConditionFalse}
 	ph := phase(observed)
 	switch ph {
 	case acidv1.ClusterStatusRunning:
-		if haveCredentials {
+		if len(waiting) == 0 {
 			c.Status, c.Reason = metav1.ConditionTrue, reasonAvailable
 			c.Message = fmt.Sprintf("PostgreSQL %s is running.", p.Version)
 			return c
 		}
 		c.Reason = reasonWaitingCredentials
-		c.Message = fmt.Sprintf("The cluster is running; waiting for the operator's Secret %s.", credentialsSecretName(p.Databases[0].Owner, p.Cluster))
+		secrets := "Secret"
+		if len(waiting) > 1 {
+			secrets = "Secrets"
+		}
+		c.Message = fmt.Sprintf("The cluster is running; waiting for the operator's %s %s.", secrets, strings.Join(waiting, ", "))
 	case acidv1.ClusterStatusCreating:
 		c.Reason = reasonCreating
 		c.Message = "The operator is creating the cluster."

@@ -32,7 +32,7 @@ func TestDatabaseConditionPerPhase(t *testing.T) {
 			if tc.phase != "" {
 				pg = &acidv1.Postgresql{Status: acidv1.PostgresStatus{PostgresClusterStatus: tc.phase}}
 			}
-			c := databaseCondition(p, pg, true)
+			c := databaseCondition(p, pg, nil)
 			if c.Type != "Database" || c.Status != tc.status || c.Reason != tc.reason || c.Message == "" {
 				t.Errorf("databaseCondition(%q): want %s/%s with a message, got %+v", tc.phase, tc.status, tc.reason, c)
 			}

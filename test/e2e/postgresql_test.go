@@ -129,6 +129,27 @@ spec:
 	if pw, _ := u.User.Password(); u.Scheme != "postgresql" || u.Host != host+":5432" || u.User.Username() != user || pw != password || u.Path != "/"+string(data["database"]) {
 		t.Errorf("connection uri %q does not match the other keys", data["uri"])
 	}
+
+	// The owner's own Secret, <claim>.<role with _ as ->.connection, has the
+	// same credentials and asks for TLS.
+	role := "wiki-db." + strings.ReplaceAll(user, "_", "-") + ".connection"
+	var own map[string][]byte
+	err = poll(context.Background(), 30*time.Second, "role connection Secret complete", func() (bool, string, error) {
+		var err error
+		own, err = secretData(context.Background(), ns, role)
+		if err != nil {
+			return false, "", err
+		}
+		return string(own["password"]) == password, fmt.Sprintf("keys %v", keys(own)), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"host": host, "port": "5432", "username": user, "database": string(data["database"]), "sslmode": "require"} {
+		if got := string(own[k]); got != want {
+			t.Errorf("role connection %s = %q, want %q", k, got, want)
+		}
+	}
 }
 
 func keys(m map[string][]byte) []string {

@@ -57,9 +57,11 @@ type Database struct {
 	// +kubebuilder:validation:XValidation:rule="!(self in ['template0', 'template1', 'postgres'])",message="name may not be a system database (template0, template1, postgres)"
 	Name string `json:"name"`
 
-	// Owner of the database: a role created for it, whose credentials are
-	// published when this is the first database. The operator's role name
-	// pattern (RolePattern), not a reserved role (ReservedRoles, pg_*).
+	// Owner of the database: a role created for it, with its own connection
+	// Secret (see PostgreSQLParameters.Users); the owner of the first
+	// database is also in the claim's connection details. The operator's
+	// role name pattern (RolePattern), not a reserved role (ReservedRoles,
+	// pg_*).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-_a-z0-9]*[a-z0-9])?$`
@@ -233,7 +235,8 @@ type PostgreSQLParameters struct {
 
 	// Databases to create, with their owners. Defaults to one database and
 	// owner named after the claim (dashes become underscores). The first is
-	// the one in the connection details.
+	// the one in the claim's connection details (writeConnectionSecretToRef),
+	// which carry its owner's credentials.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
@@ -242,6 +245,19 @@ type PostgreSQLParameters struct {
 
 	// Users are additional roles. A user that also owns a database gets the
 	// flags given here.
+	//
+	// Every role (each owner and each user) gets a connection Secret in the
+	// claim's namespace named <claim>.<role with '_' as '-'>.connection, e.g.
+	// shop-db.orders-owner.connection, with the keys host, port, database,
+	// username, password, uri, jdbcUrl and sslmode (require: the operator's
+	// PostgreSQL refuses unencrypted connections), plus poolerHost and
+	// poolerUri with the pooler on. Its database is the first one the role
+	// owns, else the first database. The Secret is composed once the
+	// operator has written the role's credentials
+	// (<role with '_' as '-'>.<cluster>.credentials.postgresql.acid.zalan.do);
+	// until then the Database condition names the Secrets it waits for. Two
+	// roles that differ only by '_' and '-' (app_ro, app-ro) are refused:
+	// the operator would write both roles' credentials to one Secret.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
@@ -342,6 +358,29 @@ type XPostgreSQLStatus struct {
 	// Backup says where the cluster archives to.
 	// +optional
 	Backup *BackupStatus `json:"backup,omitempty"`
+
+	// Connections name each role's connection Secret in the claim's
+	// namespace, owners first (in the order of databases), then users.
+	// A Secret exists once the operator has written the role's credentials
+	// (the Database condition says which it waits for).
+	// +optional
+	// +listType=map
+	// +listMapKey=role
+	Connections []ConnectionStatus `json:"connections,omitempty"`
+}
+
+// ConnectionStatus names the connection Secret of one role.
+type ConnectionStatus struct {
+	// Role is the PostgreSQL role, as the claim names it.
+	Role string `json:"role"`
+
+	// Database is the database the Secret connects to: the first the role
+	// owns, else the claim's first database.
+	Database string `json:"database"`
+
+	// SecretName is the Secret in the claim's namespace:
+	// <claim>.<role with '_' as '-'>.connection.
+	SecretName string `json:"secretName"`
 }
 
 // BackupStatus says where the cluster's backups are. A restore from this
