@@ -16,10 +16,16 @@ import (
 	"strings"
 	"time"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -28,6 +34,11 @@ import (
 // namespaces' contents then).
 type ControlPlaneBinaries struct {
 	Etcd, APIServer, ControllerManager string
+	// Controllers are kube-controller-manager's controllers (its
+	// --controllers); empty means garbagecollector and namespace.
+	Controllers []string
+	// ControllerManagerArgs are more flags of kube-controller-manager.
+	ControllerManagerArgs []string
 }
 
 // A ControlPlane is etcd and kube-apiserver on loopback, and
@@ -126,11 +137,15 @@ func (g *Group) ControlPlane(ctx context.Context, bins ControlPlaneBinaries) (*C
 		return cp, nil
 	}
 	start = time.Now()
-	kcm, err := g.Run("kube-controller-manager", nil, bins.ControllerManager,
-		"--kubeconfig="+cp.Kubeconfig,
-		"--controllers=garbagecollector,namespace",
+	controllers := bins.Controllers
+	if len(controllers) == 0 {
+		controllers = []string{"garbagecollector", "namespace"}
+	}
+	kcm, err := g.Run("kube-controller-manager", nil, bins.ControllerManager, append([]string{
+		"--kubeconfig=" + cp.Kubeconfig,
+		"--controllers=" + strings.Join(controllers, ","),
 		"--leader-elect=false", "--secure-port=0",
-		"--concurrent-gc-syncs=5", "--v=0")
+		"--concurrent-gc-syncs=5", "--v=0"}, bins.ControllerManagerArgs...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -202,4 +217,31 @@ contexts:
   context: {cluster: test, user: admin}
 current-context: test
 `, cp.Host, base64.StdEncoding.EncodeToString(cp.CA.CertPEM), cp.Token)
+}
+
+// KubeconfigFor writes a kubeconfig that authenticates as ServiceAccount
+// namespace/name (created if missing) with a token from the TokenRequest
+// API, valid for a day: a program started with it has exactly the
+// permissions RBAC grants that account, as in a pod.
+func (cp *ControlPlane) KubeconfigFor(ctx context.Context, namespace, name string) (string, error) {
+	cs, err := kubernetes.NewForConfig(cp.Config)
+	if err != nil {
+		return "", err
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
+	if err := cp.Client.Create(ctx, sa); err != nil && !apierrors.IsAlreadyExists(err) {
+		return "", fmt.Errorf("cannot create ServiceAccount %s/%s: %w", namespace, name, err)
+	}
+	tr, err := cs.CoreV1().ServiceAccounts(namespace).CreateToken(ctx, name, &authenticationv1.TokenRequest{
+		Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To[int64](24 * 3600)},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("cannot get a token for ServiceAccount %s/%s: %w", namespace, name, err)
+	}
+	path := filepath.Join(filepath.Dir(cp.Kubeconfig), "kubeconfig-"+namespace+"-"+name)
+	text := strings.Replace(cp.kubeconfig(), "token: "+cp.Token, "token: "+tr.Status.Token, 1)
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return "", err
+	}
+	return path, nil
 }

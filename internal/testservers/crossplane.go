@@ -35,17 +35,31 @@ type Crossplane struct {
 	CA *CA
 }
 
+// CrossplaneIdentities are the kubeconfigs core and its RBAC manager run
+// with; empty means the control plane's admin. A real install's are their
+// ServiceAccounts' (ControlPlane.KubeconfigFor) with the roles of
+// Crossplane's Helm chart.
+type CrossplaneIdentities struct {
+	Core, RBACManager string
+}
+
 // Crossplane runs `core init` (installing the CRDs in crdsDir) and
 // `core start` from bin against cp, with core's webhooks served on loopback
-// and registered by URL, and waits until core is ready.
-func (g *Group) Crossplane(ctx context.Context, cp *ControlPlane, bin, crdsDir string) (*Crossplane, error) {
+// and registered by URL, and waits until core is ready. With an RBAC
+// manager identity it runs `rbac init` and `rbac start` too, which grant
+// core access to the composite kinds of each XRD and providers access to
+// their kinds, as in a real install.
+func (g *Group) Crossplane(ctx context.Context, cp *ControlPlane, bin, crdsDir string, ids CrossplaneIdentities) (*Crossplane, error) {
 	start := time.Now()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: CrossplaneNamespace}}
 	if err := cp.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
 		return nil, fmt.Errorf("cannot create namespace %s: %w", CrossplaneNamespace, err)
 	}
+	if ids.Core == "" {
+		ids.Core = cp.Kubeconfig
+	}
 	env := []string{
-		"KUBECONFIG=" + cp.Kubeconfig,
+		"KUBECONFIG=" + ids.Core,
 		"POD_NAMESPACE=" + CrossplaneNamespace,
 		"CRDS_PATH=" + crdsDir,
 		"TLS_CA_SECRET_NAME=" + tlsCASecret,
@@ -67,6 +81,18 @@ func (g *Group) Crossplane(ctx context.Context, cp *ControlPlane, bin, crdsDir s
 	}
 	_ = os.WriteFile(filepath.Join(g.Dir, "logs", "crossplane-init.log"), []byte(out), 0o600)
 	g.phase("crossplane core init", start)
+	if ids.RBACManager != "" {
+		start = time.Now()
+		renv := []string{"KUBECONFIG=" + ids.RBACManager, "POD_NAMESPACE=" + CrossplaneNamespace}
+		if out, err := Output(ctx, renv, bin, "rbac", "init"); err != nil {
+			return nil, fmt.Errorf("crossplane rbac init: %w: %s", err, out)
+		}
+		if _, err := g.Run("crossplane-rbac-manager", renv, bin, "rbac", "start",
+			"--provider-clusterrole=crossplane:allowed-provider-permissions", "--debug"); err != nil {
+			return nil, err
+		}
+		g.phase("crossplane rbac manager started", start)
+	}
 
 	start = time.Now()
 	x := &Crossplane{}

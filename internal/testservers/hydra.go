@@ -185,8 +185,11 @@ func (h *Hydra) accept(ctx context.Context, flow, challenge string, body map[str
 	var out struct {
 		RedirectTo string `json:"redirect_to"`
 	}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("accept %s: %s (%v)", flow, resp.Status, err)
+	if resp.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("accept %s: %s", flow, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return "", fmt.Errorf("accept %s: %w", flow, err)
 	}
 	return out.RedirectTo, nil
 }
