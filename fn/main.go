@@ -7,6 +7,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	sdk "github.com/crossplane/function-sdk-go"
+	grpcprometheus "github.com/grpc-ecosystem/go-grpc-middleware/providers/prometheus"
 
 	"github.com/homeplane/homeplane/fn/function"
 	"github.com/homeplane/homeplane/internal/version"
@@ -21,6 +22,7 @@ type CLI struct {
 	TLSCertsDir        string           `help:"Directory containing server certs (tls.key, tls.crt) and the CA used to verify client certificates (ca.crt)." env:"TLS_SERVER_CERTS_DIR"`
 	Insecure           bool             `help:"Run without mTLS credentials. If you supply this flag --tls-certs-dir will be ignored."`
 	MaxRecvMessageSize int              `help:"Maximum size of received messages in MB." default:"4"`
+	MetricsAddress     string           `help:"Address at which to serve Prometheus metrics on /metrics (gRPC calls and their handling time); empty turns them off." default:":8080"`
 	Version            kong.VersionFlag `help:"Print the version and exit."`
 }
 
@@ -35,7 +37,10 @@ func (c *CLI) Run() error {
 		sdk.Listen(c.Network, c.Address),
 		sdk.MTLSCertificates(c.TLSCertsDir),
 		sdk.Insecure(c.Insecure),
-		sdk.MaxRecvMessageSize(c.MaxRecvMessageSize*1024*1024))
+		sdk.MaxRecvMessageSize(c.MaxRecvMessageSize*1024*1024),
+		sdk.WithMetricsServer(c.MetricsAddress),
+		// RunFunction latency as a histogram: what make scale reports.
+		sdk.WithMetricsServerOpts(grpcprometheus.WithServerHandlingTimeHistogram()))
 }
 
 func main() {
