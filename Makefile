@@ -31,7 +31,7 @@ include hack/provider.mk
 tools:
 	$(TOOLS) build test
 
-## e2e-tools: build the pinned tools make e2e needs on top (etcd, kube-apiserver, kube-controller-manager)
+## e2e-tools: build the pinned tools make e2e needs on top (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, postgres-operator)
 e2e-tools:
 	$(TOOLS) build test e2e
 

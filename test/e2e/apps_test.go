@@ -12,65 +12,66 @@ import (
 	"time"
 
 	mdns "github.com/miekg/dns"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// setStatus patches an object's status subresource, the way the controller
-// that owns it would (no kubelet, scheduler or volume provisioner runs here).
-func setStatus(t *testing.T, u *unstructured.Unstructured, status map[string]any) {
-	t.Helper()
-	ctx := context.Background()
-	cur, err := get(ctx, u)
-	if err != nil {
-		t.Fatal(err)
-	}
-	patch := client.MergeFrom(cur.DeepCopy())
-	cur.Object["status"] = status
-	if err := env.c.Status().Patch(ctx, cur, patch); err != nil {
-		t.Fatalf("cannot set status of %s %s: %v", u.GetKind(), u.GetName(), err)
-	}
-}
-
-// volumeBound plays the volume provisioner: the claim is Bound.
+// volumeBound waits until kube-controller-manager's persistentvolume-binder
+// has bound the claim (to the volume the harness provisions for it).
 func volumeBound(t *testing.T, pvc *unstructured.Unstructured) {
 	t.Helper()
-	size, _, _ := unstructured.NestedString(pvc.Object, "spec", "resources", "requests", "storage")
-	setStatus(t, pvc, map[string]any{
-		"phase":       "Bound",
-		"accessModes": []any{"ReadWriteOnce"},
-		"capacity":    map[string]any{"storage": size},
+	err := poll(context.Background(), 60*time.Second, "PersistentVolumeClaim "+pvc.GetName()+" Bound", func() (bool, string, error) {
+		cur, err := get(context.Background(), pvc)
+		if err != nil {
+			return false, "", err
+		}
+		phase, _, _ := unstructured.NestedString(cur.Object, "status", "phase")
+		return phase == "Bound", "phase " + phase, nil
 	})
-}
-
-// deploymentAvailable plays the Deployment controller and kubelet: every
-// replica is up to date, ready and available.
-func deploymentAvailable(t *testing.T, d *unstructured.Unstructured) {
-	t.Helper()
-	cur, err := get(context.Background(), d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	replicas, ok, _ := unstructured.NestedInt64(cur.Object, "spec", "replicas")
-	if !ok {
-		replicas = 1
-	}
-	now := time.Now().UTC().Format(time.RFC3339)
-	setStatus(t, cur, map[string]any{
-		"observedGeneration":  cur.GetGeneration(),
-		"replicas":            replicas,
-		"updatedReplicas":     replicas,
-		"readyReplicas":       replicas,
-		"availableReplicas":   replicas,
-		"unavailableReplicas": int64(0),
-		"conditions": []any{
-			map[string]any{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "lastUpdateTime": now, "lastTransitionTime": now},
-			map[string]any{"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable", "lastUpdateTime": now, "lastTransitionTime": now},
-		},
+}
+
+// deploymentAvailable waits until the Deployment controller reports every
+// replica updated and available: its ReplicaSet's pods were admitted,
+// scheduled onto kwok's nodes and reported Ready by kwok.
+func deploymentAvailable(t *testing.T, d *unstructured.Unstructured) {
+	t.Helper()
+	err := poll(context.Background(), 120*time.Second, "Deployment "+d.GetName()+" available", func() (bool, string, error) {
+		cur := &appsv1.Deployment{}
+		if err := env.c.Get(context.Background(), client.ObjectKey{Namespace: d.GetNamespace(), Name: d.GetName()}, cur); err != nil {
+			return false, "", err
+		}
+		want := ptr.Deref(cur.Spec.Replicas, 1)
+		st := cur.Status
+		ok := st.ObservedGeneration == cur.Generation && st.UpdatedReplicas == want && st.AvailableReplicas == want && st.Replicas == want
+		return ok, fmt.Sprintf("replicas %d updated %d available %d; %s", st.Replicas, st.UpdatedReplicas, st.AvailableReplicas, deploymentEvents(cur)), nil
 	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deploymentEvents tells why a Deployment's pods do not come up: the
+// conditions of its ReplicaSets (e.g. FailedCreate from admission).
+func deploymentEvents(d *appsv1.Deployment) string {
+	var rss appsv1.ReplicaSetList
+	if err := env.c.List(context.Background(), &rss, client.InNamespace(d.Namespace)); err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, rs := range rss.Items {
+		for _, c := range rs.Status.Conditions {
+			out = append(out, fmt.Sprintf("ReplicaSet %s %s: %s", rs.Name, c.Reason, c.Message))
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 // configMapHasValue reports whether some key of a ConfigMap has value v.
@@ -130,7 +131,7 @@ spec:
 		}
 	}
 
-	// The harness reports the volume bound and the Deployment available.
+	// The real controllers bind the volume and bring the Deployment up.
 	volumeBound(t, &pvc)
 	deploymentAvailable(t, &deploy)
 	waitCondition(t, claim, "Ready", "True", 90*time.Second)
@@ -264,7 +265,20 @@ spec:
 		t.Fatal(err)
 	}
 
+	// The ReplicaSet controller's pods are admitted under baseline, and the
+	// disruption controller counts both as the budget's healthy pods.
 	deploymentAvailable(t, &deploy)
+	err = poll(context.Background(), 60*time.Second, "PodDisruptionBudget "+pdb.GetName()+" counts 2 healthy pods", func() (bool, string, error) {
+		cur := &policyv1.PodDisruptionBudget{}
+		if err := env.c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: pdb.GetName()}, cur); err != nil {
+			return false, "", err
+		}
+		return cur.Status.ExpectedPods == 2 && cur.Status.CurrentHealthy == 2,
+			fmt.Sprintf("expected %d healthy %d allowed disruptions %d", cur.Status.ExpectedPods, cur.Status.CurrentHealthy, cur.Status.DisruptionsAllowed), nil
+	})
+	if err != nil {
+		t.Error(err)
+	}
 	waitCondition(t, claim, "Ready", "True", 90*time.Second)
 	data, err := secretData(context.Background(), ns, "office-collabora")
 	if err != nil {
@@ -295,8 +309,9 @@ func labelNamespace(t *testing.T, name string, labels map[string]string) {
 
 // podAdmitted asks the API server's Pod Security admission whether a pod of
 // the Deployment's template may run in its namespace (a server-side dry-run
-// create: nothing is stored, no kubelet runs here), and, as a control that
-// the check can fail, that the same pod with SYS_ADMIN is refused.
+// create: nothing is stored), and, as a control that the check can fail,
+// that the same pod with SYS_ADMIN is refused. The pods the ReplicaSet
+// controller creates meet the same admission (deploymentAvailable).
 func podAdmitted(t *testing.T, deploy *unstructured.Unstructured) {
 	t.Helper()
 	tmpl, _, err := unstructured.NestedMap(deploy.Object, "spec", "template")
@@ -309,13 +324,6 @@ func podAdmitted(t *testing.T, deploy *unstructured.Unstructured) {
 	}
 	pod.Name, pod.Namespace = deploy.GetName()+"-admission", deploy.GetNamespace()
 	ctx := context.Background()
-	// The ServiceAccount admission plugin needs the namespace's default
-	// account, which kube-controller-manager's serviceaccount controller
-	// would create (it does not run here).
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: pod.Namespace}}
-	if err := env.c.Create(ctx, sa); err != nil && !isAlreadyExists(err) {
-		t.Fatal(err)
-	}
 	if err := env.c.Create(ctx, pod.DeepCopy(), client.DryRunAll); err != nil {
 		t.Errorf("Pod Security admission refuses the Deployment's pod: %v", err)
 	}

@@ -82,9 +82,13 @@ func runMain(m *testing.M) (code int) {
 	procs.Phase = phase
 	fmt.Printf("e2e: work dir %s\n", workDir)
 
+	// The harness's own players (volume provisioner, Patroni) run until
+	// the processes stop.
+	ctx, cancel := context.WithCancel(context.Background())
 	// Stop everything on the way out: normal end, failure, interrupt, or
 	// shortly before `go test -timeout` would kill us without cleanup.
 	defer func() {
+		cancel()
 		start := time.Now()
 		procs.Stop()
 		phase("teardown", start)
@@ -114,7 +118,6 @@ func runMain(m *testing.M) (code int) {
 		}
 	}
 
-	ctx := context.Background()
 	if env, err = setup(ctx); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: setup failed: %v\n", err)
 		dumpLogs()
@@ -137,6 +140,9 @@ func setup(ctx context.Context) (*environment, error) {
 		{"etcd", "etcd"},
 		{"apiserver", "kube-apiserver"},
 		{"kcm", "kube-controller-manager"},
+		{"scheduler", "kube-scheduler"},
+		{"kwok", "kwok"},
+		{"operator", "postgres-operator"},
 		{"core", "crossplane-core"},
 		{"cli", "crossplane"},
 		{"hydra", "hydra"},
@@ -159,11 +165,20 @@ func setup(ctx context.Context) (*environment, error) {
 	e := &environment{}
 	cp, err := procs.ControlPlane(ctx, testservers.ControlPlaneBinaries{
 		Etcd: bins["etcd"], APIServer: bins["apiserver"], ControllerManager: bins["kcm"],
+		Controllers: realControllers, ControllerManagerArgs: controllerManagerArgs,
 	})
 	if err != nil {
 		return nil, err
 	}
 	e.cp, e.c = cp, cp.Client
+	go cp.ProvisionVolumes(ctx, logf)
+	stages, err := kwokStages(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := procs.Nodes(ctx, cp, testservers.NodeBinaries{Scheduler: bins["scheduler"], Kwok: bins["kwok"], Stages: stages}, 3); err != nil {
+		return nil, err
+	}
 
 	// Independent of Crossplane: the CRDs of what we compose, and BIND.
 	start = time.Now()
@@ -171,6 +186,9 @@ func setup(ctx context.Context) (*environment, error) {
 		return nil, err
 	}
 	phase("composed kinds' CRDs", start)
+	if err := procs.PostgresOperator(ctx, cp, bins["operator"], logf); err != nil {
+		return nil, err
+	}
 	start = time.Now()
 	if e.dns, err = procs.BIND(ctx, testZone); err != nil {
 		return nil, err
@@ -186,14 +204,18 @@ func setup(ctx context.Context) (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.x, err = procs.Crossplane(ctx, cp, bins["core"], filepath.Join(coreDir, "cluster", "crds")); err != nil {
+	ids, err := installCrossplaneRBAC(ctx, cp, coreDir)
+	if err != nil {
+		return nil, err
+	}
+	if e.x, err = procs.Crossplane(ctx, cp, bins["core"], filepath.Join(coreDir, "cluster", "crds"), ids); err != nil {
 		return nil, err
 	}
 
 	// The function and provider run as local processes (the harness plays
 	// the External package runtime).
 	start = time.Now()
-	fnPort, err := testservers.FreePorts(1)
+	fnPort, err := testservers.FreePorts(2)
 	if err != nil {
 		return nil, err
 	}
@@ -206,15 +228,16 @@ func setup(ctx context.Context) (*environment, error) {
 	if err := testservers.WriteTLSDir(fnTLS, fnCert, fnKey, e.x.CA.CertPEM); err != nil {
 		return nil, err
 	}
-	fn, err := procs.Run("function", []string{"TLS_SERVER_CERTS_DIR=" + fnTLS}, bins["function"], "--address="+fnAddr, "--debug")
+	fn, err := procs.Run("function", []string{"TLS_SERVER_CERTS_DIR=" + fnTLS}, bins["function"], "--address="+fnAddr,
+		fmt.Sprintf("--metrics-address=127.0.0.1:%d", fnPort[1]), "--debug")
 	if err != nil {
 		return nil, err
 	}
 	if err := fn.WaitTCP(ctx, fnAddr); err != nil {
 		return nil, err
 	}
-	startProvider := func() (*testservers.Process, error) {
-		return procs.Run("provider", []string{"KUBECONFIG=" + cp.Kubeconfig}, bins["provider"],
+	startProvider := func(kubeconfig string) (*testservers.Process, error) {
+		return procs.Run("provider", []string{"KUBECONFIG=" + kubeconfig}, bins["provider"],
 			"--debug", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--poll=10s")
 	}
 	phase("function started", start)
@@ -254,21 +277,68 @@ func moduleDir(ctx context.Context, module string) (string, error) {
 	return trimNL(out), err
 }
 
+// realControllers are the controllers of kube-controller-manager that e2e
+// runs, so that Deployments, StatefulSets, PodDisruptionBudgets and volume
+// claims reach their real status: serviceaccount because pods need their
+// namespace's default ServiceAccount to be admitted, nodelifecycle to lift
+// the not-ready taint from kwok's nodes, clusterrole-aggregation to fill
+// Crossplane's aggregated ClusterRoles.
+var realControllers = []string{
+	"deployment", "replicaset", "statefulset", "endpointslice", "disruption",
+	"persistentvolume-binder", "garbagecollector", "namespace", "serviceaccount", "nodelifecycle",
+	"clusterrole-aggregation",
+}
+
+// controllerManagerArgs: kwok's node leases lapse under load on 2 cores,
+// and with the default grace period (50 s) the node lifecycle controller
+// then marks every pod NotReady, a failure of the harness, not of what is
+// tested.
+var controllerManagerArgs = []string{"--node-monitor-grace-period=10m"}
+
+// kwokStages are the Stage files of kwok's "fast" set (its
+// kustomize/stage/fast): nodes Ready at once and kept alive by leases, pods
+// Running and Ready once scheduled, deleted when asked.
+func kwokStages(ctx context.Context) ([]string, error) {
+	dir, err := toolModuleDir(ctx, "kwok", "sigs.k8s.io/kwok", "kustomize/stage")
+	if err != nil {
+		return nil, err
+	}
+	var files []string
+	for _, set := range []string{"node/fast", "node/heartbeat-with-lease", "pod/fast"} {
+		fs, _ := filepath.Glob(filepath.Join(dir, "kustomize", "stage", set, "*.yaml"))
+		for _, f := range fs {
+			if filepath.Base(f) != "kustomization.yaml" {
+				files = append(files, f)
+			}
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no kwok stages under %s", dir)
+	}
+	return files, nil
+}
+
 // coreModuleDir returns the module cache directory of Crossplane core, whose
 // cluster/crds `core init` installs.
 func coreModuleDir(ctx context.Context) (string, error) {
+	return toolModuleDir(ctx, "crossplane-core", "github.com/crossplane/crossplane/v2", "cluster/crds")
+}
+
+// toolModuleDir returns the module cache directory of a tool's module at
+// its pinned version, downloading it when building the tool did not leave
+// it (probe is a path that must exist in it).
+func toolModuleDir(ctx context.Context, tool, module, probe string) (string, error) {
 	gomodcache, err := testservers.Output(ctx, nil, "go", "env", "GOMODCACHE")
 	if err != nil {
 		return "", err
 	}
-	version, err := toolsCache.Version("crossplane-core")
+	version, err := toolsCache.Version(tool)
 	if err != nil {
 		return "", err
 	}
-	mod := "github.com/crossplane/crossplane/v2@" + version
+	mod := module + "@" + version
 	dir := filepath.Join(trimNL(gomodcache), mod)
-	if _, err := os.Stat(filepath.Join(dir, "cluster", "crds")); err != nil {
-		// Building core downloaded it; fetch it if not.
+	if _, err := os.Stat(filepath.Join(dir, probe)); err != nil {
 		if _, err := testservers.Output(ctx, []string{"GOFLAGS=-mod=mod"}, "go", "mod", "download", mod); err != nil {
 			return "", err
 		}
@@ -395,6 +465,10 @@ func configureProvider(ctx context.Context, c client.Client, dns *testservers.DN
 func phase(name string, start time.Time) {
 	fmt.Printf("e2e: phase %-28s %6.1fs\n", name, time.Since(start).Seconds())
 }
+
+// logf prints what the harness's own players (volume provisioner, Patroni)
+// could not do.
+func logf(format string, args ...any) { fmt.Printf("e2e: "+format+"\n", args...) }
 
 // dumpLogs prints the end of every process log (on failure).
 func dumpLogs() { fmt.Fprint(os.Stderr, procs.Tails(6000)) }

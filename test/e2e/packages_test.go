@@ -102,7 +102,7 @@ func xpkgFiles(ctx context.Context, crossplaneCLI string) (map[string]string, er
 // them by applying Function, Provider and Configuration objects. It plays the
 // External package runtime for the function: it starts nothing itself but
 // tells Crossplane where the already running function listens.
-func installPackages(ctx context.Context, cp *testservers.ControlPlane, x *testservers.Crossplane, crossplaneCLI, registryAddr string, functionProc *testservers.Process, functionAddr string, startProvider func() (*testservers.Process, error)) error {
+func installPackages(ctx context.Context, cp *testservers.ControlPlane, x *testservers.Crossplane, crossplaneCLI, registryAddr string, functionProc *testservers.Process, functionAddr string, startProvider func(kubeconfig string) (*testservers.Process, error)) error {
 	start := time.Now()
 	files, err := xpkgFiles(ctx, crossplaneCLI)
 	if err != nil {
@@ -120,9 +120,8 @@ func installPackages(ctx context.Context, cp *testservers.ControlPlane, x *tests
 	start = time.Now()
 	c := cp.Client
 	// The ClusterRole that lets Crossplane compose our kinds (aggregated
-	// into Crossplane's own), installed first as the README says.
-	// Crossplane core runs with the harness's admin identity here, so this
-	// is applied as a user would but not what grants core its access.
+	// into Crossplane's own), installed first as the README says: core
+	// runs as its own ServiceAccount, so without it nothing is composed.
 	rbac, err := readObjects(filepath.Join(repoRoot, "package", "rbac", "clusterrole.yaml"))
 	if err != nil {
 		return err
@@ -157,7 +156,8 @@ func installPackages(ctx context.Context, cp *testservers.ControlPlane, x *tests
 	}
 	// Like the Deployment runtime, start the provider once its revision
 	// has installed the provider's CRDs (the managed resources' ones once
-	// their ManagedResourceDefinitions are active).
+	// their ManagedResourceDefinitions are active), as the revision's
+	// ServiceAccount with what the RBAC manager granted it.
 	if err := playRuntime(ctx, c, x, "Provider", providerName, "", func() (*testservers.Process, error) {
 		for _, crd := range []string{
 			"providerconfigs.homeplane.dev", "clusterproviderconfigs.homeplane.dev", "providerconfigusages.homeplane.dev",
@@ -167,7 +167,15 @@ func installPackages(ctx context.Context, cp *testservers.ControlPlane, x *tests
 				return nil, nil
 			}
 		}
-		return startProvider()
+		rev, err := activeRevision(ctx, c, "Provider", providerName)
+		if err != nil || rev == nil {
+			return nil, err
+		}
+		kubeconfig, err := providerIdentity(ctx, cp, rev)
+		if err != nil || kubeconfig == "" {
+			return nil, err
+		}
+		return startProvider(kubeconfig)
 	}); err != nil {
 		return err
 	}
@@ -269,6 +277,22 @@ func playRuntime(ctx context.Context, c client.Client, x *testservers.Crossplane
 		}
 		return done && p != nil, "revision status not set or process not started yet", nil
 	})
+}
+
+// activeRevision returns a package's Active revision, or nil.
+func activeRevision(ctx context.Context, c client.Client, kind, name string) (*unstructured.Unstructured, error) {
+	revs := &unstructured.UnstructuredList{}
+	revs.SetAPIVersion("pkg.crossplane.io/v1")
+	revs.SetKind(kind + "RevisionList")
+	if err := c.List(ctx, revs, client.MatchingLabels{"pkg.crossplane.io/package": name}); err != nil {
+		return nil, err
+	}
+	for i := range revs.Items {
+		if s, _, _ := unstructured.NestedString(revs.Items[i].Object, "spec", "desiredState"); s == "Active" {
+			return &revs.Items[i], nil
+		}
+	}
+	return nil, nil
 }
 
 // waitPackageHealthy waits until a package is Installed and Healthy.

@@ -5,58 +5,67 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// operatorReports plays the Zalando postgres-operator, which does not run
-// here (no kubelet, no pods): it marks the cluster Running through the
-// status subresource and writes the owner's credentials Secret, as the
-// operator does once the cluster is up. It returns the password it wrote.
-func operatorReports(t *testing.T, pg *unstructured.Unstructured) (user, password string) {
+// operatorRuns waits until the real Zalando operator reports the
+// postgresql Running (it created the Services, Secrets, PodDisruptionBudgets
+// and StatefulSet, whose pods kwok runs and the harness's Patroni labelled),
+// failing at once on a status that says the operator refused it. Every
+// database owner has its credentials Secret; it returns the first
+// database's owner's credentials as the operator generated them.
+func operatorRuns(t *testing.T, pg *unstructured.Unstructured) (user, password string) {
 	t.Helper()
 	ctx := context.Background()
+	err := poll(ctx, 3*time.Minute, "postgresql "+pg.GetName()+" Running", func() (bool, string, error) {
+		cur, err := get(ctx, pg)
+		if err != nil {
+			return false, "", err
+		}
+		st, _, _ := unstructured.NestedString(cur.Object, "status", "PostgresClusterStatus")
+		switch st {
+		case "Invalid", "SyncFailed", "CreateFailed", "AddFailed", "UpdateFailed":
+			return false, "", fmt.Errorf("the operator reports postgresql %s %s", pg.GetName(), st)
+		}
+		return st == "Running", "status " + st, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	dbs, _, _ := unstructured.NestedStringMap(pg.Object, "spec", "databases")
 	if len(dbs) == 0 {
-		t.Fatalf("postgresql %s has no spec.databases", pg.GetName())
+		t.Fatalf("postgresql %s has no databases", pg.GetName())
 	}
-	// The connection details are for the first database's owner; with one
-	// database there is no ambiguity, else any owner works for this check.
-	for _, owner := range dbs {
-		user = owner
-		break
-	}
-	password = randomHex(16)
-	s := &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{
-			Namespace: pg.GetNamespace(),
-			Name:      strings.ReplaceAll(user, "_", "-") + "." + pg.GetName() + ".credentials.postgresql.acid.zalan.do",
-			Labels:    map[string]string{"application": "spilo", "cluster-name": pg.GetName(), "team": fmt.Sprint(pg.Object["spec"].(map[string]any)["teamId"])},
-		},
-		Data: map[string][]byte{"username": []byte(user), "password": []byte(password)},
-	}
-	if err := env.c.Create(ctx, s); err != nil {
-		t.Fatalf("cannot write the operator's credentials Secret: %v", err)
-	}
-	cur := pg.DeepCopy()
-	patch := client.MergeFrom(cur.DeepCopy())
-	_ = unstructured.SetNestedField(cur.Object, "Running", "status", "PostgresClusterStatus")
-	if err := env.c.Status().Patch(ctx, cur, patch); err != nil {
-		t.Fatalf("cannot mark postgresql %s Running: %v", pg.GetName(), err)
+	// Every owner's Secret; the first database's (by name) is returned.
+	names := slices.Sorted(maps.Keys(dbs))
+	for i, db := range slices.Backward(names) {
+		owner := dbs[db]
+		name := strings.ReplaceAll(owner, "_", "-") + "." + pg.GetName() + ".credentials.postgresql.acid.zalan.do"
+		data, err := secretData(ctx, pg.GetNamespace(), name)
+		if err != nil {
+			t.Fatalf("the operator's credentials Secret %s: %v", name, err)
+		}
+		if string(data["username"]) != owner || len(data["password"]) < 16 {
+			t.Fatalf("the operator's credentials Secret %s: username %q, %d-byte password", name, data["username"], len(data["password"]))
+		}
+		if i == 0 {
+			user, password = owner, string(data["password"])
+		}
 	}
 	return user, password
 }
 
 // Scenario 2: a PostgreSQL claim becomes a Zalando postgresql in the claim's
-// namespace; once the operator reports it Running and writes the owner's
-// credentials, the claim is Ready and its connection Secret is complete.
+// namespace; once the real operator runs it and writes the owner's
+// credentials, the claim is Ready and its connection Secret carries them.
 func TestPostgreSQLClaim(t *testing.T) {
 	ns := newNamespace(t, "e2e-postgres")
 	claim := createClaim(t, `
@@ -98,7 +107,7 @@ spec:
 		t.Errorf("claim Ready before the postgresql runs: %s", describeConditions(cur))
 	}
 
-	user, password := operatorReports(t, &pg)
+	user, password := operatorRuns(t, &pg)
 	waitCondition(t, claim, "Ready", "True", 90*time.Second)
 
 	var data map[string][]byte
