@@ -67,6 +67,7 @@ func prune(v reflect.Value, m any) {
 				prune(v.MapIndex(k), obj[k.String()])
 			}
 		}
+	default: // scalars: nothing below them
 	}
 }
 
