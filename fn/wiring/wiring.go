@@ -158,9 +158,17 @@ func Plan(req *compose.Request, e Exposure) (*Wiring, error) {
 		return nil, err
 	}
 	w := &Wiring{req: req, e: e}
-	owners, err := certificateOwners(e.Routes)
-	if err != nil {
-		return nil, fmt.Errorf("cannot compose %s routes: %w", e.App, err)
+	// Ingresses share certificates per host; through a Gateway one
+	// Certificate covers every host (addTLS), so each route is its own.
+	owners := make([]int, len(e.Routes))
+	for i := range owners {
+		owners[i] = i
+	}
+	if !IsGateway(e.Claim.Route) {
+		var err error
+		if owners, err = certificateOwners(e.Routes); err != nil {
+			return nil, fmt.Errorf("cannot compose %s routes: %w", e.App, err)
+		}
 	}
 	w.owners = owners
 	for i, s := range e.Routes {
