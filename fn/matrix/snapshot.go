@@ -73,8 +73,11 @@ const (
 )
 
 // Snapshot names the VolumeSnapshot of the data volume for snapshot entry
-// entry: <claim>-matrix-data-<entry>.
-func (n names) Snapshot(entry string) string { return n.PVC() + "-" + entry }
+// entry: <claim>-matrix-data.<entry>. VolumeSnapshot names are DNS
+// subdomains; claim and entry names have no dot, so the dot makes the name
+// injective over (claim, entry): with a dash, claim a's entry
+// x-matrix-data-y and claim a-matrix-data-x's entry y would share one.
+func (n names) Snapshot(entry string) string { return n.PVC() + "." + entry }
 
 // snapshotState is what one entry came to.
 type snapshotState struct {

@@ -22,7 +22,7 @@ import (
 // wantSnapshot is the VolumeSnapshot of entry of claim chat, taken of a
 // conduit homeserver of example.org.
 func wantSnapshot(entry, class string) *snapshotv1.VolumeSnapshot {
-	m := meta("chat-matrix-data-"+entry, "snapshot")
+	m := meta("chat-matrix-data."+entry, "snapshot")
 	m.Annotations = map[string]string{
 		"matrix.homeplane.dev/server-name":    "example.org",
 		"matrix.homeplane.dev/database":       "rocksdb",
@@ -83,7 +83,7 @@ func TestSnapshots(t *testing.T) {
 			want:     map[resource.Name]runtime.Object{},
 			wantReqs: []string{"snapshot-before-upgrade", "snapshot-nightly"},
 			wantCond: compose.Condition{Type: "Snapshots", Status: "False", Reason: "Creating",
-				Message: "VolumeSnapshots not ready to use: chat-matrix-data-nightly (looking up its name), chat-matrix-data-before-upgrade (looking up its name)"},
+				Message: "VolumeSnapshots not ready to use: chat-matrix-data.nightly (looking up its name), chat-matrix-data.before-upgrade (looking up its name)"},
 		},
 		"FreeNames": {
 			reason: "Names nobody holds are composed: the data volume as source, the class when the entry names one, and what the homeserver is.",
@@ -95,7 +95,7 @@ func TestSnapshots(t *testing.T) {
 			},
 			wantReqs: []string{"snapshot-before-upgrade", "snapshot-nightly"},
 			wantCond: compose.Condition{Type: "Snapshots", Status: "False", Reason: "Creating",
-				Message: "VolumeSnapshots not ready to use: chat-matrix-data-nightly (being created), chat-matrix-data-before-upgrade (being created)"},
+				Message: "VolumeSnapshots not ready to use: chat-matrix-data.nightly (being created), chat-matrix-data.before-upgrade (being created)"},
 		},
 		"NameTaken": {
 			reason: "A VolumeSnapshot of that name that this composite does not control is left alone, never composed (so never adopted, never deleted); the condition names it and the entry.",
@@ -105,7 +105,7 @@ func TestSnapshots(t *testing.T) {
 			want:     map[resource.Name]runtime.Object{"snapshot-before-upgrade": wantSnapshot("before-upgrade", "")},
 			wantReqs: []string{"snapshot-before-upgrade", "snapshot-nightly"},
 			wantCond: compose.Condition{Type: "Snapshots", Status: "False", Reason: "NameTaken",
-				Message: "VolumeSnapshots that exist but were not created by this claim are left alone, never adopted or deleted: chat/chat-matrix-data-nightly (spec.parameters.snapshots[0].name); give those entries other names"},
+				Message: "VolumeSnapshots that exist but were not created by this claim are left alone, never adopted or deleted: chat/chat-matrix-data.nightly (spec.parameters.snapshots[0].name); give those entries other names"},
 		},
 		"UnownedTaken": {
 			reason: "A VolumeSnapshot without any controller is not adopted either.",
@@ -113,7 +113,7 @@ func TestSnapshots(t *testing.T) {
 			opts:   []composetest.Option{withUID("uid-chat"), composetest.Required(map[string]runtime.Object{"snapshot-nightly": wantSnapshot("nightly", "")})},
 			want:   map[resource.Name]runtime.Object{}, wantReqs: []string{"snapshot-nightly"},
 			wantCond: compose.Condition{Type: "Snapshots", Status: "False", Reason: "NameTaken",
-				Message: "VolumeSnapshots that exist but were not created by this claim are left alone, never adopted or deleted: chat/chat-matrix-data-nightly (spec.parameters.snapshots[0].name); give those entries other names"},
+				Message: "VolumeSnapshots that exist but were not created by this claim are left alone, never adopted or deleted: chat/chat-matrix-data.nightly (spec.parameters.snapshots[0].name); give those entries other names"},
 		},
 		"FoundOurs": {
 			reason:   "A VolumeSnapshot this composite controls but Crossplane does not list as observed is still ours: composed, so never deleted by mistake.",
@@ -121,7 +121,7 @@ func TestSnapshots(t *testing.T) {
 			opts:     []composetest.Option{withUID("uid-chat"), composetest.Required(map[string]runtime.Object{"snapshot-nightly": withStatus(ownedBy(wantSnapshot("nightly", ""), "uid-chat"), true, "10Gi", "")})},
 			want:     map[resource.Name]runtime.Object{"snapshot-nightly": wantSnapshot("nightly", "")},
 			wantReqs: []string{"snapshot-nightly"},
-			wantCond: compose.Condition{Type: "Snapshots", Status: "True", Reason: "Available", Message: "VolumeSnapshots ready to use: chat-matrix-data-nightly"},
+			wantCond: compose.Condition{Type: "Snapshots", Status: "True", Reason: "Available", Message: "VolumeSnapshots ready to use: chat-matrix-data.nightly"},
 		},
 		"ObservedKeepsWhatItHolds": {
 			reason: "An observed snapshot is composed without a lookup, keeping the annotations of when it was taken (conduit) after the claim moved to tuwunel; its error is reported.",
@@ -131,7 +131,7 @@ func TestSnapshots(t *testing.T) {
 			})},
 			want: map[resource.Name]runtime.Object{"snapshot-nightly": wantSnapshot("nightly", "")},
 			wantCond: compose.Condition{Type: "Snapshots", Status: "False", Reason: "Creating",
-				Message: "VolumeSnapshots not ready to use: chat-matrix-data-nightly (driver does not support snapshots)"},
+				Message: "VolumeSnapshots not ready to use: chat-matrix-data.nightly (driver does not support snapshots)"},
 		},
 		"NoneListed": {
 			reason:   "Without entries nothing is composed and the condition says so, also after the last entry was removed (Crossplane then deletes the VolumeSnapshot it composed).",
@@ -198,7 +198,7 @@ func TestRestore(t *testing.T) {
 	// source is a snapshot of claim old's data volume.
 	source := func(mod func(*snapshotv1.VolumeSnapshot)) runtime.Object {
 		vs := withStatus(wantSnapshot("nightly", ""), true, "10Gi", "")
-		vs.Name = "old-matrix-data-nightly"
+		vs.Name = "old-matrix-data.nightly"
 		vs.Spec.Source.PersistentVolumeClaimName = ptr.To("old-matrix-data")
 		if mod != nil {
 			mod(vs)
@@ -221,24 +221,24 @@ func TestRestore(t *testing.T) {
 			reason:     "A ready snapshot of the source claim's data volume, of the same server and engine, no larger than storage, seeds the new volume.",
 			params:     restore(),
 			opts:       []composetest.Option{required(source(nil))},
-			wantSource: snapshotSource("old-matrix-data-nightly"),
+			wantSource: snapshotSource("old-matrix-data.nightly"),
 		},
 		"ConduitIntoTuwunel": {
 			reason:     "tuwunel migrates a Conduit database, so a Conduit snapshot may seed it.",
 			params:     restore("implementation", "tuwunel"),
 			opts:       []composetest.Option{required(source(nil))},
-			wantSource: snapshotSource("old-matrix-data-nightly"),
+			wantSource: snapshotSource("old-matrix-data.nightly"),
 		},
 		"NotFetchedYet": {
 			reason:      "Until the snapshot is read, the volume waits: no empty volume is composed that would never be restored.",
 			params:      restore(),
-			wantWaiting: "VolumeSnapshot chat/old-matrix-data-nightly (spec.parameters.restore) to exist",
+			wantWaiting: "VolumeSnapshot chat/old-matrix-data.nightly (spec.parameters.restore) to exist",
 		},
 		"NotReady": {
 			reason:      "A snapshot not yet ready to use makes the volume wait, with the snapshot controller's reason.",
 			params:      restore(),
 			opts:        []composetest.Option{required(source(func(vs *snapshotv1.VolumeSnapshot) { vs.Status.ReadyToUse = ptr.To(false) }))},
-			wantWaiting: "VolumeSnapshot chat/old-matrix-data-nightly (spec.parameters.restore) to be ready to use (not yet ready to use)",
+			wantWaiting: "VolumeSnapshot chat/old-matrix-data.nightly (spec.parameters.restore) to be ready to use (not yet ready to use)",
 		},
 		"OtherNamespace": {
 			reason:  "A required object from another namespace is never read, whoever returned it.",
@@ -250,37 +250,37 @@ func TestRestore(t *testing.T) {
 			reason:  "A VolumeSnapshot of that name that is not of the source claim's data volume is refused.",
 			params:  restore(),
 			opts:    []composetest.Option{required(source(func(vs *snapshotv1.VolumeSnapshot) { vs.Spec.Source.PersistentVolumeClaimName = ptr.To("secrets") }))},
-			wantErr: `cannot restore data volume: spec.parameters.restore.snapshot: VolumeSnapshot chat/old-matrix-data-nightly is a snapshot of PersistentVolumeClaim "secrets", not of claim old's data volume "old-matrix-data"`,
+			wantErr: `cannot restore data volume: spec.parameters.restore.snapshot: VolumeSnapshot chat/old-matrix-data.nightly is a snapshot of PersistentVolumeClaim "secrets", not of claim old's data volume "old-matrix-data"`,
 		},
 		"NotTakenByHomeplane": {
 			reason:  "Without Homeplane's annotations what the snapshot holds is unknown.",
 			params:  restore(),
 			opts:    []composetest.Option{required(source(func(vs *snapshotv1.VolumeSnapshot) { vs.Annotations = nil }))},
-			wantErr: `cannot restore data volume: spec.parameters.restore.snapshot: VolumeSnapshot chat/old-matrix-data-nightly has no matrix.homeplane.dev/server-name annotation: it was not taken by Homeplane for a MatrixServer, so what it holds is unknown`,
+			wantErr: `cannot restore data volume: spec.parameters.restore.snapshot: VolumeSnapshot chat/old-matrix-data.nightly has no matrix.homeplane.dev/server-name annotation: it was not taken by Homeplane for a MatrixServer, so what it holds is unknown`,
 		},
 		"OtherServerName": {
 			reason:  "Matrix IDs in the database are bound to the server name it was taken of.",
 			params:  restore("serverName", "example.net"),
 			opts:    []composetest.Option{required(source(nil))},
-			wantErr: `cannot restore data volume: spec.parameters.serverName: must be "example.org", the server name of the homeserver snapshot chat/old-matrix-data-nightly was taken of: Matrix IDs in its database are bound to it`,
+			wantErr: `cannot restore data volume: spec.parameters.serverName: must be "example.org", the server name of the homeserver snapshot chat/old-matrix-data.nightly was taken of: Matrix IDs in its database are bound to it`,
 		},
 		"OtherDatabase": {
 			reason:  "Another engine would start empty.",
 			params:  restore("database", "sqlite"),
 			opts:    []composetest.Option{required(source(nil))},
-			wantErr: `cannot restore data volume: spec.parameters.database: must be "rocksdb", the database engine of the snapshot chat/old-matrix-data-nightly: another engine would start empty`,
+			wantErr: `cannot restore data volume: spec.parameters.database: must be "rocksdb", the database engine of the snapshot chat/old-matrix-data.nightly: another engine would start empty`,
 		},
 		"TuwunelIntoConduit": {
 			reason:  "Conduit cannot read a tuwunel database.",
 			params:  restore(),
 			opts:    []composetest.Option{required(source(func(vs *snapshotv1.VolumeSnapshot) { vs.Annotations[AnnotationImplementation] = "tuwunel" }))},
-			wantErr: `cannot restore data volume: spec.parameters.implementation: cannot be "conduit" for a snapshot of a tuwunel homeserver (chat/old-matrix-data-nightly): only conduit to tuwunel migrates a database`,
+			wantErr: `cannot restore data volume: spec.parameters.implementation: cannot be "conduit" for a snapshot of a tuwunel homeserver (chat/old-matrix-data.nightly): only conduit to tuwunel migrates a database`,
 		},
 		"TooSmall": {
 			reason:  "A volume smaller than the snapshot's restore size cannot be provisioned from it.",
 			params:  restore("storage", "5Gi"),
 			opts:    []composetest.Option{required(source(nil))},
-			wantErr: `cannot restore data volume: spec.parameters.storage: must be at least 10Gi, the size of the volume snapshot chat/old-matrix-data-nightly restores`,
+			wantErr: `cannot restore data volume: spec.parameters.storage: must be at least 10Gi, the size of the volume snapshot chat/old-matrix-data.nightly restores`,
 		},
 		"VolumeExists": {
 			reason:    "Once the volume exists the snapshot is not read again.",
@@ -306,7 +306,7 @@ func TestRestore(t *testing.T) {
 			switch {
 			case tc.noRequire && asked:
 				t.Errorf("%s\nthe snapshot is read again: %+v", tc.reason, rq)
-			case !tc.noRequire && (rq != compose.Requirement{APIVersion: "snapshot.storage.k8s.io/v1", Kind: "VolumeSnapshot", Namespace: namespace, Name: "old-matrix-data-nightly"}):
+			case !tc.noRequire && (rq != compose.Requirement{APIVersion: "snapshot.storage.k8s.io/v1", Kind: "VolumeSnapshot", Namespace: namespace, Name: "old-matrix-data.nightly"}):
 				t.Errorf("%s\nrequirement: got %+v", tc.reason, rq)
 			}
 			pvc, composedPVC := res.Resources[ResourceData]
@@ -338,5 +338,21 @@ func TestRestore(t *testing.T) {
 				t.Errorf("%s\ndataSource: -want, +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+// TestSnapshotNamesInjective: two claims of one namespace never name a
+// VolumeSnapshot alike, whatever their entries are called.
+func TestSnapshotNamesInjective(t *testing.T) {
+	pairs := [][2][2]string{
+		{{"a", "x-matrix-data-y"}, {"a-matrix-data-x", "y"}},
+		{{"a", "b-c"}, {"a-b", "c"}},
+		{{"chat", "data"}, {"chat-matrix", "data"}},
+	}
+	for _, p := range pairs {
+		one, two := namesFor(p[0][0]).Snapshot(p[0][1]), namesFor(p[1][0]).Snapshot(p[1][1])
+		if one == two {
+			t.Errorf("claim %s entry %s and claim %s entry %s both name VolumeSnapshot %s", p[0][0], p[0][1], p[1][0], p[1][1], one)
+		}
 	}
 }

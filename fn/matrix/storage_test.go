@@ -41,8 +41,8 @@ func snapshotSource(name string) *corev1.TypedLocalObjectReference {
 func restoredPVC() *corev1.PersistentVolumeClaim {
 	p := observedPVC("10Gi", "fast", corev1.ClaimBound)
 	p.Status = corev1.PersistentVolumeClaimStatus{}
-	p.Spec.DataSource = snapshotSource("old-matrix-data-nightly")
-	p.Spec.DataSourceRef = &corev1.TypedObjectReference{APIGroup: ptr.To("snapshot.storage.k8s.io"), Kind: "VolumeSnapshot", Name: "old-matrix-data-nightly"}
+	p.Spec.DataSource = snapshotSource("old-matrix-data.nightly")
+	p.Spec.DataSourceRef = &corev1.TypedObjectReference{APIGroup: ptr.To("snapshot.storage.k8s.io"), Kind: "VolumeSnapshot", Name: "old-matrix-data.nightly"}
 	return p
 }
 
@@ -59,10 +59,10 @@ func TestPVC(t *testing.T) {
 		"Restore": {
 			reason: "A volume being created from a snapshot names it as its dataSource.",
 			params: v1alpha1.MatrixServerParameters{ServerName: "example.org"},
-			source: snapshotSource("old-matrix-data-nightly"),
+			source: snapshotSource("old-matrix-data.nightly"),
 			want: func() *corev1.PersistentVolumeClaim {
 				p := wantPVC("10Gi", nil)
-				p.Spec.DataSource = snapshotSource("old-matrix-data-nightly")
+				p.Spec.DataSource = snapshotSource("old-matrix-data.nightly")
 				return p
 			}(),
 		},

@@ -85,7 +85,7 @@ type TURN struct {
 }
 
 // Snapshot is one CSI VolumeSnapshot (snapshot.storage.k8s.io/v1) of the
-// homeserver's data volume, named <claim>-matrix-data-<name> in the claim's
+// homeserver's data volume, named <claim>-matrix-data.<name> in the claim's
 // namespace. It is taken once, when the entry is added: a VolumeSnapshot is
 // one point in time, so a new backup is a new entry. Removing the entry
 // deletes the VolumeSnapshot (and, unless its VolumeSnapshotClass's
@@ -121,7 +121,7 @@ type Restore struct {
 
 	// Snapshot is the name of an entry of that claim's
 	// spec.parameters.snapshots: the VolumeSnapshot
-	// <fromClaim>-matrix-data-<snapshot>. The function reads it before it
+	// <fromClaim>-matrix-data.<snapshot>. The function reads it before it
 	// composes the volume and refuses one that is not a snapshot of
 	// fromClaim's data volume, was taken for another serverName or database,
 	// or is larger than storage.
