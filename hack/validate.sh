@@ -2,8 +2,8 @@
 # Validates rendered output, the example claims and XRs, and our Compositions
 # with `crossplane resource validate` (offline) against:
 #   - our XRDs (package/configuration/xrds) and provider CRDs (package/provider/crds),
-#   - the Zalando postgresql, Gateway API and cert-manager Certificate CRDs
-#     from their Go modules
+#   - the Zalando postgresql, Gateway API, cert-manager Certificate and CSI
+#     VolumeSnapshot CRDs from their Go modules
 #     (versions pinned by go.mod),
 #   - Crossplane's own CRDs (Usage, Composition) from the core module.
 # Core Kubernetes kinds are validated strictly by test/render.
@@ -31,6 +31,8 @@ gateway=$(moddir "sigs.k8s.io/gateway-api@$(go list -m -f '{{.Version}}' sigs.k8
 cp "$gateway"/config/crd/standard/*.yaml "$schemas/"
 certmanager=$(moddir "github.com/cert-manager/cert-manager@$(go list -m -f '{{.Version}}' github.com/cert-manager/cert-manager)")
 cp "$certmanager"/deploy/crds/crd-certificates.yaml "$schemas/"
+snapshotter=$(moddir "github.com/kubernetes-csi/external-snapshotter/client/v8@$(go list -m -f '{{.Version}}' github.com/kubernetes-csi/external-snapshotter/client/v8)")
+cp "$snapshotter"/config/crd/snapshot.storage.k8s.io_volumesnapshots.yaml "$schemas/"
 core=$(moddir "github.com/crossplane/crossplane/v2@$CORE_VERSION")
 cp "$core"/cluster/crds/{protection.crossplane.io_usages,protection.crossplane.io_clusterusages,apiextensions.crossplane.io_compositions}.yaml "$schemas/"
 chmod -R u+w "$schemas"

@@ -49,6 +49,10 @@ const (
 	// ResourceRoute is the base of the route's resource name: route-ingress
 	// or route-httproute.
 	ResourceRoute = "route"
+	// ResourceAnyService and ResourceAnyRoute (any-route-ingress) send the
+	// stateless paths to any replica, with more than one behind an Ingress.
+	ResourceAnyService = "any-service"
+	ResourceAnyRoute   = "any-route"
 )
 
 // Connection details, as the XRD's connectionSecretKeys list them.
@@ -129,6 +133,9 @@ func (c *Composer) build(_ context.Context, req *compose.Request, p params, _ *w
 	}
 	res.Add(ResourceDeployment, deployment(req, p, n, checksum(admin, proof)), ready)
 	res.Add(ResourceService, service(req, n), resource.ReadyTrue)
+	if hashes(p) {
+		res.Add(ResourceAnyService, anyService(req, n), resource.ReadyTrue)
+	}
 	if !p.AdminConsole.Public {
 		res.Add(ResourceBlockedService, blockedService(req, n), resource.ReadyTrue)
 	}

@@ -237,6 +237,32 @@ func wantIngress(class string, annotations map[string]string, paths []networking
 	}
 }
 
+// wantAnyService is the Service of the stateless paths: the server pods'
+// port under a name of its own, so the controller balances it without
+// hashing.
+func wantAnyService() *corev1.Service {
+	s := wantService()
+	s.ObjectMeta = meta("office-collabora-any", "stateless")
+	return s
+}
+
+// wantAnyIngress routes the stateless paths to wantAnyService, with the
+// controller's annotations but without hashing.
+func wantAnyIngress(class string, annotations map[string]string) *networkingv1.Ingress {
+	paths := []networkingv1.HTTPIngressPath{}
+	for _, p := range []string{
+		"/hosting/discovery", "/hosting/capabilities", "/cool/convert-to", "/lool/convert-to",
+		"/cool/extract-link-targets", "/cool/extract-document-structure", "/cool/transform-document-structure",
+		"/cool/get-thumbnail", "/cool/render-search-result",
+	} {
+		paths = append(paths, ingressPath(p, "office-collabora-any"))
+	}
+	in := wantIngress(class, annotations, paths)
+	in.ObjectMeta = meta("office-collabora-any", "stateless")
+	in.Annotations = annotations
+	return in
+}
+
 // wantHTTPRoute is the HTTPRoute to Gateway gateways/public: the admin paths
 // get their own rule to the blocked Service.
 func wantHTTPRoute() *gatewayv1.HTTPRoute {
@@ -327,7 +353,7 @@ func TestCompose(t *testing.T) {
 			want:       wantMinimal,
 		},
 		"ThreeReplicasNginx": {
-			reason:     "Three replicas hash on WOPISrc at the nginx Ingress, spread over nodes, and get a PodDisruptionBudget; never an autoscaler.",
+			reason:     "Three replicas hash on WOPISrc at the nginx Ingress, spread over nodes, and get a PodDisruptionBudget; never an autoscaler. The stateless paths go through a second Ingress to a second Service of the same pods, without hashing.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 3}`,
 			want: func() *compose.Result {
 				r := wantMinimal()
@@ -342,11 +368,13 @@ func TestCompose(t *testing.T) {
 				a := nginxAnnotations()
 				a["nginx.ingress.kubernetes.io/upstream-hash-by"] = "$arg_WOPISrc"
 				r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("nginx", a, privatePaths()), Ready: resource.ReadyTrue}
+				r.Resources["any-service"] = compose.Desired{Object: wantAnyService(), Ready: resource.ReadyTrue}
+				r.Resources["any-route-ingress"] = compose.Desired{Object: wantAnyIngress("nginx", nginxAnnotations()), Ready: resource.ReadyTrue}
 				return r
 			},
 		},
 		"ThreeReplicasHAProxy": {
-			reason:     "Three replicas behind HAProxy balance on the WOPISrc URL parameter, for both HAProxy ingress controllers.",
+			reason:     "Three replicas behind HAProxy balance on the WOPISrc URL parameter, for both HAProxy ingress controllers; the stateless paths are balanced through their own Ingress and Service.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 3, "route": {"ingress": {"className": "haproxy", "controller": "haproxy"}}}`,
 			want: func() *compose.Result {
 				r := wantMinimal()
@@ -365,6 +393,11 @@ func TestCompose(t *testing.T) {
 					"haproxy-ingress.github.io/timeout-tunnel":    "3600s",
 				}
 				r.Resources["route-ingress"] = compose.Desired{Object: wantIngress("haproxy", a, privatePaths()), Ready: resource.ReadyTrue}
+				r.Resources["any-service"] = compose.Desired{Object: wantAnyService(), Ready: resource.ReadyTrue}
+				r.Resources["any-route-ingress"] = compose.Desired{Object: wantAnyIngress("haproxy", map[string]string{
+					"haproxy.org/timeout-tunnel":               "3600s",
+					"haproxy-ingress.github.io/timeout-tunnel": "3600s",
+				}), Ready: resource.ReadyTrue}
 				return r
 			},
 		},

@@ -22,6 +22,8 @@ const (
 	portName      = "http"
 	containerName = "collabora"
 	componentPod  = "server"
+	// componentAny labels the Service and route of the stateless paths.
+	componentAny = "stateless"
 
 	// uid and gid of the image's cool user.
 	coolUID int64 = 1001

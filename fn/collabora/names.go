@@ -14,6 +14,10 @@ const (
 	suffixAdmin    = "-collabora-admin"
 	suffixProofKey = "-collabora-proof-key"
 	suffixBlocked  = "-collabora-blocked"
+	// suffixAny names the Service and Ingress of the stateless paths, which
+	// any replica answers. Shorter than suffixBlocked, so it limits the
+	// claim's name no further.
+	suffixAny = "-collabora-any"
 )
 
 const errClaimName = "claim name %q cannot name the Service %q: %s"
@@ -25,6 +29,9 @@ type names struct {
 	admin    string
 	proofKey string
 	blocked  string
+	// any names the Service and Ingress of the stateless paths (composed
+	// only with more than one replica behind an Ingress).
+	any string
 }
 
 // newNames derives the object names from the claim's name. Service names are
@@ -37,8 +44,9 @@ func newNames(claim string) (names, error) {
 		admin:    claim + suffixAdmin,
 		proofKey: claim + suffixProofKey,
 		blocked:  claim + suffixBlocked,
+		any:      claim + suffixAny,
 	}
-	for _, svc := range []string{n.base, n.blocked} {
+	for _, svc := range []string{n.base, n.blocked, n.any} {
 		if errs := validation.IsDNS1035Label(svc); len(errs) > 0 {
 			return names{}, compose.InvalidField("metadata.name", errClaimName, claim, svc, strings.Join(errs, "; "))
 		}

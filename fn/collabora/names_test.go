@@ -17,7 +17,7 @@ func TestNewNames(t *testing.T) {
 		"Short": {
 			reason: "Every object is named after the claim.",
 			claim:  "office",
-			want:   names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", blocked: "office-collabora-blocked"},
+			want:   names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", blocked: "office-collabora-blocked", any: "office-collabora-any"},
 		},
 		"TooLong": {
 			reason:  "A claim name that makes a Service name over 63 characters is rejected.",

@@ -17,9 +17,27 @@ const closedPort int32 = 1
 
 // service returns the ClusterIP Service in front of the server pods.
 func service(req *compose.Request, n names) *corev1.Service {
+	return podService(req, n.base, componentPod)
+}
+
+// anyService returns the Service the stateless paths are routed to with more
+// than one replica: the same pods and port as service, under another name, so
+// that the ingress controller builds a second upstream (backend) for it,
+// without the WOPISrc hashing of the first. ingress-nginx and both HAProxy
+// controllers keep load-balancing settings per Service and port, not per
+// Ingress: a second Ingress to the same Service would share its hashing
+// (ingress-nginx createUpstreams: the first Ingress to name an upstream sets
+// its upstream-hash-by).
+func anyService(req *compose.Request, n names) *corev1.Service {
+	return podService(req, n.any, componentAny)
+}
+
+// podService returns a ClusterIP Service named name that sends port 9980 to
+// the server pods.
+func podService(req *compose.Request, name, component string) *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: req.ObjectMeta(n.base, App, componentPod),
+		ObjectMeta: req.ObjectMeta(name, App, component),
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: podLabels(req),

@@ -27,16 +27,24 @@ func expose(req *compose.Request, p params) wiring.Exposure {
 	return wiring.Exposure{
 		App:    App,
 		Claim:  p.Wiring,
-		Routes: []wiring.RouteSpec{routeSpec(p)},
+		Routes: routeSpecs(p),
 		Policy: &wiring.Policy{PodSelector: podLabels(req), Ports: []int32{Port}},
 		Hosts:  []wiring.Host{{Field: fieldParameters + ".host", Name: p.Host}},
 		Images: []wiring.Image{{Field: fieldParameters + ".image", Ref: p.Image}},
 	}
 }
 
-// routeSpec routes the host to the Service, and the admin paths to the
-// blocked Service unless the console is public.
-func routeSpec(p params) wiring.RouteSpec {
+// routeSpecs routes the host to the server pods. With one replica, one route
+// sends everything to the Service (the admin paths to the blocked Service
+// unless the console is public). With more than one, that route hashes on
+// WOPISrc, so every request of a document session reaches the replica that
+// holds the document, and a second route sends the stateless paths
+// (StatelessPaths) to a second Service of the same pods without hashing, so
+// that discovery and conversions are balanced over every replica instead of
+// all landing on the replica the empty WOPISrc hashes to. Both routes serve
+// the same host: the first asks cert-manager for its certificate, the second
+// lists the same Secret (the wiring stage issues one certificate per host).
+func routeSpecs(p params) []wiring.RouteSpec {
 	n := p.names
 	paths := []wiring.Path{{Path: "/", Type: wiring.PathTypePrefix, Service: n.base, Port: Port}}
 	if !p.AdminConsole.Public {
@@ -44,11 +52,28 @@ func routeSpec(p params) wiring.RouteSpec {
 			paths = append(paths, wiring.Path{Path: a, Type: wiring.PathTypePrefix, Service: n.blocked, Port: Port})
 		}
 	}
-	return wiring.RouteSpec{
+	specs := []wiring.RouteSpec{{
 		Name:        n.base,
 		App:         App,
 		Resource:    ResourceRoute,
 		Rules:       []wiring.Rule{{Host: p.Host, Paths: paths}},
 		Annotations: annotations(p.Route, p.Replicas),
+	}}
+	if !hashes(p) {
+		return specs
 	}
+	stateless := make([]wiring.Path, 0, len(StatelessPaths))
+	for _, s := range StatelessPaths {
+		stateless = append(stateless, wiring.Path{Path: s, Type: wiring.PathTypePrefix, Service: n.any, Port: Port})
+	}
+	return append(specs, wiring.RouteSpec{
+		Name:      n.any,
+		App:       App,
+		Component: componentAny,
+		Resource:  ResourceAnyRoute,
+		Rules:     []wiring.Rule{{Host: p.Host, Paths: stateless}},
+		// The same timeouts and body size (conversions upload documents),
+		// without hashing.
+		Annotations: annotations(p.Route, 1),
+	})
 }

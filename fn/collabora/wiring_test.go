@@ -191,6 +191,36 @@ func TestComposeWiring(t *testing.T) {
 				return r
 			},
 		},
+		"ReplicasOneCertificate": {
+			reason:     "With replicas and tls, both Ingresses serve the host: the session Ingress asks cert-manager for the certificate, the stateless one lists the same Secret without any cert-manager annotation (one certificate per host), and the TLS condition names one Secret; DNS publishes the host once.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "replicas": 2, ` + dnsBlock + `, "route": {"ingress": {"className": "nginx"}, "tls": {"issuer": "letsencrypt"}}}`,
+			want: func() *compose.Result {
+				r := wantMinimal()
+				d := wantDeployment()
+				d.Spec.Replicas = ptr.To[int32](2)
+				d.Spec.Template.Spec.TopologySpreadConstraints = []corev1.TopologySpreadConstraint{{
+					MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.ScheduleAnyway,
+					LabelSelector: &metav1.LabelSelector{MatchLabels: selector()},
+				}}
+				r.Resources["deployment"] = compose.Desired{Object: d, Ready: resource.ReadyFalse}
+				r.Resources["pdb"] = compose.Desired{Object: wantPDB(), Ready: resource.ReadyTrue}
+				r.Resources["dns-office-example-org-a"] = compose.Desired{Object: wantRecordSet(), Ready: resource.ReadyFalse}
+				tls := []networkingv1.IngressTLS{{Hosts: []string{"office.example.org"}, SecretName: "office-collabora-tls"}}
+				a := nginxAnnotations()
+				a["nginx.ingress.kubernetes.io/upstream-hash-by"] = "$arg_WOPISrc"
+				a["cert-manager.io/cluster-issuer"] = "letsencrypt"
+				in := wantIngress("nginx", a, privatePaths())
+				in.Spec.TLS = tls
+				r.Resources["route-ingress"] = compose.Desired{Object: in, Ready: resource.ReadyTrue}
+				anyIn := wantAnyIngress("nginx", nginxAnnotations())
+				anyIn.Spec.TLS = tls
+				r.Resources["any-service"] = compose.Desired{Object: wantAnyService(), Ready: resource.ReadyTrue}
+				r.Resources["any-route-ingress"] = compose.Desired{Object: anyIn, Ready: resource.ReadyTrue}
+				r.Conditions = []compose.Condition{tlsIngress("ClusterIssuer"),
+					{Type: "DNS", Status: "False", Reason: "Creating", Message: "DNS records not ready: office.example.org A"}}
+				return r
+			},
+		},
 		"DNSRemoved": {
 			reason:     "Without the dns block no record is composed, even if one is observed: Crossplane deletes it. The DNS condition says so.",
 			parameters: minimal,

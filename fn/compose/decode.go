@@ -198,6 +198,14 @@ func (r *Request) RequiredInto(name string, into runtime.Object) (bool, error) {
 	return true, nil
 }
 
+// RequiredResolved reports whether Crossplane has looked requirement name up:
+// then RequiredInto's false means that no such object exists, rather than
+// that it was not fetched yet.
+func (r *Request) RequiredResolved(name string) bool {
+	_, ok := r.Required[name]
+	return ok
+}
+
 // Unstructured returns an empty unstructured object of the given kind, for
 // kinds whose Go types Homeplane does not import.
 func Unstructured(gvk schema.GroupVersionKind) *unstructured.Unstructured {

@@ -108,3 +108,16 @@ func TestRequiredIntoRefusesOtherNamespaces(t *testing.T) {
 		t.Errorf("RequiredInto(Secret of kube-system): found %t, error %v; want found and an error", found, err)
 	}
 }
+
+func TestRequiredResolved(t *testing.T) {
+	r := &Request{Namespace: "team", Required: map[string][]resource.Required{"absent": {}}}
+	if !r.RequiredResolved("absent") {
+		t.Error("RequiredResolved(looked up, nothing found): false, want true")
+	}
+	if found, err := r.RequiredInto("absent", &corev1.Secret{}); found || err != nil {
+		t.Errorf("RequiredInto(looked up, nothing found): found %t, error %v; want neither", found, err)
+	}
+	if r.RequiredResolved("unasked") {
+		t.Error("RequiredResolved(not looked up yet): true, want false")
+	}
+}

@@ -1,6 +1,9 @@
 package matrix
 
 import (
+	"math"
+	"time"
+
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -71,8 +74,9 @@ func Deployment(req *compose.Request, p *params, cm *corev1.ConfigMap, t *token)
 		}
 	}
 	// Starting can take long (opening RocksDB, or tuwunel migrating a Conduit
-	// database): the startup probe allows 10 minutes before liveness applies.
-	startup := probe(10, 60)
+	// database): the startup probe allows spec.parameters.startupTimeout
+	// before liveness applies.
+	startup := probe(startupPeriodSeconds, startupFailures(p.StartupTimeout))
 
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
@@ -92,7 +96,7 @@ func Deployment(req *compose.Request, p *params, cm *corev1.ConfigMap, t *token)
 					// Service whose name starts with "conduit".
 					EnableServiceLinks:            ptr.To(false),
 					AutomountServiceAccountToken:  ptr.To(false),
-					TerminationGracePeriodSeconds: ptr.To[int64](60),
+					TerminationGracePeriodSeconds: ptr.To(gracePeriodSeconds(p.StartupTimeout)),
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot:        ptr.To(true),
 						RunAsUser:           ptr.To(UID),
@@ -134,6 +138,29 @@ func Deployment(req *compose.Request, p *params, cm *corev1.ConfigMap, t *token)
 			},
 		},
 	}
+}
+
+// startupPeriodSeconds is how often the startup probe asks.
+const startupPeriodSeconds int32 = 10
+
+// startupFailures is the startup probe's failureThreshold that gives the
+// homeserver at least timeout to answer: timeout / periodSeconds, rounded up.
+// spec.parameters.startupTimeout is at most 24h, so at most 8640.
+func startupFailures(timeout time.Duration) int32 {
+	period := time.Duration(startupPeriodSeconds) * time.Second
+	n := (timeout + period - 1) / period
+	if n > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int32(n) //nolint:gosec // n is at most math.MaxInt32, checked above
+}
+
+// gracePeriodSeconds is the termination grace period: the startup timeout in
+// whole seconds (rounded up), so that a homeserver stopped during a long
+// migration may finish it. The homeserver exits as soon as it can on SIGTERM;
+// the grace period is only how long Kubernetes waits before SIGKILL.
+func gracePeriodSeconds(timeout time.Duration) int64 {
+	return int64((timeout + time.Second - 1) / time.Second)
 }
 
 // deploymentAvailable reports whether the observed Deployment has an

@@ -1,6 +1,8 @@
 package matrix
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -58,7 +60,7 @@ func wantDeployment(hash string, mod func(d *appsv1.Deployment)) *appsv1.Deploym
 				Spec: corev1.PodSpec{
 					EnableServiceLinks:            ptr.To(false),
 					AutomountServiceAccountToken:  ptr.To(false),
-					TerminationGracePeriodSeconds: ptr.To[int64](60),
+					TerminationGracePeriodSeconds: ptr.To[int64](1800),
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot:        ptr.To(true),
 						RunAsUser:           ptr.To[int64](1000),
@@ -79,7 +81,7 @@ func wantDeployment(hash string, mod func(d *appsv1.Deployment)) *appsv1.Deploym
 							Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("100m"), corev1.ResourceMemory: resource.MustParse("256Mi")},
 							Limits:   corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")},
 						},
-						StartupProbe:   probe(10, 60),
+						StartupProbe:   probe(10, 180),
 						ReadinessProbe: probe(10, 3),
 						LivenessProbe:  probe(30, 3),
 						VolumeMounts: []corev1.VolumeMount{
@@ -142,6 +144,17 @@ func TestDeployment(t *testing.T) {
 				})
 			},
 		},
+		"LongStartup": {
+			reason: "A startupTimeout of 1h30m gives the startup probe 540 periods of 10s and the pod as long to stop, so that a migration can finish.",
+			params: v1alpha1.MatrixServerParameters{ServerName: "example.org", StartupTimeout: "1h30m"},
+			token:  &token{Ref: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "chat-matrix-registration"}, Key: "registrationToken"}},
+			want: func(h string) runtime.Object {
+				return wantDeployment(h, func(d *appsv1.Deployment) {
+					d.Spec.Template.Spec.TerminationGracePeriodSeconds = ptr.To[int64](5400)
+					d.Spec.Template.Spec.Containers[0].StartupProbe = probe(10, 540)
+				})
+			},
+		},
 		"ImageOverride": {
 			reason: "image replaces the implementation's default image.",
 			params: v1alpha1.MatrixServerParameters{ServerName: "example.org", Implementation: v1alpha1.ImplementationContinuwuity, Image: "mirror.example.org/c10y:v1", Registration: v1alpha1.RegistrationClosed},
@@ -170,6 +183,31 @@ func TestDeployment(t *testing.T) {
 			got := Deployment(req, p, cm, tc.token)
 			if diff := cmp.Diff(tc.want(configHash(cm.Data)), got, cmpOpts()...); diff != "" {
 				t.Errorf("%s\nDeployment(...): -want, +got:\n%s", tc.reason, diff)
+			}
+		})
+	}
+}
+
+func TestStartupBudget(t *testing.T) {
+	cases := map[string]struct {
+		timeout  time.Duration
+		failures int32
+		grace    int64
+	}{
+		"Default":   {timeout: 30 * time.Minute, failures: 180, grace: 1800},
+		"Minimum":   {timeout: time.Minute, failures: 6, grace: 60},
+		"RoundsUp":  {timeout: 95 * time.Second, failures: 10, grace: 95},
+		"Maximum":   {timeout: 24 * time.Hour, failures: 8640, grace: 86400},
+		"SubSecond": {timeout: 61*time.Second + time.Millisecond, failures: 7, grace: 62},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			// The budget is never shorter than asked for.
+			if got := startupFailures(tc.timeout); got != tc.failures || time.Duration(got)*10*time.Second < tc.timeout {
+				t.Errorf("startupFailures(%s): want %d, got %d", tc.timeout, tc.failures, got)
+			}
+			if got := gracePeriodSeconds(tc.timeout); got != tc.grace || time.Duration(got)*time.Second < tc.timeout {
+				t.Errorf("gracePeriodSeconds(%s): want %d, got %d", tc.timeout, tc.grace, got)
 			}
 		})
 	}

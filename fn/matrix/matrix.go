@@ -25,6 +25,8 @@ const (
 	errConfig     = "cannot render homeserver configuration"
 	errToken      = "cannot compose registration token"
 	errData       = "cannot compose data volume"
+	errRestore    = "cannot restore data volume"
+	errSnapshots  = "cannot compose volume snapshots"
 	errServerName = "is immutable: the homeserver's data belongs to %s, not %s (Matrix IDs are bound to the server name)"
 )
 
@@ -65,7 +67,11 @@ func build(_ context.Context, req *compose.Request, p *params, w *wiring.Wiring)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errToken, err)
 	}
-	pvc, err := PVC(req, p, res)
+	source, restoring, err := restoreSource(req, p, res)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", errRestore, err)
+	}
+	pvc, err := PVC(req, p, res, source)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", errData, err)
 	}
@@ -75,14 +81,21 @@ func build(_ context.Context, req *compose.Request, p *params, w *wiring.Wiring)
 	// With SSO the homeserver is not ready before its OIDC client is: its
 	// pods wait for the client's connection Secret anyway.
 	clientReady := p.OIDC == nil || p.OIDC.Ready
-	res.Add(ResourceData, pvc, ready(bound))
+	// A volume to restore is not composed before its snapshot can seed it
+	// (an empty volume would never be restored), nor the homeserver that
+	// would start on it.
+	if restoring == "" {
+		res.Add(ResourceData, pvc, ready(bound))
+	}
 	// Objects without a status of their own are ready once applied; the
 	// composite is ready when the volume is bound and the server available.
 	res.Add(ResourceEnv, cm, resource.ReadyTrue)
 	if t.Secret != nil {
 		res.Add(ResourceRegistration, t.Secret, resource.ReadyTrue)
 	}
-	res.Add(ResourceDeployment, Deployment(req, p, cm, t), ready(available && clientReady))
+	if restoring == "" {
+		res.Add(ResourceDeployment, Deployment(req, p, cm, t), ready(available && clientReady))
+	}
 	res.Add(ResourceService, Service(req), resource.ReadyTrue)
 
 	url := "https://" + p.Host
@@ -96,13 +109,19 @@ func build(_ context.Context, req *compose.Request, p *params, w *wiring.Wiring)
 	if !clientReady {
 		waitingClient = fmt.Sprintf("the OIDC client %s (%s)", p.OIDC.Object.Spec.ForProvider.ClientID, p.OIDC.NotReady)
 	}
-	res.SetCondition(condition(bound, available, t.Waiting, waitingClient))
+	res.SetCondition(condition(restoring, bound, available, t.Waiting, waitingClient))
+	if err := addSnapshots(req, p, res); err != nil {
+		return nil, fmt.Errorf("%s: %w", errSnapshots, err)
+	}
 	return res, nil
 }
 
 // condition says in words what the homeserver waits for.
-func condition(bound, available bool, token, client string) compose.Condition {
+func condition(restoring string, bound, available bool, token, client string) compose.Condition {
 	var waiting []string
+	if restoring != "" {
+		waiting = append(waiting, restoring)
+	}
 	if !bound {
 		waiting = append(waiting, "the data volume to be bound")
 	}

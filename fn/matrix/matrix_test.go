@@ -457,6 +457,10 @@ var gatewayNamespaceWarning = compose.Event{Severity: compose.SeverityWarning, R
 var unprotected = compose.Condition{Type: "DeletionProtection", Status: metav1.ConditionFalse, Reason: "Disabled",
 	Message: "Deleting this claim deletes the homeserver; its data volume is deleted once the server is gone."}
 
+// noSnapshots is the Snapshots condition of a claim that lists none.
+var noSnapshots = compose.Condition{Type: "Snapshots", Status: metav1.ConditionFalse, Reason: "Disabled",
+	Message: "No VolumeSnapshot of the data volume is composed: list them in spec.parameters.snapshots"}
+
 // withProtectionCondition adds the wiring stage's conditions a case does not
 // state: DNS and TLS disabled for the hosts routed, SSO disabled for an
 // implementation that has it, and deletion protection off.
@@ -492,6 +496,9 @@ func withProtectionCondition(r *compose.Result) *compose.Result {
 	}
 	if !has["DeletionProtection"] {
 		r.Conditions = append(r.Conditions, unprotected)
+	}
+	if !has["Snapshots"] {
+		r.Conditions = append(r.Conditions, noSnapshots)
 	}
 	return r
 }

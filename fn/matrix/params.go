@@ -1,6 +1,8 @@
 package matrix
 
 import (
+	"time"
+
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -50,6 +52,13 @@ type params struct {
 	Network *common.Network
 	// DeletionProtection with its default (off) resolved.
 	DeletionProtection bool
+	// Snapshots of the data volume, and the snapshot of another claim that
+	// seeds a new one.
+	Snapshots []v1alpha1.Snapshot
+	Restore   *v1alpha1.Restore
+	// StartupTimeout is the startup probe's budget and the termination
+	// grace period.
+	StartupTimeout time.Duration
 
 	// OIDC is the composed OIDC client when SSO is set; Compose sets it
 	// before the ConfigMap and Deployment are built.
@@ -86,6 +95,12 @@ func resolve(req *compose.Request, xr *v1alpha1.XMatrixServer) (*params, error) 
 		SSO:            p.SSO,
 
 		DeletionProtection: *p.DeletionProtection,
+		Snapshots:          p.Snapshots,
+		Restore:            p.Restore,
+		StartupTimeout:     p.StartupTimeoutDuration(),
+	}
+	if out.Restore != nil && out.Restore.FromClaim == claim {
+		return nil, compose.InvalidField(fieldRestore+".fromClaim", errRestoreSelf)
 	}
 	if out.Host == "" {
 		out.Host = out.ServerName

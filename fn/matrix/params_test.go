@@ -1,6 +1,8 @@
 package matrix
 
 import (
+	"time"
+
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,6 +38,7 @@ func TestResolve(t *testing.T) {
 				MaxUploadSize:  q("20Mi"),
 				Resources:      v1alpha1.DefaultResources(),
 				Wiring:         common.Wiring{Route: common.Route{Ingress: &common.IngressRoute{ClassName: "nginx", Controller: "nginx"}}},
+				StartupTimeout: 30 * time.Minute,
 			},
 		},
 		"Everything": {
@@ -55,6 +58,9 @@ func TestResolve(t *testing.T) {
 				LogLevel:                   "debug",
 				Resources:                  &common.Resources{Limits: &common.ResourceList{Memory: ptr.To(q("4Gi"))}},
 				Wiring:                     common.Wiring{Route: common.Route{Gateway: &common.GatewayRoute{Name: "gw"}}},
+				Snapshots:                  []v1alpha1.Snapshot{{Name: "nightly", VolumeSnapshotClassName: "csi-hostpath"}},
+				Restore:                    &v1alpha1.Restore{FromClaim: "old-chat", Snapshot: "last"},
+				StartupTimeout:             "2h",
 			},
 			want: &params{
 				ServerName:     "example.org",
@@ -73,7 +79,40 @@ func TestResolve(t *testing.T) {
 				LogLevel:       "debug",
 				Resources:      common.Resources{Limits: &common.ResourceList{Memory: ptr.To(q("4Gi"))}},
 				Wiring:         common.Wiring{Route: common.Route{Gateway: &common.GatewayRoute{Name: "gw"}}},
+				Snapshots:      []v1alpha1.Snapshot{{Name: "nightly", VolumeSnapshotClassName: "csi-hostpath"}},
+				Restore:        &v1alpha1.Restore{FromClaim: "old-chat", Snapshot: "last"},
+				StartupTimeout: 2 * time.Hour,
 			},
+		},
+		"RestoreFromItself": {
+			reason: "A claim cannot restore its new volume from its own snapshot.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Restore: &v1alpha1.Restore{FromClaim: claim, Snapshot: "last"}},
+			err:    `spec.parameters.restore.fromClaim: names this claim: a restore seeds a new claim's volume from another claim's snapshot`,
+		},
+		"RestoreFromElsewhere": {
+			reason: "fromClaim is a claim name, never a path to another namespace.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Restore: &v1alpha1.Restore{FromClaim: "other-team/chat", Snapshot: "last"}},
+			err:    `spec.parameters.restore.fromClaim: Invalid value: "other-team/chat": must be the name of a MatrixServer claim of this namespace (a DNS-1035 label)`,
+		},
+		"SnapshotBadName": {
+			reason: "Snapshot names end the VolumeSnapshot's name: DNS-1123 labels.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Snapshots: []v1alpha1.Snapshot{{Name: "Nightly_1"}}},
+			err:    `spec.parameters.snapshots[0].name: Invalid value: "Nightly_1": must be a lower case DNS-1123 label, e.g. nightly-2026-11-30`,
+		},
+		"SnapshotTwice": {
+			reason: "Snapshot names are unique.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", Snapshots: []v1alpha1.Snapshot{{Name: "a"}, {Name: "a"}}},
+			err:    `spec.parameters.snapshots[1]: Duplicate value: {"name":"a"}`,
+		},
+		"StartupTooShort": {
+			reason: "startupTimeout is at least a minute.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", StartupTimeout: "30s"},
+			err:    `spec.parameters.startupTimeout: Invalid value: "30s": startupTimeout must be between 1m and 24h`,
+		},
+		"StartupNotDuration": {
+			reason: "startupTimeout is hours, minutes and seconds.",
+			in:     v1alpha1.MatrixServerParameters{ServerName: "example.org", StartupTimeout: "1d"},
+			err:    `spec.parameters.startupTimeout: Invalid value: "1d": must be a duration of hours, minutes and seconds such as 30m or 1h30m`,
 		},
 		"NoServerName": {
 			reason: "serverName is required.",

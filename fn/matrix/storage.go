@@ -13,7 +13,9 @@ import (
 // PVC returns the data volume. A volume can grow but not shrink (an error
 // naming the field, as for every kind), and its class cannot change: when the
 // parameters ask for another, the observed class is kept, with a warning.
-func PVC(req *compose.Request, p *params, res *compose.Result) (*corev1.PersistentVolumeClaim, error) {
+// source (restoreSource) seeds a volume being created; an existing volume
+// keeps the data source it was created with, which is immutable.
+func PVC(req *compose.Request, p *params, res *compose.Result, source *corev1.TypedLocalObjectReference) (*corev1.PersistentVolumeClaim, error) {
 	size := p.Storage
 	class := p.StorageClass
 
@@ -49,6 +51,20 @@ func PVC(req *compose.Request, p *params, res *compose.Result) (*corev1.Persiste
 	}
 	if class != "" {
 		pvc.Spec.StorageClassName = &class
+	}
+	switch {
+	case ok:
+		pvc.Spec.DataSource = observed.Spec.DataSource
+		pvc.Spec.DataSourceRef = observed.Spec.DataSourceRef
+		if p.Restore != nil && observed.Spec.DataSource == nil {
+			res.Events = append(res.Events, compose.Event{
+				Severity: compose.SeverityWarning,
+				Reason:   "RestoreIgnored",
+				Message:  fieldRestore + ": the data volume exists and was not created from a snapshot; restore only seeds a volume being created, so it is ignored",
+			})
+		}
+	case source != nil:
+		pvc.Spec.DataSource = source
 	}
 	return pvc, nil
 }

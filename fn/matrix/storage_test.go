@@ -32,15 +32,54 @@ func observedPVC(size, class string, phase corev1.PersistentVolumeClaimPhase) *c
 	return pvc
 }
 
+func snapshotSource(name string) *corev1.TypedLocalObjectReference {
+	return &corev1.TypedLocalObjectReference{APIGroup: ptr.To("snapshot.storage.k8s.io"), Kind: "VolumeSnapshot", Name: name}
+}
+
+// restoredPVC is an observed volume created from a snapshot: the API server
+// mirrored dataSource into dataSourceRef.
+func restoredPVC() *corev1.PersistentVolumeClaim {
+	p := observedPVC("10Gi", "fast", corev1.ClaimBound)
+	p.Status = corev1.PersistentVolumeClaimStatus{}
+	p.Spec.DataSource = snapshotSource("old-matrix-data.nightly")
+	p.Spec.DataSourceRef = &corev1.TypedObjectReference{APIGroup: ptr.To("snapshot.storage.k8s.io"), Kind: "VolumeSnapshot", Name: "old-matrix-data.nightly"}
+	return p
+}
+
 func TestPVC(t *testing.T) {
 	cases := map[string]struct {
 		reason   string
 		params   v1alpha1.MatrixServerParameters
 		observed map[string]runtime.Object
+		source   *corev1.TypedLocalObjectReference
 		want     *corev1.PersistentVolumeClaim
 		events   []compose.Event
 		wantErr  string
 	}{
+		"Restore": {
+			reason: "A volume being created from a snapshot names it as its dataSource.",
+			params: v1alpha1.MatrixServerParameters{ServerName: "example.org"},
+			source: snapshotSource("old-matrix-data.nightly"),
+			want: func() *corev1.PersistentVolumeClaim {
+				p := wantPVC("10Gi", nil)
+				p.Spec.DataSource = snapshotSource("old-matrix-data.nightly")
+				return p
+			}(),
+		},
+		"RestoredKeepsSource": {
+			reason:   "An existing volume keeps the dataSource (and dataSourceRef) it was created with, whatever the request: both are immutable.",
+			params:   v1alpha1.MatrixServerParameters{ServerName: "example.org", StorageClass: "fast", Restore: &v1alpha1.Restore{FromClaim: "old", Snapshot: "nightly"}},
+			observed: map[string]runtime.Object{ResourceData: restoredPVC()},
+			want:     restoredPVC(),
+		},
+		"RestoreTooLate": {
+			reason:   "Restore on a volume that exists without a snapshot source changes nothing, with a warning.",
+			params:   v1alpha1.MatrixServerParameters{ServerName: "example.org", StorageClass: "fast", Restore: &v1alpha1.Restore{FromClaim: "old", Snapshot: "nightly"}},
+			observed: map[string]runtime.Object{ResourceData: observedPVC("10Gi", "fast", corev1.ClaimBound)},
+			want:     wantPVC("10Gi", ptr.To("fast")),
+			events: []compose.Event{{Severity: compose.SeverityWarning, Reason: "RestoreIgnored",
+				Message: "spec.parameters.restore: the data volume exists and was not created from a snapshot; restore only seeds a volume being created, so it is ignored"}},
+		},
 		"Default": {
 			reason: "10Gi in the cluster's default class.",
 			params: v1alpha1.MatrixServerParameters{ServerName: "example.org"},
@@ -75,7 +114,7 @@ func TestPVC(t *testing.T) {
 				t.Fatal(err)
 			}
 			res := compose.NewResult()
-			got, err := PVC(request(t, nil, tc.observed), p, res)
+			got, err := PVC(request(t, nil, tc.observed), p, res, tc.source)
 			if diff := cmp.Diff(tc.wantErr, errorString(err)); diff != "" {
 				t.Fatalf("%s\nPVC(...): -want error, +got error:\n%s", tc.reason, diff)
 			}

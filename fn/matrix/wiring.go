@@ -211,7 +211,7 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 			Data: []wiring.Protected{{Resource: ResourceProtectData, Name: compose.DNSLabel(req.ClaimName, "protect-data"),
 				Of: wiring.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: n.PVC()}}},
 			Guarded:     "its data volume",
-			Unprotected: "Deleting this claim deletes the homeserver; its data volume is deleted once the server is gone.",
+			Unprotected: unprotectedMessage(p),
 		},
 	}
 	if p.DNS != nil {
@@ -224,6 +224,17 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 		}
 	}
 	return e
+}
+
+// unprotectedMessage says what deleting the claim deletes while deletion
+// protection is off: its VolumeSnapshots too, owned by the composite like
+// every composed object.
+func unprotectedMessage(p *params) string {
+	m := "Deleting this claim deletes the homeserver; its data volume is deleted once the server is gone."
+	if len(p.Snapshots) > 0 {
+		m += " Its VolumeSnapshots are deleted with it, and their storage snapshots unless their VolumeSnapshotClass's deletionPolicy is Retain."
+	}
+	return m
 }
 
 // hostsOf are the hosts the claim chose, with their fields: the server name,

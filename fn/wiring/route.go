@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
@@ -39,13 +40,22 @@ const (
 	errNoBackend   = "path %q of host %q has no service"
 	errBadPort     = "path %q of host %q has invalid port %d"
 	errPathsDiffer = "an HTTPRoute serves the same paths on all its hostnames, but host %q has other paths than host %q: compose one route per host"
+	errSplitHosts  = "route %q serves host %q, whose certificate route %q asks for, and host %q, which that certificate does not cover: one certificate per host needs each route's hosts covered by one earlier route or by none"
 )
 
 // Annotations cert-manager's ingress-shim reads.
 const (
 	AnnotationClusterIssuer = "cert-manager.io/cluster-issuer"
 	AnnotationIssuer        = "cert-manager.io/issuer"
+	// AnnotationTLSACME is ingress-shim's legacy trigger: with it an Ingress
+	// gets a certificate from the shim's default issuer.
+	AnnotationTLSACME = "kubernetes.io/tls-acme"
 )
+
+// certManagerPrefixes are the annotation prefixes of cert-manager
+// (cert-manager.io/issuer, .../common-name, acme.cert-manager.io/http01-...):
+// an Ingress that shares another route's certificate carries none of them.
+var certManagerPrefixes = []string{"cert-manager.io/", "acme.cert-manager.io/"}
 
 // Defaults of common.Route (Route.Default), for routes built without it.
 const (
@@ -164,20 +174,79 @@ func validateRoute(r common.Route, s RouteSpec) error {
 
 // composeRoute returns the Ingress or the HTTPRoute r asks for, with its
 // composition resource name. A Route with neither is an Ingress: that is the
-// XRD's default.
-func composeRoute(req *compose.Request, r common.Route, s RouteSpec) (resource.Name, runtime.Object, error) {
+// XRD's default. owner is the route whose certificate an Ingress uses (see
+// certificateOwners); nil when s asks for its own.
+func composeRoute(req *compose.Request, r common.Route, s RouteSpec, owner *RouteSpec) (resource.Name, runtime.Object, error) {
 	if IsGateway(r) {
 		o, err := httpRoute(req, r, s)
 		return s.resourceName("httproute"), o, err
 	}
-	o, err := ingress(req, r, s)
+	o, err := ingress(req, r, s, owner)
 	return s.resourceName("ingress"), o, err
 }
 
-// Ingress returns an Ingress for s. With r.TLS set it asks cert-manager for a
-// certificate covering every host. Annotations are the app's, then
-// cert-manager's, then the user's, so that a user can override any of them.
-func ingress(req *compose.Request, r common.Route, s RouteSpec) (*networkingv1.Ingress, error) {
+// certificateOwners returns, for each of routes, the index of the route whose
+// Ingress asks cert-manager for the certificate of its hosts: its own index
+// when none of its hosts is covered by an earlier route, else that earlier
+// route's. One certificate per host: two Ingresses that both carried
+// cert-manager's annotation and TLS section for a host would make
+// ingress-shim create two Certificates for it (two orders against the ACME
+// rate limits; with the same Secret name, two owners fighting over one
+// Certificate), and a controller serves a host one certificate whichever
+// Ingress it reads first (ingress-nginx: the first Ingress with a TLS entry
+// for the host). A route whose hosts are split between an earlier route's
+// certificate and no certificate is a programming error.
+func certificateOwners(routes []RouteSpec) ([]int, error) {
+	owners := make([]int, len(routes))
+	issuer := map[string]int{}
+	for i, s := range routes {
+		owners[i] = i
+		hosts := routeHosts(s)
+		covered, first := -1, ""
+		for _, h := range hosts {
+			if j, ok := issuer[h]; ok {
+				covered, first = j, h
+				break
+			}
+		}
+		if covered < 0 {
+			for _, h := range hosts {
+				issuer[h] = i
+			}
+			continue
+		}
+		for _, h := range hosts {
+			if j, ok := issuer[h]; !ok || j != covered {
+				return nil, fmt.Errorf(errSplitHosts, s.Name, first, routes[covered].Name, h)
+			}
+		}
+		owners[i] = covered
+	}
+	return owners, nil
+}
+
+// isCertManagerAnnotation reports whether k is an annotation cert-manager's
+// ingress-shim acts on.
+func isCertManagerAnnotation(k string) bool {
+	if k == AnnotationTLSACME {
+		return true
+	}
+	for _, p := range certManagerPrefixes {
+		if strings.HasPrefix(k, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// Ingress returns an Ingress for s. With r.TLS set and no owner it asks
+// cert-manager for a certificate covering every host; with an owner (a route
+// of the same app whose certificate covers every host of s) it lists the
+// owner's Secret and carries no cert-manager annotation, not even one the
+// user set, so that cert-manager issues one certificate per host.
+// Annotations are the app's, then cert-manager's, then the user's, so that a
+// user can override any of them.
+func ingress(req *compose.Request, r common.Route, s RouteSpec, owner *RouteSpec) (*networkingv1.Ingress, error) {
 	if err := validateRoute(r, s); err != nil {
 		return nil, err
 	}
@@ -203,6 +272,11 @@ func ingress(req *compose.Request, r common.Route, s RouteSpec) (*networkingv1.I
 		}
 	}
 	maps.Copy(annotations, ir.Annotations)
+	secret := s.tlsSecretName()
+	if owner != nil {
+		maps.DeleteFunc(annotations, func(k, _ string) bool { return isCertManagerAnnotation(k) })
+		secret = owner.tlsSecretName()
+	}
 
 	in := &networkingv1.Ingress{
 		TypeMeta:   metav1.TypeMeta{APIVersion: networkingv1.SchemeGroupVersion.String(), Kind: "Ingress"},
@@ -231,7 +305,7 @@ func ingress(req *compose.Request, r common.Route, s RouteSpec) (*networkingv1.I
 		in.Spec.Rules = append(in.Spec.Rules, ir)
 	}
 	if r.TLS != nil {
-		in.Spec.TLS = []networkingv1.IngressTLS{{Hosts: routeHosts(s), SecretName: s.tlsSecretName()}}
+		in.Spec.TLS = []networkingv1.IngressTLS{{Hosts: routeHosts(s), SecretName: secret}}
 	}
 	return in, nil
 }

@@ -77,8 +77,39 @@ func TestComposeRoute(t *testing.T) {
 		reason string
 		route  common.Route
 		spec   RouteSpec
+		owner  *RouteSpec
 		want   want
 	}{
+		"SharesCertificate": {
+			reason: "An Ingress whose hosts another route's certificate covers lists that route's Secret and drops every cert-manager annotation, the user's too, so that ingress-shim issues one certificate per host.",
+			route: common.Route{
+				Ingress: &common.IngressRoute{Annotations: map[string]string{
+					"cert-manager.io/common-name": "x", "kubernetes.io/tls-acme": "true", "acme.cert-manager.io/http01-edit-in-place": "true", "extra": "yes",
+				}},
+				TLS: &common.TLS{Issuer: "letsencrypt"},
+			},
+			spec:  func() RouteSpec { s := oneHost(); s.Name = "chat-app-any"; s.Resource = "any"; return s }(),
+			owner: func() *RouteSpec { s := oneHost(); return &s }(),
+			want: want{
+				name: "any-ingress",
+				obj: &networkingv1.Ingress{
+					TypeMeta: ingressTypeMeta(),
+					ObjectMeta: func() metav1.ObjectMeta {
+						m := meta()
+						m.Name = "chat-app-any"
+						m.Annotations = map[string]string{"extra": "yes"}
+						return m
+					}(),
+					Spec: networkingv1.IngressSpec{
+						IngressClassName: ptr.To("nginx"),
+						TLS:              []networkingv1.IngressTLS{{Hosts: []string{"app.example.org"}, SecretName: "chat-app-tls"}},
+						Rules: []networkingv1.IngressRule{{Host: "app.example.org", IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{
+							Paths: []networkingv1.HTTPIngressPath{{Path: "/", PathType: prefix(), Backend: backend("chat-app", 8080)}},
+						}}}},
+					},
+				},
+			},
+		},
 		"DefaultIngress": {
 			reason: "A route with neither ingress nor gateway is an nginx Ingress, as the XRD defaults it, without TLS.",
 			spec:   oneHost(),
@@ -291,7 +322,7 @@ func TestComposeRoute(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			n, o, err := composeRoute(request(), tc.route, tc.spec)
+			n, o, err := composeRoute(request(), tc.route, tc.spec, tc.owner)
 			if diff := cmp.Diff(errorString(tc.want.err), errorString(err)); diff != "" {
 				t.Fatalf("%s\nCompose(...): -want error, +got error:\n%s", tc.reason, diff)
 			}
@@ -325,6 +356,59 @@ func TestController(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := Controller(tc.route); got != tc.want {
 				t.Errorf("Controller(...): want %q, got %q", tc.want, got)
+			}
+		})
+	}
+}
+
+func TestCertificateOwners(t *testing.T) {
+	route := func(name string, hosts ...string) RouteSpec {
+		s := RouteSpec{Name: name}
+		for _, h := range hosts {
+			s.Rules = append(s.Rules, Rule{Host: h, Paths: []Path{{Path: "/", Service: "s", Port: 1}}})
+		}
+		return s
+	}
+	cases := map[string]struct {
+		reason string
+		routes []RouteSpec
+		want   []int
+		err    error
+	}{
+		"DistinctHosts": {
+			reason: "Routes for other hosts each ask for their own certificate (Matrix: homeserver and delegation).",
+			routes: []RouteSpec{route("a", "matrix.example.org"), route("b", "example.org")},
+			want:   []int{0, 1},
+		},
+		"SameHost": {
+			reason: "A second route for the same host uses the first one's certificate (Collabora: sessions and stateless paths).",
+			routes: []RouteSpec{route("a", "office.example.org"), route("b", "office.example.org")},
+			want:   []int{0, 0},
+		},
+		"SubsetOfHosts": {
+			reason: "A route whose hosts are all covered by one earlier route uses that route's certificate.",
+			routes: []RouteSpec{route("a", "x.example.org", "y.example.org"), route("b", "other.example.org"), route("c", "y.example.org")},
+			want:   []int{0, 1, 0},
+		},
+		"SplitHosts": {
+			reason: "A route half covered by an earlier certificate cannot get one certificate per host.",
+			routes: []RouteSpec{route("a", "x.example.org"), route("b", "x.example.org", "z.example.org")},
+			err:    fmt.Errorf(errSplitHosts, "b", "x.example.org", "a", "z.example.org"),
+		},
+		"HostsOfTwoCertificates": {
+			reason: "A route whose hosts two earlier certificates cover would need both.",
+			routes: []RouteSpec{route("a", "x.example.org"), route("b", "y.example.org"), route("c", "x.example.org", "y.example.org")},
+			err:    fmt.Errorf(errSplitHosts, "c", "x.example.org", "a", "y.example.org"),
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := certificateOwners(tc.routes)
+			if diff := cmp.Diff(errorString(tc.err), errorString(err)); diff != "" {
+				t.Fatalf("%s\ncertificateOwners(...): -want error, +got error:\n%s", tc.reason, diff)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("%s\ncertificateOwners(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})
 	}

@@ -137,9 +137,11 @@ type Protected struct {
 
 // Wiring is the planned wiring of one composite.
 type Wiring struct {
-	req     *compose.Request
-	e       Exposure
-	routes  []routed
+	req    *compose.Request
+	e      Exposure
+	routes []routed
+	// owners[i] is the index of the route whose certificate route i uses.
+	owners  []int
 	records []record
 	client  *OIDCClient
 }
@@ -156,8 +158,25 @@ func Plan(req *compose.Request, e Exposure) (*Wiring, error) {
 		return nil, err
 	}
 	w := &Wiring{req: req, e: e}
-	for _, s := range e.Routes {
-		name, obj, err := composeRoute(req, e.Claim.Route, s)
+	// Ingresses share certificates per host; through a Gateway one
+	// Certificate covers every host (addTLS), so each route is its own.
+	owners := make([]int, len(e.Routes))
+	for i := range owners {
+		owners[i] = i
+	}
+	if !IsGateway(e.Claim.Route) {
+		var err error
+		if owners, err = certificateOwners(e.Routes); err != nil {
+			return nil, fmt.Errorf("cannot compose %s routes: %w", e.App, err)
+		}
+	}
+	w.owners = owners
+	for i, s := range e.Routes {
+		var owner *RouteSpec
+		if owners[i] != i {
+			owner = &e.Routes[owners[i]]
+		}
+		name, obj, err := composeRoute(req, e.Claim.Route, s, owner)
 		if err != nil {
 			return nil, fmt.Errorf("cannot compose %s route: %w", e.App, err)
 		}
@@ -238,7 +257,8 @@ func (w *Wiring) addDNS(res *compose.Result) {
 //   - Gateway with tls: a cert-manager Certificate in the claim's namespace
 //     and a ReferenceGrant that lets the Gateway's namespace read its Secret,
 //     observed, so the condition says whether it is issued.
-//   - Ingress with tls: the route's cert-manager annotation. cert-manager's
+//   - Ingress with tls: the cert-manager annotation of the route that owns
+//     each host's certificate (certificateOwners). cert-manager's
 //     ingress-shim creates the Certificate, not Crossplane, so Homeplane
 //     cannot see whether it is issued: the condition is Unknown and says
 //     where to look.
@@ -261,9 +281,12 @@ func (w *Wiring) addTLS(res *compose.Result) {
 		if kind == "" {
 			kind = common.IssuerKindClusterIssuer
 		}
+		// One certificate per host: only the routes that ask for one.
 		secrets := make([]string, 0, len(w.e.Routes))
-		for _, s := range w.e.Routes {
-			secrets = append(secrets, s.tlsSecretName())
+		for i, s := range w.e.Routes {
+			if w.owners[i] == i {
+				secrets = append(secrets, s.tlsSecretName())
+			}
 		}
 		res.SetCondition(compose.Condition{Type: ConditionTLS, Status: metav1.ConditionUnknown, Reason: ReasonIngressAnnotation,
 			Message: fmt.Sprintf("The Ingress asks cert-manager (%s %q) for a certificate for %s in Secret %s of namespace %s; cert-manager creates it, so Homeplane does not observe it: see kubectl -n %s get certificates",

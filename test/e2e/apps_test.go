@@ -208,7 +208,8 @@ spec:
 }
 
 // Scenario 4: a Collabora claim with 2 replicas gets an Ingress that hashes
-// on WOPISrc (every request for a document reaches the same pod), a
+// on WOPISrc (every request for a document reaches the same pod) and one
+// that does not, for the stateless paths, a
 // PodDisruptionBudget, NetworkPolicies and its host as an A record in BIND;
 // its pods pass Pod Security admission at the baseline level (the default
 // function input does not allow SYS_ADMIN); once the Deployment is available
@@ -239,9 +240,22 @@ spec:
 		t.Errorf("Deployment replicas = %d, want 2", r)
 	}
 	podAdmitted(t, &deploy)
-	ing := waitComposed(t, claim, gvkIngress, 1)[0]
-	if got := ing.GetAnnotations()["nginx.ingress.kubernetes.io/upstream-hash-by"]; got != "$arg_WOPISrc" {
-		t.Errorf("Ingress upstream-hash-by = %q, want $arg_WOPISrc (annotations %v)", got, ing.GetAnnotations())
+	// Two Ingresses: documents hashed on WOPISrc, the stateless paths
+	// (discovery, conversions) balanced through a second Service.
+	ings := map[string]unstructured.Unstructured{}
+	for _, in := range waitComposed(t, claim, gvkIngress, 2) {
+		ings[in.GetName()] = in
+	}
+	sessions := ings["office-collabora"]
+	if got := sessions.GetAnnotations()["nginx.ingress.kubernetes.io/upstream-hash-by"]; got != "$arg_WOPISrc" {
+		t.Errorf("Ingress office-collabora upstream-hash-by = %q, want $arg_WOPISrc (annotations %v)", got, sessions.GetAnnotations())
+	}
+	anyIng, ok := ings["office-collabora-any"]
+	if !ok {
+		t.Fatalf("no Ingress office-collabora-any for the stateless paths among %v", slices.Collect(maps.Keys(ings)))
+	}
+	if got, hashed := anyIng.GetAnnotations()["nginx.ingress.kubernetes.io/upstream-hash-by"]; hashed {
+		t.Errorf("Ingress office-collabora-any hashes on %q: the stateless paths must be balanced", got)
 	}
 	pdb := waitComposed(t, claim, gvkPDB, 1)[0]
 	sel, _, _ := unstructured.NestedStringMap(pdb.Object, "spec", "selector", "matchLabels")

@@ -56,6 +56,7 @@ func TestClusterRole(t *testing.T) {
 	for _, gr := range []schema.GroupResource{
 		{Group: "acid.zalan.do", Resource: "postgresqls"},
 		{Resource: "persistentvolumeclaims"},
+		{Group: "snapshot.storage.k8s.io", Resource: "volumesnapshots"},
 		{Group: "networking.k8s.io", Resource: "ingresses"},
 		{Group: "networking.k8s.io", Resource: "networkpolicies"},
 		{Group: "gateway.networking.k8s.io", Resource: "httproutes"},

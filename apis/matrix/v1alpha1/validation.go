@@ -1,9 +1,11 @@
 package v1alpha1
 
 import (
+	"fmt"
 	"math"
 	"regexp"
 	"slices"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -27,6 +29,26 @@ const (
 	// ImagePattern is an image reference without white space.
 	ImagePattern = `^[^\s]+$`
 
+	// SnapshotNamePattern is a DNS-1123 label: snapshot entry names, which
+	// end the VolumeSnapshot's name.
+	SnapshotNamePattern = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	// SnapshotClassPattern is a DNS-1123 subdomain: a VolumeSnapshotClass.
+	SnapshotClassPattern = `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// MatrixServerClaimNamePattern is a DNS-1035 label: the function
+	// names the homeserver's Service after the claim.
+	MatrixServerClaimNamePattern = `^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	// StartupTimeoutPattern is a duration of hours, minutes and seconds
+	// that both Go's time.ParseDuration and CEL's duration() read.
+	StartupTimeoutPattern = `^([0-9]{1,2}h)?([0-9]{1,4}m)?([0-9]{1,5}s)?$`
+
+	MaxSnapshots             = 16
+	MaxSnapshotNameLength    = 32
+	MaxSnapshotClassLength   = 253
+	MaxMatrixServerClaimName = 56
+	MinStartupTimeout        = time.Minute
+	MaxStartupTimeout        = 24 * time.Hour
+	MaxStartupTimeoutLength  = 16
+
 	MaxDNSNameLength    = 253
 	MaxServerNameLength = 259
 	MaxTrustedServers   = 16
@@ -44,6 +66,7 @@ const (
 	DefaultRegistration   = RegistrationToken
 	DefaultStorage        = "10Gi"
 	DefaultMaxUploadSize  = "20Mi"
+	DefaultStartupTimeout = "30m"
 )
 
 // DefaultTrustedServers are asked for other servers' signing keys.
@@ -54,6 +77,10 @@ var (
 	serverNameRE = regexp.MustCompile(ServerNamePattern)
 	turnURIRE    = regexp.MustCompile(TURNURIPattern)
 	imageRE      = regexp.MustCompile(ImagePattern)
+	snapshotRE   = regexp.MustCompile(SnapshotNamePattern)
+	classRE      = regexp.MustCompile(SnapshotClassPattern)
+	claimNameRE  = regexp.MustCompile(MatrixServerClaimNamePattern)
+	startupRE    = regexp.MustCompile(StartupTimeoutPattern)
 )
 
 // DefaultResources of the homeserver: requests of 100m CPU and 256Mi
@@ -109,6 +136,24 @@ func (p *MatrixServerParameters) Default() {
 	if p.DeletionProtection == nil {
 		p.DeletionProtection = ptr.To(false)
 	}
+	if p.StartupTimeout == "" {
+		p.StartupTimeout = DefaultStartupTimeout
+	}
+}
+
+// StartupTimeoutDuration is StartupTimeout as a duration, defaulted. It is
+// only meaningful on parameters that Validate accepts; an unparsable value
+// is the default.
+func (p *MatrixServerParameters) StartupTimeoutDuration() time.Duration {
+	s := p.StartupTimeout
+	if s == "" {
+		s = DefaultStartupTimeout
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		d, _ = time.ParseDuration(DefaultStartupTimeout)
+	}
+	return d
 }
 
 // Validate checks every rule of the XRD's schema, with the field path of
@@ -182,6 +227,11 @@ func (p *MatrixServerParameters) Validate(path *field.Path) field.ErrorList {
 			errs = append(errs, field.Invalid(path.Child("federation", "srv"), true, "federation.srv needs dns: the SRV records are published in its zone"))
 		}
 	}
+	errs = append(errs, validateSnapshots(path.Child("snapshots"), p.Snapshots)...)
+	if r := p.Restore; r != nil {
+		errs = append(errs, r.Validate(path.Child("restore"))...)
+	}
+	errs = append(errs, validateStartupTimeout(path.Child("startupTimeout"), p.StartupTimeout)...)
 	if s := p.SSO; s != nil {
 		if p.Implementation == "" || p.Implementation == ImplementationConduit {
 			errs = append(errs, field.Forbidden(path.Child("sso"), "sso needs implementation tuwunel (which migrates a Conduit database in place) or continuwuity: Conduit has no single sign-on"))
@@ -235,4 +285,72 @@ func (t *TURN) Validate(path *field.Path) field.ErrorList {
 		}
 	}
 	return append(errs, t.SharedSecretRef.Validate(path.Child("sharedSecretRef"))...)
+}
+
+// validateSnapshots checks the list's bound, each entry's name and class, and
+// that names are unique (the XRD's listType=map).
+func validateSnapshots(path *field.Path, snaps []Snapshot) field.ErrorList {
+	var errs field.ErrorList
+	if len(snaps) > MaxSnapshots {
+		errs = append(errs, field.TooMany(path, len(snaps), MaxSnapshots))
+	}
+	seen := map[string]bool{}
+	for i, s := range snaps {
+		errs = append(errs, validateSnapshotName(path.Index(i).Child("name"), s.Name)...)
+		if seen[s.Name] {
+			errs = append(errs, field.Duplicate(path.Index(i), map[string]any{"name": s.Name}))
+		}
+		seen[s.Name] = true
+		if c := s.VolumeSnapshotClassName; c != "" {
+			switch {
+			case len(c) > MaxSnapshotClassLength:
+				errs = append(errs, field.TooLong(path.Index(i).Child("volumeSnapshotClassName"), c, MaxSnapshotClassLength))
+			case !classRE.MatchString(c):
+				errs = append(errs, field.Invalid(path.Index(i).Child("volumeSnapshotClassName"), c, "must be a VolumeSnapshotClass name (a lower case DNS-1123 subdomain)"))
+			}
+		}
+	}
+	return errs
+}
+
+func validateSnapshotName(path *field.Path, name string) field.ErrorList {
+	switch {
+	case name == "":
+		return field.ErrorList{field.Required(path, "a name such as nightly-2026-11-30")}
+	case len(name) > MaxSnapshotNameLength:
+		return field.ErrorList{field.TooLong(path, name, MaxSnapshotNameLength)}
+	case !snapshotRE.MatchString(name):
+		return field.ErrorList{field.Invalid(path, name, "must be a lower case DNS-1123 label, e.g. nightly-2026-11-30")}
+	}
+	return nil
+}
+
+// Validate checks the source claim's name and the snapshot's.
+func (r *Restore) Validate(path *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	switch c := r.FromClaim; {
+	case c == "":
+		errs = append(errs, field.Required(path.Child("fromClaim"), "a MatrixServer claim of this namespace"))
+	case len(c) > MaxMatrixServerClaimName:
+		errs = append(errs, field.TooLong(path.Child("fromClaim"), c, MaxMatrixServerClaimName))
+	case !claimNameRE.MatchString(c):
+		errs = append(errs, field.Invalid(path.Child("fromClaim"), c, "must be the name of a MatrixServer claim of this namespace (a DNS-1035 label)"))
+	}
+	return append(errs, validateSnapshotName(path.Child("snapshot"), r.Snapshot)...)
+}
+
+// validateStartupTimeout checks StartupTimeoutPattern and the bounds; empty
+// is the default.
+func validateStartupTimeout(path *field.Path, s string) field.ErrorList {
+	if s == "" {
+		return nil
+	}
+	if len(s) < 2 || len(s) > MaxStartupTimeoutLength || !startupRE.MatchString(s) {
+		return field.ErrorList{field.Invalid(path, s, "must be a duration of hours, minutes and seconds such as 30m or 1h30m")}
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < MinStartupTimeout || d > MaxStartupTimeout {
+		return field.ErrorList{field.Invalid(path, s, fmt.Sprintf("startupTimeout must be between %s and %s", "1m", "24h"))}
+	}
+	return nil
 }

@@ -93,6 +93,24 @@ func TestXRDAndValidateAgree(t *testing.T) {
 		"RouteGatewayNS":   {Params: p("route", map[string]any{"gateway": map[string]any{"name": "g", "namespace": "Gateways"}}), Paths: []string{"spec.parameters.route.gateway.namespace"}},
 		"RouteGatewayOK":   {Params: p("route", map[string]any{"gateway": map[string]any{"name": "g", "namespace": "gateways", "sectionName": "https"}})},
 		"RouteGatewayName": {Params: p("route", map[string]any{"gateway": map[string]any{"name": ""}}), Paths: []string{"spec.parameters.route.gateway.name"}},
+		"Snapshots":        {Params: p("snapshots", []any{snap("nightly-2026-11-30", "csi-rbd.example.org")})},
+		"SnapshotName":     {Params: p("snapshots", []any{snap("Nightly", "")}), Paths: []string{"spec.parameters.snapshots[0].name"}},
+		"SnapshotNameLong": {Params: p("snapshots", []any{snap(strings.Repeat("a", 33), "")}), Paths: []string{"spec.parameters.snapshots[0].name"}},
+		"SnapshotClass":    {Params: p("snapshots", []any{snap("a", "CSI_rbd")}), Paths: []string{"spec.parameters.snapshots[0].volumeSnapshotClassName"}},
+		"SnapshotsTooMany": {Params: p("snapshots", manySnaps(17)), Paths: []string{"spec.parameters.snapshots"}},
+		"SnapshotTwice":    {Params: p("snapshots", []any{snap("a", ""), snap("a", "csi")}), Paths: []string{"spec.parameters.snapshots[1]"}},
+		"Restore":          {Params: p("restore", map[string]any{"fromClaim": "old-chat", "snapshot": "nightly"})},
+		"RestoreSlash":     {Params: p("restore", map[string]any{"fromClaim": "team/old", "snapshot": "nightly"}), Paths: []string{"spec.parameters.restore.fromClaim"}},
+		"RestoreDigit":     {Params: p("restore", map[string]any{"fromClaim": "1chat", "snapshot": "nightly"}), Paths: []string{"spec.parameters.restore.fromClaim"}},
+		"RestoreLong":      {Params: p("restore", map[string]any{"fromClaim": strings.Repeat("a", 57), "snapshot": "nightly"}), Paths: []string{"spec.parameters.restore.fromClaim"}},
+		"RestoreSnapshot":  {Params: p("restore", map[string]any{"fromClaim": "old", "snapshot": "a.b"}), Paths: []string{"spec.parameters.restore.snapshot"}},
+		"Startup":          {Params: p("startupTimeout", "2h")},
+		"StartupSeconds":   {Params: p("startupTimeout", "90s")},
+		"StartupShort":     {Params: p("startupTimeout", "30s"), Paths: []string{"spec.parameters.startupTimeout"}},
+		"StartupLong":      {Params: p("startupTimeout", "24h1s"), Paths: []string{"spec.parameters.startupTimeout"}},
+		"StartupZero":      {Params: p("startupTimeout", "0m"), Paths: []string{"spec.parameters.startupTimeout"}},
+		"StartupDays":      {Params: p("startupTimeout", "1d"), Paths: []string{"spec.parameters.startupTimeout"}},
+		"StartupFraction":  {Params: p("startupTimeout", "1.5h"), Paths: []string{"spec.parameters.startupTimeout"}},
 	}, validate)
 }
 
@@ -107,6 +125,7 @@ func TestDefaultsAgree(t *testing.T) {
 			"network", map[string]any{},
 			"route", map[string]any{"ingress": map[string]any{}, "tls": map[string]any{"issuer": "le"}}),
 		"Federation": params("federation", map[string]any{"enabled": false}),
+		"Startup":    params("startupTimeout", "1h"),
 	}, func(b []byte, def bool) ([]byte, error) {
 		p := v1alpha1.MatrixServerParameters{}
 		if err := json.Unmarshal(b, &p); err != nil {

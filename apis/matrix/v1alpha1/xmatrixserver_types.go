@@ -84,6 +84,53 @@ type TURN struct {
 	SharedSecretRef common.SecretKeySelector `json:"sharedSecretRef"`
 }
 
+// Snapshot is one CSI VolumeSnapshot (snapshot.storage.k8s.io/v1) of the
+// homeserver's data volume, named <claim>-matrix-data.<name> in the claim's
+// namespace. It is taken once, when the entry is added: a VolumeSnapshot is
+// one point in time, so a new backup is a new entry. Removing the entry
+// deletes the VolumeSnapshot (and, unless its VolumeSnapshotClass's
+// deletionPolicy is Retain, the storage snapshot).
+// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="a snapshot entry cannot change: a VolumeSnapshot is taken once; add an entry with a new name instead"
+type Snapshot struct {
+	// Name of the entry: a DNS-1123 label (SnapshotNamePattern) of at most
+	// MaxSnapshotNameLength characters.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// VolumeSnapshotClassName is the VolumeSnapshotClass to take it with,
+	// whose driver must be the data volume's CSI driver. Defaults to the
+	// cluster's default class for that driver. A DNS-1123 subdomain.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	VolumeSnapshotClassName string `json:"volumeSnapshotClassName,omitempty"`
+}
+
+// Restore seeds a new claim's data volume from a snapshot of another
+// MatrixServer claim in the same namespace.
+type Restore struct {
+	// FromClaim is the MatrixServer claim, in this claim's namespace (a name,
+	// never a namespace: MatrixServerClaimNamePattern), whose snapshot seeds
+	// the data volume. Not this claim itself.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=56
+	// +kubebuilder:validation:Pattern=`^[a-z]([-a-z0-9]*[a-z0-9])?$`
+	FromClaim string `json:"fromClaim"`
+
+	// Snapshot is the name of an entry of that claim's
+	// spec.parameters.snapshots: the VolumeSnapshot
+	// <fromClaim>-matrix-data.<snapshot>. The function reads it before it
+	// composes the volume and refuses one that is not a snapshot of
+	// fromClaim's data volume, was taken for another serverName or database,
+	// or is larger than storage.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Snapshot string `json:"snapshot"`
+}
+
 // MatrixServerParameters are what an app team asks for.
 // +kubebuilder:validation:XValidation:rule="!has(self.database) || self.database != 'sqlite' || !has(self.implementation) || self.implementation == 'conduit'",message="database sqlite is only supported by the conduit implementation"
 // +kubebuilder:validation:XValidation:rule="!has(self.registrationTokenSecretRef) || !has(self.registration) || self.registration == 'token'",message="registrationTokenSecretRef needs registration token"
@@ -187,6 +234,43 @@ type MatrixServerParameters struct {
 	// (next-gen auth).
 	// +optional
 	SSO *common.SSO `json:"sso,omitempty"`
+
+	// Snapshots are VolumeSnapshots of the data volume, at most
+	// MaxSnapshots, names unique. Each is taken once, when its entry is
+	// added; to back up on a schedule, have a CronOperation or the cluster's
+	// snapshot scheduler add entries (see README). A name taken by a
+	// VolumeSnapshot this claim did not compose is left alone and reported
+	// in the Snapshots condition. Deleting the claim deletes its
+	// VolumeSnapshots (deletionProtection refuses that delete).
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	// +listType=map
+	// +listMapKey=name
+	Snapshots []Snapshot `json:"snapshots,omitempty"`
+
+	// Restore creates the data volume from a snapshot of another claim of
+	// this namespace (PVC dataSource of kind VolumeSnapshot). It only seeds
+	// a volume being created: once the volume exists it is ignored, and it
+	// cannot change.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="restore is immutable: it only seeds the data volume when it is created"
+	Restore *Restore `json:"restore,omitempty"`
+
+	// StartupTimeout is how long the homeserver may take from start to
+	// answering before Kubernetes restarts it, as a duration of hours,
+	// minutes and seconds (e.g. 30m, 1h30m): at least 1m, at most 24h,
+	// default 30m. A first start after an implementation or version change
+	// can run a long database migration (tuwunel converting a Conduit
+	// database); cut short, it starts again from the beginning. It becomes
+	// the startup probe's budget (periodSeconds 10 × failureThreshold,
+	// rounded up) and the pod's termination grace period, so that a stop
+	// during a migration also lets it finish.
+	// +kubebuilder:default="30m"
+	// +kubebuilder:validation:MinLength=2
+	// +kubebuilder:validation:MaxLength=16
+	// +kubebuilder:validation:Pattern=`^([0-9]{1,2}h)?([0-9]{1,4}m)?([0-9]{1,5}s)?$`
+	// +kubebuilder:validation:XValidation:rule="!self.matches('^([0-9]{1,2}h)?([0-9]{1,4}m)?([0-9]{1,5}s)?$') || (duration(self) >= duration('1m') && duration(self) <= duration('24h'))",message="startupTimeout must be between 1m and 24h"
+	StartupTimeout string `json:"startupTimeout,omitempty"`
 
 	// DeletionProtection makes Kubernetes refuse to delete this claim and its
 	// data volume while it is true, so the homeserver's database cannot be

@@ -1,6 +1,7 @@
 package v1alpha1_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -21,6 +22,22 @@ func params(kv ...any) map[string]any {
 		p[kv[i].(string)] = kv[i+1]
 	}
 	return p
+}
+
+func snap(name, class string) map[string]any {
+	s := map[string]any{"name": name}
+	if class != "" {
+		s["volumeSnapshotClassName"] = class
+	}
+	return s
+}
+
+func manySnaps(n int) []any {
+	out := make([]any, 0, n)
+	for i := range n {
+		out = append(out, snap(fmt.Sprintf("s%d", i), ""))
+	}
+	return out
 }
 
 func TestXRDValidation(t *testing.T) {
@@ -78,6 +95,19 @@ func TestXRDValidation(t *testing.T) {
 		"ImageSpace":           {params: params("image", "a b"), wantErr: "spec.parameters.image"},
 		"LogLevel":             {params: params("logLevel", "loud"), wantErr: "spec.parameters.logLevel"},
 		"UnchangedUpdate":      {params: params("host", "m.example.org"), old: params("host", "m.example.org")},
+		"SnapshotAdded":        {params: params("snapshots", []any{snap("a", ""), snap("b", "csi")}), old: params("snapshots", []any{snap("a", "")})},
+		"SnapshotRemoved":      {params: params("snapshots", []any{snap("b", "csi")}), old: params("snapshots", []any{snap("a", ""), snap("b", "csi")})},
+		"SnapshotChanged":      {params: params("snapshots", []any{snap("a", "csi")}), old: params("snapshots", []any{snap("a", "")}), wantErr: "a snapshot entry cannot change"},
+		"SnapshotTwice":        {params: params("snapshots", []any{snap("a", ""), snap("a", "csi")}), wantErr: "spec.parameters.snapshots[1]"},
+		"SnapshotsTooMany":     {params: params("snapshots", manySnaps(17)), wantErr: "spec.parameters.snapshots"},
+		"SnapshotsMax":         {params: params("snapshots", manySnaps(16))},
+		"Restore":              {params: params("restore", map[string]any{"fromClaim": "old", "snapshot": "a"})},
+		"RestoreChanged":       {params: params("restore", map[string]any{"fromClaim": "old", "snapshot": "b"}), old: params("restore", map[string]any{"fromClaim": "old", "snapshot": "a"}), wantErr: "restore is immutable"},
+		"RestoreNamespaced":    {params: params("restore", map[string]any{"fromClaim": "team-b/old", "snapshot": "a"}), wantErr: "spec.parameters.restore.fromClaim"},
+		"StartupTimeout":       {params: params("startupTimeout", "1h30m")},
+		"StartupTimeoutShort":  {params: params("startupTimeout", "59s"), wantErr: "startupTimeout must be between 1m and 24h"},
+		"StartupTimeoutLong":   {params: params("startupTimeout", "25h"), wantErr: "startupTimeout must be between 1m and 24h"},
+		"StartupTimeoutDays":   {params: params("startupTimeout", "2d"), wantErr: "spec.parameters.startupTimeout"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -109,6 +139,7 @@ func TestXRDDefaults(t *testing.T) {
 		"federation":         map[string]any{"enabled": true, "trustedServers": []any{"matrix.org"}},
 		"maxUploadSize":      "20Mi",
 		"route":              map[string]any{"ingress": map[string]any{"className": "nginx", "controller": "nginx"}},
+		"startupTimeout":     "30m",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("defaults: -want, +got:\n%s", diff)

@@ -36,8 +36,13 @@ type CollaboraParameters struct {
 
 	// Replicas of the server. More than one needs routing that hashes on the
 	// WOPISrc query parameter (route.ingress with controller nginx or
-	// haproxy). No autoscaler is composed: scaling moves documents between
-	// replicas and breaks collaborative editing.
+	// haproxy): every request of a document session reaches the replica that
+	// holds the document, while the stateless paths (WOPI discovery and
+	// capabilities, convert-to and the other one-shot conversions) go
+	// through a second Ingress and Service, balanced over every replica.
+	// Refused through a Gateway: standard Gateway API has no load balancing
+	// on a query parameter. No autoscaler is composed: scaling moves
+	// documents between replicas and breaks collaborative editing.
 	// +kubebuilder:default=1
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=20

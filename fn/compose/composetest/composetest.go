@@ -58,6 +58,15 @@ func Required(objs map[string]runtime.Object) Option {
 	}
 }
 
+// NotFound marks requirements Crossplane looked up and found nothing for.
+func NotFound(names ...string) Option {
+	return func(_ testing.TB, r *compose.Request) {
+		for _, n := range names {
+			r.Required[n] = []resource.Required{}
+		}
+	}
+}
+
 // Rand replaces the source of generated secrets (Fill(7) by default).
 func Rand(rd io.Reader) Option {
 	return func(_ testing.TB, r *compose.Request) { r.Rand = rd }
