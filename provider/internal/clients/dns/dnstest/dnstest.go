@@ -67,6 +67,12 @@ func assertSet(t *testing.T, c dnsc.Client, zone string, want *dnsc.Set) {
 	}
 }
 
+// FQDN is name in zone, failing t on an invalid name.
+func FQDN(t *testing.T, name, zone string) string {
+	t.Helper()
+	return mustSet(t, zone, name, "A", 0, "192.0.2.1").FQDN
+}
+
 // OutOfBand changes a set behind the client's back with a TSIG-signed
 // UPDATE, the way another tool or a human with nsupdate would.
 func OutOfBand(t *testing.T, srv *testservers.DNS, s *dnsc.Set) {
@@ -140,6 +146,27 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) 
 		}
 		if marker, err := c.Marker(ctx, zone, s.FQDN, s.Type); err != nil || len(marker) != 0 {
 			t.Fatalf("marker after delete = %q, %v", marker, err)
+		}
+	})
+
+	// TTL 0 (RFC 2181 §8: "do not cache") and the largest TTL the CRD
+	// allows, 2^31-1, are stored as given, and changes between them apply.
+	t.Run("TTLBounds", func(t *testing.T) {
+		for _, ttl := range []uint32{0, 2147483647, 0, 1} {
+			s := mustSet(t, zone, "ttl", "A", ttl, "192.0.2.20")
+			var err error
+			if got := get(t, c, zone, s); got == nil {
+				err = c.Create(ctx, zone, *s, me, false)
+			} else {
+				err = c.Replace(ctx, zone, *s, me, false)
+			}
+			if err != nil {
+				t.Fatalf("TTL %d: %v", ttl, err)
+			}
+			assertSet(t, c, zone, s)
+		}
+		if err := c.Delete(ctx, zone, FQDN(t, "ttl", zone), mdns.TypeA, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 	})
 

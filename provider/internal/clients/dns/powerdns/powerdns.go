@@ -74,9 +74,12 @@ type record struct {
 }
 
 type rrset struct {
-	Name       string   `json:"name"`
-	Type       string   `json:"type"`
-	TTL        uint32   `json:"ttl,omitempty"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// TTL in seconds; a pointer because 0 is a valid TTL (RFC 2181 §8) that
+	// REPLACE must send (PowerDNS answers 422 without it), while DELETE
+	// sends none.
+	TTL        *uint32  `json:"ttl,omitempty"`
 	ChangeType string   `json:"changetype,omitempty"`
 	Records    []record `json:"records"`
 }
@@ -160,7 +163,11 @@ func (c *Client) Get(ctx context.Context, zoneName, fqdn string, rrtype uint16) 
 	if len(contents) == 0 {
 		return nil, nil
 	}
-	set, err := dnsc.ParseSet(zoneName, fqdn, s.Type, s.TTL, contents)
+	var ttl uint32
+	if s.TTL != nil {
+		ttl = *s.TTL
+	}
+	set, err := dnsc.ParseSet(zoneName, fqdn, s.Type, ttl, contents)
 	if err != nil {
 		return nil, fmt.Errorf("powerdns returned an unparsable %s set at %s: %w", s.Type, fqdn, err)
 	}
@@ -205,9 +212,10 @@ func (c *Client) replace(ctx context.Context, zoneName string, s dnsc.Set, o dns
 		recs = append(recs, record{Content: dnsc.RData(rr)})
 	}
 	m := dnsc.MarkerRR(s.FQDN, s.Type, s.TTL, o)
+	ttl := s.TTL
 	return c.patch(ctx, zoneName,
-		rrset{Name: s.FQDN, Type: mdns.TypeToString[s.Type], TTL: s.TTL, ChangeType: "REPLACE", Records: recs},
-		rrset{Name: m.Hdr.Name, Type: "TXT", TTL: s.TTL, ChangeType: "REPLACE",
+		rrset{Name: s.FQDN, Type: mdns.TypeToString[s.Type], TTL: &ttl, ChangeType: "REPLACE", Records: recs},
+		rrset{Name: m.Hdr.Name, Type: "TXT", TTL: &ttl, ChangeType: "REPLACE",
 			Records: []record{{Content: dnsc.RData(m)}}},
 	)
 }
