@@ -109,6 +109,9 @@ func testRecordSetReconciler(t *testing.T, srv *testservers.DNS, e *env) {
 	if c := e.get(badKey).GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionFalse ||
 		!strings.Contains(c.Message, dnsc.ErrAuth.Error()) && !strings.Contains(c.Message, dnsc.ErrRefused.Error()) {
 		t.Fatalf("wrong key: Synced = %s %q", c.Status, c.Message)
+	} else if srv.Kind != "powerdns" && !strings.Contains(c.Message, "TSIG BADSIG") {
+		// BIND and Knot say which key problem it is.
+		t.Fatalf("wrong key: Synced message %q does not name TSIG BADSIG", c.Message)
 	}
 
 	// Observe-only adopts a hand-made set without touching it.

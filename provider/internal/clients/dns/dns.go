@@ -24,12 +24,37 @@ var (
 	ErrReservedName = errors.New("names whose first label starts with " + MarkerPrefix + " hold ownership markers and cannot be managed")
 	// ErrExists means a create found the set already there.
 	ErrExists = errors.New("record set already exists")
-	// ErrAuth means the server rejected our credentials.
-	ErrAuth = errors.New("server rejected the credentials (wrong TSIG key or API key?)")
-	// ErrRefused means the server refused the request: its policy or zone
-	// checks forbid it, or (PowerDNS) the TSIG key is wrong.
-	ErrRefused = errors.New("server refused the request (update policy, zone checks, or a wrong TSIG key)")
+	// ErrAuth means the server rejected our credentials: a TSIG key it does
+	// not accept (BADKEY) or whose secret differs (BADSIG), or an API key.
+	// The wrapping error says which.
+	ErrAuth = errors.New("server rejected the credentials")
+	// ErrClockSkew means the TSIG time check failed (BADTIME, RFC 8945
+	// §5.2.3): the two clocks differ by more than the fudge of 300 s.
+	ErrClockSkew = errors.New("TSIG time check failed (BADTIME): the provider's clock and the DNS server's differ by more than 300 s; synchronise them (NTP)")
+	// ErrNotAuthoritative means the server does not serve the zone.
+	ErrNotAuthoritative = errors.New("server is not authoritative for the zone: check spec.forProvider.zone and that the configured server is the zone's primary")
+	// ErrRefused means the server refused the request although it serves
+	// the zone: its update policy or zone checks forbid it. PowerDNS also
+	// refuses so a wrong key; the wrapping error says so.
+	ErrRefused = errors.New("server refused the request: its update policy does not let this key change this name and type, or its zone checks rejected the records")
+	// ErrServerFailure means the server answered SERVFAIL to an update
+	// (BIND does so for a set above its max-records-per-type).
+	ErrServerFailure = errors.New("server failed the update (SERVFAIL)")
 )
+
+// MaxRecordsBIND is BIND's default max-records-per-type (9.18.28 and
+// later): an UPDATE making a set larger gets a bare SERVFAIL.
+const MaxRecordsBIND = 100
+
+// ExplainServerFailure adds to a SERVFAIL for a set of more than
+// MaxRecordsBIND records the likely reason, since the server gives none.
+func ExplainServerFailure(err error, records int) error {
+	if errors.Is(err, ErrServerFailure) && records > MaxRecordsBIND {
+		return fmt.Errorf("%w: the set has %d records and BIND (9.18.28 and later) refuses more than %d per name and type (max-records-per-type) this way",
+			err, records, MaxRecordsBIND)
+	}
+	return err
+}
 
 // MarkerPrefix starts the name of the TXT record that marks a set as ours,
 // in the style of external-dns's TXT registry.

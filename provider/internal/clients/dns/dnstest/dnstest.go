@@ -5,6 +5,8 @@ package dnstest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -89,8 +91,19 @@ func OutOfBand(t *testing.T, srv *testservers.DNS, s *dnsc.Set) {
 	}
 }
 
-// Run exercises c against srv; badKey is a client with a wrong key.
-func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) {
+// Broken are clients of the backend under test that are each wrong in one
+// way; nil where the backend cannot be wrong so (the API has no TSIG).
+type Broken struct {
+	// Secret is wrong: TSIG BADSIG, or the API key.
+	Secret dnsc.Client
+	// KeyName is a TSIG key the server does not know (BADKEY).
+	KeyName dnsc.Client
+	// Clock signs with a clock an hour ahead (BADTIME).
+	Clock dnsc.Client
+}
+
+// Run exercises c against srv; bad are the broken clients.
+func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 	ctx := context.Background()
 	zone := srv.Zone
 
@@ -301,19 +314,103 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) 
 		}
 	})
 
-	t.Run("WrongKey", func(t *testing.T) {
-		s := mustSet(t, zone, "nokey", "A", 300, "192.0.2.7")
-		err := badKey.Create(ctx, zone, *s, me, false)
-		// BIND and Knot answer NOTAUTH, PowerDNS REFUSED.
-		if !errors.Is(err, dnsc.ErrAuth) && !errors.Is(err, dnsc.ErrRefused) {
-			t.Fatalf("Create with wrong key: got %v, want ErrAuth or ErrRefused", err)
+	// Each way of being refused has its own error. PowerDNS answers REFUSED
+	// (updates) or NOTAUTH without a TSIG error (queries) to every key
+	// problem, so there the error names all of them.
+	refused := func(t *testing.T, what string, err error, want error, detail string) {
+		t.Helper()
+		t.Logf("%s: %v", what, err)
+		if srv.Kind == "powerdns" && !errors.Is(want, dnsc.ErrNotAuthoritative) && bad.KeyName != nil {
+			if !errors.Is(err, dnsc.ErrRefused) && !errors.Is(err, dnsc.ErrAuth) ||
+				!strings.Contains(err.Error(), "wrong, unknown or clock-skewed key") {
+				t.Fatalf("%s: got %v, want ErrRefused or ErrAuth naming the key", what, err)
+			}
+			return
 		}
-		if got := get(t, c, zone, s); got != nil {
-			t.Fatalf("write with wrong key landed: %v", got.Records())
+		if !errors.Is(err, want) || !strings.Contains(err.Error(), detail) {
+			t.Fatalf("%s: got %v, want %v with %q", what, err, want, detail)
 		}
-		// Observe reads with the same key, so a wrong key shows up there too.
-		if _, err := badKey.Get(ctx, zone, s.FQDN, s.Type); !errors.Is(err, dnsc.ErrAuth) && !errors.Is(err, dnsc.ErrRefused) {
-			t.Fatalf("Get with wrong key: got %v, want ErrAuth or ErrRefused", err)
+	}
+	for _, k := range []struct {
+		name   string
+		c      dnsc.Client
+		want   error
+		detail string
+	}{
+		{"WrongSecret", bad.Secret, dnsc.ErrAuth, "BADSIG"},
+		{"UnknownKeyName", bad.KeyName, dnsc.ErrAuth, "BADKEY"},
+		{"ClockSkew", bad.Clock, dnsc.ErrClockSkew, "NTP"},
+	} {
+		if k.c == nil {
+			continue
+		}
+		if bad.KeyName == nil { // the API: a wrong key is HTTP 401
+			k.detail = "401"
+		}
+		t.Run(k.name, func(t *testing.T) {
+			s := mustSet(t, zone, "nokey", "A", 300, "192.0.2.7")
+			refused(t, "Create", k.c.Create(ctx, zone, *s, me, false), k.want, k.detail)
+			if got := get(t, c, zone, s); got != nil {
+				t.Fatalf("write landed: %v", got.Records())
+			}
+			// Observe reads with the same key, so it shows up there too.
+			_, err := k.c.Get(ctx, zone, s.FQDN, s.Type)
+			refused(t, "Get", err, k.want, k.detail)
+		})
+	}
+
+	// A zone the server does not serve is not a key problem.
+	t.Run("WrongZone", func(t *testing.T) {
+		elsewhere := "elsewhere.invalid."
+		s := mustSet(t, elsewhere, "www", "A", 300, "192.0.2.8")
+		_, err := c.Get(ctx, elsewhere, s.FQDN, s.Type)
+		refused(t, "Get", err, dnsc.ErrNotAuthoritative, elsewhere)
+		refused(t, "Create", c.Create(ctx, elsewhere, *s, me, false), dnsc.ErrNotAuthoritative, elsewhere)
+		// A zone below the served one: the server answers queries from its
+		// parent but refuses updates.
+		sub := "sub." + zone
+		s = mustSet(t, sub, "www", "A", 300, "192.0.2.8")
+		refused(t, "Create in a subzone", c.Create(ctx, sub, *s, me, false), dnsc.ErrNotAuthoritative, sub)
+	})
+
+	// An update policy that denies the name: REFUSED, not a key problem.
+	if srv.Locked != "" {
+		t.Run("PolicyRefusal", func(t *testing.T) {
+			s := mustSet(t, zone, "www."+srv.Locked, "A", 300, "192.0.2.9")
+			err := c.Create(ctx, zone, *s, me, false)
+			if !errors.Is(err, dnsc.ErrRefused) || errors.Is(err, dnsc.ErrAuth) {
+				t.Fatalf("Create under %s: got %v, want ErrRefused", srv.Locked, err)
+			}
+		})
+	}
+
+	// BIND refuses more than 100 records per name and type with a bare
+	// SERVFAIL, which the error explains; Knot and PowerDNS take them.
+	t.Run("ManyRecords", func(t *testing.T) {
+		recs := make([]string, 0, 101)
+		for i := range 101 {
+			recs = append(recs, fmt.Sprintf("10.0.%d.%d", i/200, i%200+1))
+		}
+		s := mustSet(t, zone, "many", "A", 300, recs[:100]...)
+		if err := c.Create(ctx, zone, *s, me, false); err != nil {
+			t.Fatalf("Create with 100 records: %v", err)
+		}
+		assertSet(t, c, zone, s)
+		more := mustSet(t, zone, "many", "A", 300, recs...)
+		err := c.Replace(ctx, zone, *more, me, false)
+		if srv.Kind == "bind" {
+			if !errors.Is(err, dnsc.ErrServerFailure) || !strings.Contains(err.Error(), "max-records-per-type") {
+				t.Fatalf("Replace with 101 records: got %v, want ErrServerFailure naming max-records-per-type", err)
+			}
+			assertSet(t, c, zone, s)
+		} else {
+			if err != nil {
+				t.Fatalf("Replace with 101 records: %v", err)
+			}
+			assertSet(t, c, zone, more)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 	})
 }

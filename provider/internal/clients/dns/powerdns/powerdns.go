@@ -119,7 +119,10 @@ func (c *Client) do(ctx context.Context, method, zoneName string, query url.Valu
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<24))
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return fmt.Errorf("%w: "+errStatus, dnsc.ErrAuth, method, zoneName, resp.StatusCode, "")
+		return fmt.Errorf("%w: "+errStatus, dnsc.ErrAuth, method, zoneName, resp.StatusCode, "wrong API key")
+	case resp.StatusCode == http.StatusNotFound:
+		// The API answers 404 for a zone it does not have.
+		return fmt.Errorf("%w: "+errStatus, dnsc.ErrNotAuthoritative, method, zoneName, resp.StatusCode, strings.TrimSpace(string(b)))
 	case resp.StatusCode >= 300:
 		return fmt.Errorf(errStatus, method, zoneName, resp.StatusCode, strings.TrimSpace(string(b)))
 	}

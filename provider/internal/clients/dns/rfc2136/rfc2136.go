@@ -34,6 +34,8 @@ type Config struct {
 	KeyName, Algorithm, Secret string
 	// Timeout per exchange; 10s when zero.
 	Timeout time.Duration
+	// Now is the clock TSIG signs with; time.Now when nil (tests skew it).
+	Now func() time.Time
 }
 
 // Client talks to one server. Safe for concurrent use.
@@ -65,6 +67,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	key := mdns.Fqdn(strings.ToLower(cfg.KeyName))
 	return &Client{
 		cfg: cfg, algo: algo, key: key,
@@ -78,33 +83,93 @@ func (c *Client) Queries() int64 { return c.queries.Load() }
 // Updates is how many UPDATE messages this client has sent.
 func (c *Client) Updates() int64 { return c.updates.Load() }
 
-func (c *Client) exchange(ctx context.Context, m *mdns.Msg) (*mdns.Msg, error) {
-	m.SetTsig(c.key, c.algo, fudge, time.Now().Unix())
+// exchange sends m signed and explains a refusal: the TSIG error in the
+// answer first (RFC 8945 §5.3.2), then NOTAUTH or REFUSED (see refusal).
+func (c *Client) exchange(ctx context.Context, zone string, m *mdns.Msg) (*mdns.Msg, error) {
+	m.SetTsig(c.key, c.algo, fudge, c.cfg.Now().Unix())
 	r, _, err := c.c.ExchangeContext(ctx, m, c.cfg.Server)
-	if err != nil {
-		if errors.Is(err, mdns.ErrSig) || errors.Is(err, mdns.ErrSecret) || errors.Is(err, mdns.ErrKey) ||
-			errors.Is(err, mdns.ErrAuth) {
-			return nil, fmt.Errorf("%w: %w", dnsc.ErrAuth, err)
-		}
+	if r == nil {
 		return nil, err
 	}
-	switch r.Rcode {
-	case mdns.RcodeNotAuth:
-		return r, fmt.Errorf("%w: "+errRcode, dnsc.ErrAuth, c.cfg.Server, "NOTAUTH")
-	case mdns.RcodeRefused:
-		// PowerDNS answers REFUSED to a bad key; BIND to an update that
-		// fails its checks or policy. The server log says which.
-		return r, fmt.Errorf("%w: "+errRcode, dnsc.ErrRefused, c.cfg.Server, "REFUSED")
+	if t := r.IsTsig(); t != nil && t.Error != mdns.RcodeSuccess {
+		return r, c.tsigError(t.Error)
+	}
+	switch {
+	case r.Rcode == mdns.RcodeNotAuth || r.Rcode == mdns.RcodeRefused:
+		// miekg/dns reports every signed NOTAUTH as ErrAuth; without a TSIG
+		// error the reason is the zone or the policy.
+		return r, c.refusal(ctx, zone, r.Rcode)
+	case errors.Is(err, mdns.ErrTime):
+		return r, fmt.Errorf("%w: the server's answer is signed outside our clock's window", dnsc.ErrClockSkew)
+	case err != nil:
+		return r, fmt.Errorf("%w: the answer's TSIG signature does not verify: %w", dnsc.ErrAuth, err)
 	}
 	return r, nil
 }
 
-func (c *Client) query(ctx context.Context, name string, rrtype uint16) ([]mdns.RR, error) {
+// tsigError explains the error a server puts in the TSIG RR of its answer.
+func (c *Client) tsigError(code uint16) error {
+	switch code {
+	case mdns.RcodeBadSig:
+		return fmt.Errorf("%w: TSIG BADSIG: the server knows key %s with another secret", dnsc.ErrAuth, c.key)
+	case mdns.RcodeBadKey:
+		return fmt.Errorf("%w: TSIG BADKEY: the server does not accept key %s (%s) here: unknown name or algorithm (Knot also answers BADKEY when its ACL denies this key the update)",
+			dnsc.ErrAuth, c.key, c.cfg.Algorithm)
+	case mdns.RcodeBadTime:
+		return dnsc.ErrClockSkew
+	default:
+		return fmt.Errorf("%w: TSIG error %d", dnsc.ErrAuth, code)
+	}
+}
+
+// refusal explains NOTAUTH or REFUSED without a TSIG error. Servers answer
+// both for a zone they do not serve and for their policy, so an unsigned
+// SOA query for the zone, sent only here, tells which.
+func (c *Client) refusal(ctx context.Context, zone string, rcode int) error {
+	answered := mdns.RcodeToString[rcode]
+	serves, err := c.servesZone(ctx, zone)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w (answered %s; asking whether it serves %s failed: %w)", dnsc.ErrRefused, answered, zone, err)
+	case !serves:
+		return fmt.Errorf("%w: answered %s and has no zone %s", dnsc.ErrNotAuthoritative, answered, zone)
+	case rcode == mdns.RcodeNotAuth:
+		return fmt.Errorf("%w: answered NOTAUTH without a TSIG error although it serves %s; PowerDNS answers so to a query signed with a wrong, unknown or clock-skewed key (its log says which)",
+			dnsc.ErrAuth, zone)
+	default:
+		return fmt.Errorf("%w (answered REFUSED; PowerDNS also answers so to an update signed with a wrong, unknown or clock-skewed key, its log says which)",
+			dnsc.ErrRefused)
+	}
+}
+
+// servesZone reports whether the server answers authoritatively with
+// zone's SOA to an unsigned query.
+func (c *Client) servesZone(ctx context.Context, zone string) (bool, error) {
+	m := new(mdns.Msg)
+	m.SetQuestion(mdns.Fqdn(zone), mdns.TypeSOA)
+	m.RecursionDesired = false
+	plain := &mdns.Client{Net: "tcp", Timeout: c.cfg.Timeout}
+	r, _, err := plain.ExchangeContext(ctx, m, c.cfg.Server)
+	if err != nil {
+		return false, err
+	}
+	if r.Rcode != mdns.RcodeSuccess || !r.Authoritative {
+		return false, nil
+	}
+	for _, rr := range r.Answer {
+		if rr.Header().Rrtype == mdns.TypeSOA && strings.EqualFold(rr.Header().Name, mdns.Fqdn(zone)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (c *Client) query(ctx context.Context, zone, name string, rrtype uint16) ([]mdns.RR, error) {
 	m := new(mdns.Msg)
 	m.SetQuestion(name, rrtype)
 	m.RecursionDesired = false
 	c.queries.Add(1)
-	r, err := c.exchange(ctx, m)
+	r, err := c.exchange(ctx, zone, m)
 	if err != nil {
 		return nil, fmt.Errorf(errQuery+": %w", name, mdns.TypeToString[rrtype], c.cfg.Server, err)
 	}
@@ -131,8 +196,8 @@ func (c *Client) query(ctx context.Context, name string, rrtype uint16) ([]mdns.
 }
 
 // Get reads the set with one query.
-func (c *Client) Get(ctx context.Context, _ string, fqdn string, rrtype uint16) (*dnsc.Set, error) {
-	rrs, err := c.query(ctx, fqdn, rrtype)
+func (c *Client) Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*dnsc.Set, error) {
+	rrs, err := c.query(ctx, zone, fqdn, rrtype)
 	if err != nil || len(rrs) == 0 {
 		return nil, err
 	}
@@ -140,8 +205,8 @@ func (c *Client) Get(ctx context.Context, _ string, fqdn string, rrtype uint16) 
 }
 
 // Marker reads the ownership marker of a set.
-func (c *Client) Marker(ctx context.Context, _ string, fqdn string, rrtype uint16) ([]string, error) {
-	rrs, err := c.query(ctx, dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)
+func (c *Client) Marker(ctx context.Context, zone, fqdn string, rrtype uint16) ([]string, error) {
+	rrs, err := c.query(ctx, zone, dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +217,9 @@ func (c *Client) Marker(ctx context.Context, _ string, fqdn string, rrtype uint1
 	return out, nil
 }
 
-func (c *Client) update(ctx context.Context, fqdn string, rrtype uint16, m *mdns.Msg) error {
+func (c *Client) update(ctx context.Context, zone, fqdn string, rrtype uint16, m *mdns.Msg) error {
 	c.updates.Add(1)
-	r, err := c.exchange(ctx, m)
+	r, err := c.exchange(ctx, zone, m)
 	if err != nil {
 		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, err)
 	}
@@ -165,6 +230,8 @@ func (c *Client) update(ctx context.Context, fqdn string, rrtype uint16, m *mdns
 		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrNotOwned)
 	case mdns.RcodeYXRrset:
 		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrExists)
+	case mdns.RcodeServerFailure:
+		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrServerFailure)
 	default:
 		return fmt.Errorf(errUpdate+": "+errRcode, fqdn, mdns.TypeToString[rrtype], c.cfg.Server,
 			c.cfg.Server, mdns.RcodeToString[r.Rcode])
@@ -187,7 +254,7 @@ func (c *Client) Create(ctx context.Context, zone string, s dnsc.Set, o dnsc.Own
 		m.RRsetNotUsed([]mdns.RR{header(s.FQDN, s.Type)})
 	}
 	c.putSet(m, s, o)
-	return c.update(ctx, s.FQDN, s.Type, m)
+	return dnsc.ExplainServerFailure(c.update(ctx, zone, s.FQDN, s.Type, m), len(s.RRs))
 }
 
 // Replace deletes and re-adds the set in one message; unless adopting, the
@@ -203,7 +270,7 @@ func (c *Client) Replace(ctx context.Context, zone string, s dnsc.Set, o dnsc.Ow
 		m.Used([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, 0, o)})
 	}
 	c.putSet(m, s, o)
-	return c.update(ctx, s.FQDN, s.Type, m)
+	return dnsc.ExplainServerFailure(c.update(ctx, zone, s.FQDN, s.Type, m), len(s.RRs))
 }
 
 // adoptPrereq reads the set's marker and refuses another owner's
@@ -249,5 +316,5 @@ func (c *Client) Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o
 	}
 	m.RemoveRRset([]mdns.RR{header(fqdn, rrtype)})
 	m.RemoveRRset([]mdns.RR{header(dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)})
-	return c.update(ctx, fqdn, rrtype, m)
+	return c.update(ctx, zone, fqdn, rrtype, m)
 }
