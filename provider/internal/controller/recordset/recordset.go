@@ -94,10 +94,30 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
 }
 
-// ExternalName is "<fqdn without trailing dot>/<type>".
+// ExternalName is "<fqdn without trailing dot>/<type>", the name in its
+// ASCII form (dnsc.ToASCII; as written when it has none).
 func ExternalName(cr *v1alpha1.RecordSet) string {
-	fqdn := dnsc.FQDN(cr.Spec.ForProvider.Name, cr.Spec.ForProvider.Zone)
-	return strings.TrimSuffix(fqdn, ".") + "/" + strings.ToUpper(string(cr.Spec.ForProvider.Type))
+	return externalName(dnsc.FQDN(cr.Spec.ForProvider.Name, cr.Spec.ForProvider.Zone), string(cr.Spec.ForProvider.Type))
+}
+
+func externalName(fqdn, typ string) string {
+	if a, err := dnsc.ToASCII(fqdn); err == nil {
+		fqdn = a
+	}
+	return strings.TrimSuffix(fqdn, ".") + "/" + strings.ToUpper(typ)
+}
+
+// sameExternalName compares external names in their ASCII form: releases
+// before IDNA support wrote an internationalised name as the user did.
+func sameExternalName(a, b string) bool {
+	ascii := func(en string) string {
+		i := strings.LastIndexByte(en, '/')
+		if i < 0 {
+			return en
+		}
+		return externalName(en[:i], en[i+1:])
+	}
+	return strings.EqualFold(ascii(a), ascii(b))
 }
 
 // InitExternalName derives the external name from the spec when unset, so
@@ -172,7 +192,10 @@ func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
 	if p.TTL != nil {
 		ttl = *p.TTL
 	}
-	zone := mdns.Fqdn(strings.ToLower(p.Zone))
+	zone, err := dnsc.ToASCII(mdns.Fqdn(p.Zone))
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: zone: %w", errSpec, err)
+	}
 	s, err := dnsc.ParseSet(zone, p.Name, string(p.Type), uint32(ttl), p.Records)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", errSpec, err)
@@ -184,7 +207,11 @@ func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
 	if dnsc.IsMarkerName(s.FQDN) {
 		return "", nil, fmt.Errorf("%s: %s: %w", errSpec, s.FQDN, dnsc.ErrReservedName)
 	}
-	if en := meta.GetExternalName(cr); en != "" && !strings.EqualFold(en, ExternalName(cr)) {
+	// The marker's name must fit DNS too; refuse before sending anything.
+	if _, err := dnsc.MarkerName(zone, s.FQDN, s.Type); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", errSpec, err)
+	}
+	if en := meta.GetExternalName(cr); en != "" && !sameExternalName(en, ExternalName(cr)) {
 		return "", nil, fmt.Errorf(errExternalName, en, ExternalName(cr))
 	}
 	return zone, s, nil

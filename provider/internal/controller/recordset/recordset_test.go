@@ -170,9 +170,47 @@ func TestSilentlyIgnoredUpdateIsAnError(t *testing.T) {
 	}
 }
 
+// Names as users write them: the set lives at the A-label, status says so,
+// and an external name written before IDNA support still matches.
+func TestInternationalNameAgainstBIND(t *testing.T) {
+	srv := testservers.BIND(t, "idn.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-bücher"))
+	cr := recordSet("idn.test", "Bücher", "A", 300, "192.0.2.50")
+	if err := InitExternalName(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	if got := meta.GetExternalName(cr); got != "xn--bcher-kva.idn.test/A" {
+		t.Fatalf("external name %q", got)
+	}
+	if _, err := e.Create(ctx, cr); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	meta.SetExternalName(cr, "bücher.idn.test/A") // as an earlier release wrote it
+	obs, err := e.Observe(ctx, cr)
+	if err != nil || !obs.ResourceExists || !obs.ResourceUpToDate {
+		t.Fatalf("Observe: %+v %v", obs, err)
+	}
+	if got := cr.Status.AtProvider.FQDN; got != "xn--bcher-kva.idn.test." {
+		t.Fatalf("atProvider.fqdn = %q", got)
+	}
+	if got := srv.Records("xn--bcher-kva.idn.test.", 1); !slices.Equal(got, []string{"192.0.2.50"}) {
+		t.Fatalf("BIND holds %q", got)
+	}
+}
+
 func TestInvalidSpec(t *testing.T) {
 	e := NewExternal(nil, dnsc.Owner{})
+	longZone := strings.Repeat(strings.Repeat("z", 60)+".", 4) + "test"
 	for _, cr := range []*v1alpha1.RecordSet{
+		// No room for the ownership marker, even hashed under the zone.
+		recordSet(longZone, "x", "A", 300, "192.0.2.1"),
+		recordSet("x.test", strings.Repeat("l", 64), "A", 300, "192.0.2.1"),
+		recordSet("x.test", "a\u200db", "A", 300, "192.0.2.1"),
 		recordSet("x.test", "www", "A", 300, "not-an-ip"),
 		recordSet("x.test", "www", "MX", 300, "mail"),
 		recordSet("x.test", "www", "CNAME", 300, "a", "b"),

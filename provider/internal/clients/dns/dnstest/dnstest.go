@@ -69,6 +69,9 @@ func assertSet(t *testing.T, c dnsc.Client, zone string, want *dnsc.Set) {
 	}
 }
 
+// MaxName is the longest name in text form with its final dot.
+const MaxName = dnsc.MaxName + 1
+
 // FQDN is name in zone, failing t on an invalid name.
 func FQDN(t *testing.T, name, zone string) string {
 	t.Helper()
@@ -273,7 +276,7 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 	t.Run("EarlierMarkerStillOwned", func(t *testing.T) {
 		s := mustSet(t, zone, "old", "A", 300, "192.0.2.13")
 		OutOfBand(t, srv, s)
-		outOfBandTXT(t, srv, dnsc.MarkerName(s.FQDN, s.Type),
+		outOfBandTXT(t, srv, "_homeplane-a."+s.FQDN,
 			"heritage=homeplane,homeplane/owner=homeplane,homeplane/resource=tenant-a/old")
 		owner := dnsc.ResourceOwner("homeplane", "tenant-a", "old")
 		if err := c.Replace(ctx, zone, *s, dnsc.ResourceOwner("homeplane", "tenant-b", "old"), true); !errors.Is(err, dnsc.ErrOwnedByOther) {
@@ -285,6 +288,182 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 		}
 		assertSet(t, c, zone, s2)
 		if err := c.Delete(ctx, zone, s.FQDN, s.Type, owner, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
+
+	// Names as users write them: an internationalised name is stored as its
+	// A-label (IDNA Lookup profile), whatever its case.
+	t.Run("InternationalName", func(t *testing.T) {
+		for _, tc := range []struct{ name, ascii string }{
+			{"bücher", "xn--bcher-kva"},
+			{"BÜCHER.Shop", "xn--bcher-kva.shop"},
+			{"straße", "xn--strae-oqa"},
+			{"_dmarc.bücher", "_dmarc.xn--bcher-kva"},
+		} {
+			s := mustSet(t, zone, tc.name, "TXT", 300, `"idn"`)
+			if want := tc.ascii + "." + zone; s.FQDN != want {
+				t.Fatalf("%s: FQDN %q, want %q", tc.name, s.FQDN, want)
+			}
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create %s: %v", tc.name, err)
+			}
+			if got := srv.Records(s.FQDN, mdns.TypeTXT); len(got) != 1 || got[0] != `"idn"` {
+				t.Fatalf("%s: the server holds %q at %s", tc.name, got, s.FQDN)
+			}
+			assertMarker(t, c, zone, s, me)
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete %s: %v", tc.name, err)
+			}
+		}
+	})
+
+	// Every name DNS allows works, the marker included: a 253-character name
+	// (its marker moves to the zone, hashed) and a 63-octet label.
+	t.Run("LongestNames", func(t *testing.T) {
+		// A relative name that makes name.zone exactly 253 characters.
+		rest := dnsc.MaxName - len(zone)
+		var labels []string
+		for i := 0; rest > 0; i++ {
+			n := min(dnsc.MaxLabel, rest)
+			if rest-n == 1 { // never leave room for an empty label
+				n--
+			}
+			labels = append(labels, strings.Repeat(string(rune('a'+i)), n))
+			rest -= n + 1
+		}
+		long := strings.Join(labels, ".")
+		for _, name := range []string{long, strings.Repeat("x", dnsc.MaxLabel)} {
+			s := mustSet(t, zone, name, "CNAME", 300, "www")
+			if name == long && len(s.FQDN) != MaxName {
+				t.Fatalf("test name is %d characters long", len(s.FQDN))
+			}
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create %d-character name: %v", len(s.FQDN)-1, err)
+			}
+			assertSet(t, c, zone, s)
+			assertMarker(t, c, zone, s, me)
+			s2 := mustSet(t, zone, name, "CNAME", 60, "ns1")
+			if err := c.Replace(ctx, zone, *s2, other, false); !errors.Is(err, dnsc.ErrNotOwned) {
+				t.Fatalf("Replace by another owner: got %v, want ErrNotOwned", err)
+			}
+			if err := c.Replace(ctx, zone, *s2, me, false); err != nil {
+				t.Fatalf("Replace: %v", err)
+			}
+			assertSet(t, c, zone, s2)
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			if got := get(t, c, zone, s); got != nil {
+				t.Fatalf("still there: %v", got.Records())
+			}
+		}
+		// One more character, or a 64-octet label, is refused before sending.
+		for _, name := range []string{"b" + long, strings.Repeat("x", dnsc.MaxLabel+1)} {
+			if _, err := dnsc.ParseSet(zone, name, "A", 300, []string{"192.0.2.1"}); !errors.Is(err, dnsc.ErrNameTooLong) {
+				t.Fatalf("ParseSet of a %d-character name: got %v, want ErrNameTooLong", len(name), err)
+			}
+		}
+	})
+
+	// The longest namespace and name make a marker text above 255 octets;
+	// it is split into several strings and still tells owners apart.
+	t.Run("LongOwner", func(t *testing.T) {
+		ns := strings.Repeat("n", 63)
+		long := dnsc.ResourceOwner("control-plane-"+strings.Repeat("i", 40), ns, strings.Repeat("r", 252)+"1")
+		near := dnsc.ResourceOwner("control-plane-"+strings.Repeat("i", 40), ns, strings.Repeat("r", 252)+"2")
+		if n := len(long.MarkerText()); n <= dnsc.MaxString {
+			t.Fatalf("marker text is only %d octets", n)
+		}
+		s := mustSet(t, zone, "long-owner", "A", 300, "192.0.2.30")
+		if err := c.Create(ctx, zone, *s, long, false); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		assertMarker(t, c, zone, s, long)
+		if err := c.Replace(ctx, zone, *s, near, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Replace by an owner differing in the last octet: got %v, want ErrNotOwned", err)
+		}
+		if err := c.Replace(ctx, zone, *s, near, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by an owner differing in the last octet: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Replace(ctx, zone, *s, long, false); err != nil {
+			t.Fatalf("Replace by the owner: %v", err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, long, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
+
+	// An owner ID is free text: quotes, backslashes and non-ASCII octets
+	// survive the round trip through the server.
+	t.Run("OwnerIDAnyOctets", func(t *testing.T) {
+		odd := dnsc.ResourceOwner(`ACME "ops" \ Müller`, "apps", "web")
+		s := mustSet(t, zone, "odd-owner", "A", 300, "192.0.2.31")
+		if err := c.Create(ctx, zone, *s, odd, false); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		assertMarker(t, c, zone, s, odd)
+		if err := c.Replace(ctx, zone, *s, me, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by another owner: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, odd, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
+
+	// A wildcard's marker sits beside it, where every backend can write it.
+	t.Run("WildcardSet", func(t *testing.T) {
+		for _, typ := range []string{"CNAME", "A"} {
+			rec := map[string]string{"CNAME": "www", "A": "192.0.2.40"}[typ]
+			s := mustSet(t, zone, "*.apps", typ, 300, rec)
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create *.apps %s: %v", typ, err)
+			}
+			assertSet(t, c, zone, s)
+			assertMarker(t, c, zone, s, me)
+			marker := "_homeplane-" + strings.ToLower(typ) + "-wildcard.apps." + zone
+			if got := srv.Records(marker, mdns.TypeTXT); len(got) != 1 {
+				t.Fatalf("marker at %s: %q", marker, got)
+			}
+			if err := c.Replace(ctx, zone, *s, other, false); !errors.Is(err, dnsc.ErrNotOwned) {
+				t.Fatalf("Replace by another owner: got %v, want ErrNotOwned", err)
+			}
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			if got := srv.Records(marker, mdns.TypeTXT); len(got) != 0 {
+				t.Fatalf("marker left at %s: %q", marker, got)
+			}
+		}
+	})
+
+	// A wildcard marked by an earlier release at "_homeplane-a.*.<parent>"
+	// (RFC 2136 servers took it) stays its owner's; the next write moves the
+	// marker (RFC 2136 removes the old one; the API cannot name it).
+	t.Run("EarlierWildcardMarker", func(t *testing.T) {
+		s := mustSet(t, zone, "*.old-wild", "A", 300, "192.0.2.41")
+		legacy := "_homeplane-a." + s.FQDN
+		OutOfBand(t, srv, s)
+		outOfBandTXT(t, srv, legacy, tenantA.MarkerText())
+		assertMarker(t, c, zone, s, tenantA)
+		if err := c.Replace(ctx, zone, *s, tenantB, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by tenant-b: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Replace(ctx, zone, *s, tenantB, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Replace by tenant-b: got %v, want ErrNotOwned", err)
+		}
+		s2 := mustSet(t, zone, "*.old-wild", "A", 300, "192.0.2.42")
+		if err := c.Replace(ctx, zone, *s2, tenantA, false); err != nil {
+			t.Fatalf("Replace by the owner: %v", err)
+		}
+		assertSet(t, c, zone, s2)
+		assertMarker(t, c, zone, s2, tenantA)
+		if bad.KeyName != nil { // RFC 2136
+			if got := srv.Records(legacy, mdns.TypeTXT); len(got) != 0 {
+				t.Fatalf("earlier marker left at %s: %q", legacy, got)
+			}
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, tenantA, false); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 	})

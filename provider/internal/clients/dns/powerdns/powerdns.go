@@ -177,19 +177,30 @@ func (c *Client) Get(ctx context.Context, zoneName, fqdn string, rrtype uint16) 
 	return set, nil
 }
 
-// Marker reads the set's ownership marker.
+// Marker reads the set's ownership marker, at its name and at the names
+// earlier releases used (one more request for a wildcard; through the API
+// nothing is written there, but RFC 2136 may have been).
 func (c *Client) Marker(ctx context.Context, zoneName, fqdn string, rrtype uint16) ([]string, error) {
-	s, err := c.find(ctx, zoneName, dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)
-	if err != nil || s == nil {
+	name, err := dnsc.MarkerName(zoneName, fqdn, rrtype)
+	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, r := range s.Records {
-		rr, err := mdns.NewRR(". 0 IN TXT " + r.Content)
-		if err != nil || rr == nil {
+	for _, n := range append([]string{name}, dnsc.LegacyMarkerNames(fqdn, rrtype)...) {
+		s, err := c.find(ctx, zoneName, n, mdns.TypeTXT)
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
 			continue
 		}
-		out = append(out, strings.Join(rr.(*mdns.TXT).Txt, ""))
+		for _, r := range s.Records {
+			rr, err := mdns.NewRR(". 0 IN TXT " + r.Content)
+			if err != nil || rr == nil {
+				continue
+			}
+			out = append(out, dnsc.TXTText(rr.(*mdns.TXT)))
+		}
 	}
 	return out, nil
 }
@@ -214,7 +225,10 @@ func (c *Client) replace(ctx context.Context, zoneName string, s dnsc.Set, o dns
 	for _, rr := range s.RRs {
 		recs = append(recs, record{Content: dnsc.RData(rr)})
 	}
-	m := dnsc.MarkerRR(s.FQDN, s.Type, s.TTL, o)
+	m, err := dnsc.MarkerRR(zoneName, s.FQDN, s.Type, s.TTL, o)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", s.FQDN, mdns.TypeToString[s.Type], err)
+	}
 	ttl := s.TTL
 	return c.patch(ctx, zoneName,
 		rrset{Name: s.FQDN, Type: mdns.TypeToString[s.Type], TTL: &ttl, ChangeType: "REPLACE", Records: recs},
@@ -272,13 +286,15 @@ func (c *Client) Replace(ctx context.Context, zoneName string, s dnsc.Set, o dns
 
 // Delete removes the set and its marker if we own it (or force).
 func (c *Client) Delete(ctx context.Context, zoneName, fqdn string, rrtype uint16, o dnsc.Owner, force bool) error {
-	if !force {
-		if err := c.owned(ctx, zoneName, fqdn, rrtype, o); err != nil {
-			return fmt.Errorf("%s %s: %w", fqdn, mdns.TypeToString[rrtype], err)
-		}
+	marker, err := dnsc.MarkerName(zoneName, fqdn, rrtype)
+	if err == nil && !force {
+		err = c.owned(ctx, zoneName, fqdn, rrtype, o)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", fqdn, mdns.TypeToString[rrtype], err)
 	}
 	return c.patch(ctx, zoneName,
 		rrset{Name: fqdn, Type: mdns.TypeToString[rrtype], ChangeType: "DELETE", Records: []record{}},
-		rrset{Name: dnsc.MarkerName(fqdn, rrtype), Type: "TXT", ChangeType: "DELETE", Records: []record{}},
+		rrset{Name: marker, Type: "TXT", ChangeType: "DELETE", Records: []record{}},
 	)
 }

@@ -204,17 +204,74 @@ func (c *Client) Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*dn
 	return &dnsc.Set{FQDN: fqdn, Type: rrtype, TTL: rrs[0].Header().Ttl, RRs: rrs}, nil
 }
 
-// Marker reads the ownership marker of a set.
+// markerAt is a marker's name and the TXT strings found there.
+type markerAt struct {
+	name  string
+	texts []string
+}
+
+// markers reads the set's marker at its name and at each legacy name
+// (dnsc.LegacyMarkerNames: one more query for a wildcard).
+func (c *Client) markers(ctx context.Context, zone, fqdn string, rrtype uint16) ([]markerAt, error) {
+	name, err := dnsc.MarkerName(zone, fqdn, rrtype)
+	if err != nil {
+		return nil, err
+	}
+	var out []markerAt
+	for _, n := range append([]string{name}, dnsc.LegacyMarkerNames(fqdn, rrtype)...) {
+		rrs, err := c.query(ctx, zone, n, mdns.TypeTXT)
+		if err != nil {
+			return nil, err
+		}
+		m := markerAt{name: n}
+		for _, rr := range rrs {
+			m.texts = append(m.texts, dnsc.TXTText(rr.(*mdns.TXT)))
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// Marker reads the TXT strings of the set's ownership marker, at its name
+// and at the names earlier releases used.
 func (c *Client) Marker(ctx context.Context, zone, fqdn string, rrtype uint16) ([]string, error) {
-	rrs, err := c.query(ctx, zone, dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)
+	ms, err := c.markers(ctx, zone, fqdn, rrtype)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, rr := range rrs {
-		out = append(out, strings.Join(rr.(*mdns.TXT).Txt, ""))
+	for _, m := range ms {
+		out = append(out, m.texts...)
 	}
 	return out, nil
+}
+
+// pinOwner adds to m the prerequisite that o's marker exists and returns
+// its name. Without legacy names that needs no read; otherwise the marker
+// is read and the name holding o's text pinned (ErrNotOwned when none).
+func (c *Client) pinOwner(ctx context.Context, m *mdns.Msg, zone, fqdn string, rrtype uint16, o dnsc.Owner) (string, error) {
+	name, err := dnsc.MarkerName(zone, fqdn, rrtype)
+	if err != nil {
+		return "", err
+	}
+	if len(dnsc.LegacyMarkerNames(fqdn, rrtype)) > 0 {
+		ms, err := c.markers(ctx, zone, fqdn, rrtype)
+		if err != nil {
+			return "", fmt.Errorf("reading the ownership marker: %w", err)
+		}
+		name = ""
+		for _, mk := range ms {
+			if dnsc.IsOurs(mk.texts, o) {
+				name = mk.name
+				break
+			}
+		}
+		if name == "" {
+			return "", dnsc.ErrNotOwned
+		}
+	}
+	m.Used([]mdns.RR{dnsc.MarkerRRAt(name, 0, o)})
+	return name, nil
 }
 
 func (c *Client) update(ctx context.Context, zone, fqdn string, rrtype uint16, m *mdns.Msg) error {
@@ -246,14 +303,18 @@ func header(fqdn string, rrtype uint16) mdns.RR {
 func (c *Client) Create(ctx context.Context, zone string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.Fqdn(zone))
+	var from string
 	if adopt {
-		if err := c.adoptPrereq(ctx, m, zone, s, o); err != nil {
+		var err error
+		if from, err = c.adoptPrereq(ctx, m, zone, s, o); err != nil {
 			return err
 		}
 	} else {
 		m.RRsetNotUsed([]mdns.RR{header(s.FQDN, s.Type)})
 	}
-	c.putSet(m, s, o)
+	if err := c.putSet(m, zone, s, o, from); err != nil {
+		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+	}
 	return dnsc.ExplainServerFailure(c.update(ctx, zone, s.FQDN, s.Type, m), len(s.RRs))
 }
 
@@ -262,14 +323,19 @@ func (c *Client) Create(ctx context.Context, zone string, s dnsc.Set, o dnsc.Own
 func (c *Client) Replace(ctx context.Context, zone string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.Fqdn(zone))
+	var from string
+	var err error
 	if adopt {
-		if err := c.adoptPrereq(ctx, m, zone, s, o); err != nil {
+		from, err = c.adoptPrereq(ctx, m, zone, s, o)
+		if err != nil {
 			return err
 		}
-	} else {
-		m.Used([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, 0, o)})
+	} else if from, err = c.pinOwner(ctx, m, zone, s.FQDN, s.Type, o); err != nil {
+		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
 	}
-	c.putSet(m, s, o)
+	if err := c.putSet(m, zone, s, o, from); err != nil {
+		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+	}
 	return dnsc.ExplainServerFailure(c.update(ctx, zone, s.FQDN, s.Type, m), len(s.RRs))
 }
 
@@ -277,24 +343,39 @@ func (c *Client) Replace(ctx context.Context, zone string, s dnsc.Set, o dnsc.Ow
 // (ErrOwnedByOther). Otherwise it pins what it read as a prerequisite of the
 // UPDATE (no marker, or exactly ours), so an owner that appears between the
 // read and the write makes the server refuse the update (NXRRSET/YXRRSET)
-// instead of us taking its set over.
-func (c *Client) adoptPrereq(ctx context.Context, m *mdns.Msg, zone string, s dnsc.Set, o dnsc.Owner) error {
-	marker, err := c.Marker(ctx, zone, s.FQDN, s.Type)
+// instead of us taking its set over. It returns the name holding our
+// marker, "" when there is none.
+func (c *Client) adoptPrereq(ctx context.Context, m *mdns.Msg, zone string, s dnsc.Set, o dnsc.Owner) (string, error) {
+	ms, err := c.markers(ctx, zone, s.FQDN, s.Type)
 	if err != nil {
-		return fmt.Errorf(errUpdate+": reading the ownership marker: %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+		return "", fmt.Errorf(errUpdate+": reading the ownership marker: %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
 	}
-	if err := dnsc.CheckAdopt(marker, o); err != nil {
-		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+	var from string
+	for _, mk := range ms {
+		if err := dnsc.CheckAdopt(mk.texts, o); err != nil {
+			return "", fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+		}
+		if from == "" && len(mk.texts) > 0 {
+			from = mk.name
+		}
 	}
-	if len(marker) == 0 {
-		m.RRsetNotUsed([]mdns.RR{header(dnsc.MarkerName(s.FQDN, s.Type), mdns.TypeTXT)})
-	} else {
-		m.Used([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, 0, o)})
+	if from != "" {
+		m.Used([]mdns.RR{dnsc.MarkerRRAt(from, 0, o)})
+		return from, nil
 	}
-	return nil
+	for _, mk := range ms {
+		m.RRsetNotUsed([]mdns.RR{header(mk.name, mdns.TypeTXT)})
+	}
+	return "", nil
 }
 
-func (c *Client) putSet(m *mdns.Msg, s dnsc.Set, o dnsc.Owner) {
+// putSet replaces the set and writes its marker; from is where our marker
+// was found, removed when it is a legacy name.
+func (c *Client) putSet(m *mdns.Msg, zone string, s dnsc.Set, o dnsc.Owner, from string) error {
+	marker, err := dnsc.MarkerRR(zone, s.FQDN, s.Type, s.TTL, o)
+	if err != nil {
+		return err
+	}
 	rrs := make([]mdns.RR, 0, len(s.RRs))
 	for _, rr := range s.RRs {
 		rr = mdns.Copy(rr)
@@ -303,18 +384,26 @@ func (c *Client) putSet(m *mdns.Msg, s dnsc.Set, o dnsc.Owner) {
 	}
 	m.RemoveRRset([]mdns.RR{header(s.FQDN, s.Type)})
 	m.Insert(rrs)
-	m.RemoveRRset([]mdns.RR{header(dnsc.MarkerName(s.FQDN, s.Type), mdns.TypeTXT)})
-	m.Insert([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, s.TTL, o)})
+	if from != "" && from != marker.Hdr.Name {
+		m.RemoveRRset([]mdns.RR{header(from, mdns.TypeTXT)})
+	}
+	m.RemoveRRset([]mdns.RR{header(marker.Hdr.Name, mdns.TypeTXT)})
+	m.Insert([]mdns.RR{marker})
+	return nil
 }
 
 // Delete removes the set and its marker; unless forced, only when ours.
 func (c *Client) Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o dnsc.Owner, force bool) error {
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.Fqdn(zone))
-	if !force {
-		m.Used([]mdns.RR{dnsc.MarkerRR(fqdn, rrtype, 0, o)})
+	name, err := dnsc.MarkerName(zone, fqdn, rrtype)
+	if err == nil && !force {
+		name, err = c.pinOwner(ctx, m, zone, fqdn, rrtype, o)
+	}
+	if err != nil {
+		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, err)
 	}
 	m.RemoveRRset([]mdns.RR{header(fqdn, rrtype)})
-	m.RemoveRRset([]mdns.RR{header(dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)})
+	m.RemoveRRset([]mdns.RR{header(name, mdns.TypeTXT)})
 	return c.update(ctx, zone, fqdn, rrtype, m)
 }
