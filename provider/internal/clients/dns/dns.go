@@ -317,8 +317,13 @@ func SplitString(s string) []string {
 
 // A Client reads and writes record sets in one zone.
 type Client interface {
-	// Get returns the set, or nil when it does not exist.
+	// Get returns the set, or nil when it does not exist. With one query
+	// (rfc2136) a wildcard's answer for a name that does not exist looks
+	// like a set (RFC 4592 §3.3.1): see Synthesized.
 	Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*Set, error)
+	// Synthesized reports whether the set Get found at fqdn is a wildcard's
+	// answer rather than records stored at fqdn.
+	Synthesized(ctx context.Context, zone, fqdn string, rrtype uint16) (bool, error)
 	// Marker returns the TXT strings of the set's ownership marker.
 	Marker(ctx context.Context, zone, fqdn string, rrtype uint16) ([]string, error)
 	// Create writes a set that must not exist yet, with its marker. With

@@ -228,6 +228,20 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	if err != nil {
 		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 	}
+	// A wildcard answers for names that do not exist: before this resource
+	// created its set, ask whether what answered is stored at the name.
+	// Once it has, its marker below the name keeps the name in existence,
+	// so no wildcard answers there and Observe stays one query (not so for
+	// the hashed marker of a name near 253 characters, see MarkerName).
+	if got != nil && meta.GetExternalCreateSucceeded(cr).IsZero() {
+		synthesized, err := e.dns.Synthesized(ctx, zone, want.FQDN, want.Type)
+		if err != nil {
+			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+		}
+		if synthesized {
+			got = nil
+		}
+	}
 	cr.Status.AtProvider = v1alpha1.RecordSetObservation{FQDN: want.FQDN}
 	if got == nil {
 		return managed.ExternalObservation{ResourceExists: false}, nil

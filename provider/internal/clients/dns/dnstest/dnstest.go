@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -435,6 +436,75 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 				t.Fatalf("marker left at %s: %q", marker, got)
 			}
 		}
+	})
+
+	// A wildcard answers queries for names that do not exist (RFC 4592);
+	// such an answer is not a set: the name can be created, and nothing at
+	// the wildcard changes.
+	t.Run("WildcardAnswerIsNotASet", func(t *testing.T) {
+		wild := []*dnsc.Set{
+			mustSet(t, zone, "*.wc", "A", 300, "192.0.2.60"),
+			mustSet(t, zone, "*.wc", "TXT", 300, `"wildcard text"`),
+			mustSet(t, zone, "*.cn", "CNAME", 300, "www"),
+			// A real name with a wildcard below it.
+			mustSet(t, zone, "both", "A", 300, "192.0.2.62"),
+			mustSet(t, zone, "*.both", "A", 300, "192.0.2.63"),
+			// A name that exists only because something is below it.
+			mustSet(t, zone, "x.ent.wc", "A", 300, "192.0.2.64"),
+		}
+		for _, s := range wild {
+			OutOfBand(t, srv, s)
+		}
+		for _, tc := range []struct {
+			name, typ   string
+			synthesized bool
+		}{
+			{"shop.wc", "A", true},
+			{"deep.shop.wc", "A", true},
+			{"shop.wc", "TXT", true},
+			{"_homeplane-a.shop.wc", "TXT", true},
+			{"*.sub.wc", "A", true}, // a wildcard's name that does not exist
+			{"shop.cn", "CNAME", true},
+			{"*.wc", "A", false},
+			{"*.cn", "CNAME", false},
+			{"both", "A", false},
+			{"*.both", "A", false},
+			{"x.ent.wc", "A", false},
+		} {
+			s := mustSet(t, zone, tc.name, tc.typ, 300, map[string]string{"A": "192.0.2.1", "TXT": `"t"`, "CNAME": "www"}[tc.typ])
+			got := get(t, c, zone, s)
+			if got == nil {
+				if !tc.synthesized {
+					t.Fatalf("%s %s: absent", tc.name, tc.typ)
+				}
+				continue // the backend lists stored records only
+			}
+			synth, err := c.Synthesized(ctx, zone, s.FQDN, s.Type)
+			if err != nil || synth != tc.synthesized {
+				t.Fatalf("Synthesized(%s %s) = %v, %v; want %v", tc.name, tc.typ, synth, err, tc.synthesized)
+			}
+		}
+		// ent.wc exists (empty non-terminal): no wildcard answers there.
+		if got := get(t, c, zone, mustSet(t, zone, "ent.wc", "A", 300, "192.0.2.1")); got != nil {
+			t.Fatalf("ent.wc answered %v", got.Records())
+		}
+		// The name the wildcard answered for can be created, then is real.
+		s := mustSet(t, zone, "shop.wc", "A", 300, "192.0.2.61")
+		if err := c.Create(ctx, zone, *s, me, false); err != nil {
+			t.Fatalf("Create under a wildcard: %v", err)
+		}
+		assertSet(t, c, zone, s)
+		if synth, err := c.Synthesized(ctx, zone, s.FQDN, s.Type); err != nil || synth {
+			t.Fatalf("Synthesized after Create = %v, %v", synth, err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		// The wildcard answers again; it was never touched.
+		if got := get(t, c, zone, s); got != nil && !slices.Equal(got.Records(), []string{"192.0.2.60"}) {
+			t.Fatalf("after Delete shop.wc answers %v", got.Records())
+		}
+		assertSet(t, c, zone, wild[0])
 	})
 
 	// A wildcard marked by an earlier release at "_homeplane-a.*.<parent>"

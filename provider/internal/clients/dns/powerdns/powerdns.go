@@ -177,6 +177,12 @@ func (c *Client) Get(ctx context.Context, zoneName, fqdn string, rrtype uint16) 
 	return set, nil
 }
 
+// Synthesized is always false: the API lists the records stored at a name,
+// and a wildcard's only at its own name.
+func (c *Client) Synthesized(context.Context, string, string, uint16) (bool, error) {
+	return false, nil
+}
+
 // Marker reads the set's ownership marker, at its name and at the names
 // earlier releases used (one more request for a wildcard; through the API
 // nothing is written there, but RFC 2136 may have been).

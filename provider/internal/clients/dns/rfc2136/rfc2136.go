@@ -165,18 +165,25 @@ func (c *Client) servesZone(ctx context.Context, zone string) (bool, error) {
 }
 
 func (c *Client) query(ctx context.Context, zone, name string, rrtype uint16) ([]mdns.RR, error) {
+	_, rrs, err := c.ask(ctx, zone, name, rrtype)
+	return rrs, err
+}
+
+// ask sends one signed query and returns the answer (NOERROR or NXDOMAIN)
+// and its records of name and rrtype.
+func (c *Client) ask(ctx context.Context, zone, name string, rrtype uint16) (*mdns.Msg, []mdns.RR, error) {
 	m := new(mdns.Msg)
 	m.SetQuestion(name, rrtype)
 	m.RecursionDesired = false
 	c.queries.Add(1)
 	r, err := c.exchange(ctx, zone, m)
 	if err != nil {
-		return nil, fmt.Errorf(errQuery+": %w", name, mdns.TypeToString[rrtype], c.cfg.Server, err)
+		return nil, nil, fmt.Errorf(errQuery+": %w", name, mdns.TypeToString[rrtype], c.cfg.Server, err)
 	}
 	switch r.Rcode {
 	case mdns.RcodeSuccess, mdns.RcodeNameError:
 	default:
-		return nil, fmt.Errorf(errQuery+": "+errRcode, name, mdns.TypeToString[rrtype], c.cfg.Server,
+		return nil, nil, fmt.Errorf(errQuery+": "+errRcode, name, mdns.TypeToString[rrtype], c.cfg.Server,
 			c.cfg.Server, mdns.RcodeToString[r.Rcode])
 	}
 	var out []mdns.RR
@@ -192,7 +199,54 @@ func (c *Client) query(ctx context.Context, zone, name string, rrtype uint16) ([
 			out = append(out, rr)
 		}
 	}
-	return out, nil
+	return r, out, nil
+}
+
+// Synthesized tells a wildcard's answer from a set stored at fqdn. A
+// wildcard answers only for names that do not exist, and every name below
+// one that does not exist as well (RFC 4592 §2.2, §3.3.1). So a query below
+// fqdn, for its marker, that gets NXDOMAIN, or a marker, proves fqdn exists.
+// Otherwise (a wildcard answered there too, or fqdn has a wildcard child)
+// an UPDATE holding only the prerequisite "RRset exists" (RFC 2136 §2.4.1)
+// asks the server, which checks prerequisites on stored names only and
+// changes nothing: BIND, Knot and PowerDNS answer NXRRSET for a
+// synthesized set. That needs a key allowed to update the name.
+func (c *Client) Synthesized(ctx context.Context, zone, fqdn string, rrtype uint16) (bool, error) {
+	probe := dnsc.MarkerPrefix + strings.ToLower(mdns.TypeToString[rrtype]) + "." + fqdn
+	if dnsc.CheckName(probe) == nil {
+		r, rrs, err := c.ask(ctx, zone, probe, mdns.TypeTXT)
+		if err != nil {
+			return false, err
+		}
+		// With an answer (a CNAME, maybe a wildcard's) the rcode is the
+		// alias target's.
+		if r.Rcode == mdns.RcodeNameError && len(r.Answer) == 0 {
+			return false, nil
+		}
+		for _, rr := range rrs {
+			if strings.HasPrefix(dnsc.TXTText(rr.(*mdns.TXT)), "heritage=homeplane,") {
+				return false, nil
+			}
+		}
+	}
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.Fqdn(zone))
+	m.RRsetUsed([]mdns.RR{header(fqdn, rrtype)})
+	c.updates.Add(1)
+	r, err := c.exchange(ctx, zone, m)
+	if err != nil {
+		return false, fmt.Errorf("cannot tell %s/%s from a wildcard's answer at %s (an UPDATE with only a prerequisite): %w",
+			fqdn, mdns.TypeToString[rrtype], c.cfg.Server, err)
+	}
+	switch r.Rcode {
+	case mdns.RcodeSuccess:
+		return false, nil
+	case mdns.RcodeNXRrset:
+		return true, nil
+	default:
+		return false, fmt.Errorf("cannot tell %s/%s from a wildcard's answer at %s: "+errRcode,
+			fqdn, mdns.TypeToString[rrtype], c.cfg.Server, c.cfg.Server, mdns.RcodeToString[r.Rcode])
+	}
 }
 
 // Get reads the set with one query.
