@@ -29,6 +29,14 @@ var (
 	// ErrNameTooLong means a name, or the marker derived from it, breaks a
 	// DNS length limit (RFC 1035 §2.3.4).
 	ErrNameTooLong = errors.New("name too long for DNS")
+	// ErrBelowZoneCut means the name is at or below a delegation (a zone
+	// cut, RFC 1034 §4.2.1) and the set is neither the delegation's NS set
+	// nor glue: the server refers queries there to the child zone.
+	ErrBelowZoneCut = errors.New("name is below a delegation: the server answers for it with a referral to the child zone, so records there are not served; manage them in the child zone (only the delegation's NS set and glue A/AAAA records for its name servers belong here)")
+	// ErrApex means the set is one the zone's apex cannot take from us: its
+	// NS set (RFC 2136 §3.4.2.4 servers ignore deleting it, so records
+	// would be left behind) or a CNAME (RFC 1034 §3.6.2, beside SOA and NS).
+	ErrApex = errors.New("the zone apex's NS set and a CNAME at the apex cannot be managed")
 	// ErrExists means a create found the set already there.
 	ErrExists = errors.New("record set already exists")
 	// ErrAuth means the server rejected our credentials: a TSIG key it does

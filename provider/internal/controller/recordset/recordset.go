@@ -203,6 +203,9 @@ func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
 	if !mdns.IsSubDomain(zone, s.FQDN) {
 		return "", nil, fmt.Errorf("%s: %s is outside zone %s", errSpec, s.FQDN, zone)
 	}
+	if s.FQDN == zone && (s.Type == mdns.TypeNS || s.Type == mdns.TypeCNAME) {
+		return "", nil, fmt.Errorf("%s: %s %s: %w", errSpec, s.FQDN, mdns.TypeToString[s.Type], dnsc.ErrApex)
+	}
 	// Managing a marker would let one resource overwrite another's ownership.
 	if dnsc.IsMarkerName(s.FQDN) {
 		return "", nil, fmt.Errorf("%s: %s: %w", errSpec, s.FQDN, dnsc.ErrReservedName)

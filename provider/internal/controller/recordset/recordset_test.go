@@ -211,6 +211,9 @@ func TestInvalidSpec(t *testing.T) {
 		recordSet(longZone, "x", "A", 300, "192.0.2.1"),
 		recordSet("x.test", strings.Repeat("l", 64), "A", 300, "192.0.2.1"),
 		recordSet("x.test", "a\u200db", "A", 300, "192.0.2.1"),
+		// The apex's NS set and a CNAME at the apex.
+		recordSet("x.test", "@", "NS", 300, "ns.example.net."),
+		recordSet("x.test", "x.test.", "CNAME", 300, "www.example.net."),
 		recordSet("x.test", "www", "A", 300, "not-an-ip"),
 		recordSet("x.test", "www", "MX", 300, "mail"),
 		recordSet("x.test", "www", "CNAME", 300, "a", "b"),

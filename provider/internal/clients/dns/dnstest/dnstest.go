@@ -507,6 +507,48 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 		assertSet(t, c, zone, wild[0])
 	})
 
+	// A delegation (zone cut): its NS set and the glue for its in-zone name
+	// server are the parent's and managed like any set, though servers
+	// answer for them with a referral. Other names below the cut are not
+	// served; RFC 2136 clients say so instead of writing there.
+	t.Run("ZoneCut", func(t *testing.T) {
+		ns := mustSet(t, zone, "deleg", "NS", 300, "ns1.deleg", "ns.example.net.")
+		glue := mustSet(t, zone, "ns1.deleg", "A", 300, "192.0.2.80")
+		glue6 := mustSet(t, zone, "ns1.deleg", "AAAA", 300, "2001:db8::80")
+		for _, s := range []*dnsc.Set{ns, glue, glue6} {
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create %s %s: %v", s.FQDN, mdns.TypeToString[s.Type], err)
+			}
+			assertSet(t, c, zone, s)
+			if synth, err := c.Synthesized(ctx, zone, s.FQDN, s.Type); err != nil || synth {
+				t.Fatalf("Synthesized(%s) = %v, %v", s.FQDN, synth, err)
+			}
+			if err := c.Replace(ctx, zone, *s, other, false); !errors.Is(err, dnsc.ErrNotOwned) {
+				t.Fatalf("Replace by another owner: got %v, want ErrNotOwned", err)
+			}
+		}
+		glue2 := mustSet(t, zone, "ns1.deleg", "A", 60, "192.0.2.81")
+		if err := c.Replace(ctx, zone, *glue2, me, false); err != nil {
+			t.Fatalf("Replace glue: %v", err)
+		}
+		assertSet(t, c, zone, glue2)
+		if bad.KeyName != nil { // RFC 2136 reads what the server serves
+			below := mustSet(t, zone, "www.deleg", "A", 300, "192.0.2.82")
+			if _, err := c.Get(ctx, zone, below.FQDN, below.Type); !errors.Is(err, dnsc.ErrBelowZoneCut) ||
+				!strings.Contains(err.Error(), ns.FQDN) {
+				t.Fatalf("Get below the cut: got %v, want ErrBelowZoneCut naming %s", err, ns.FQDN)
+			}
+		}
+		for _, s := range []*dnsc.Set{glue, glue6, ns} {
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete %s %s: %v", s.FQDN, mdns.TypeToString[s.Type], err)
+			}
+		}
+		if got := get(t, c, zone, ns); got != nil {
+			t.Fatalf("delegation still there: %v", got.Records())
+		}
+	})
+
 	// A wildcard marked by an earlier release at "_homeplane-a.*.<parent>"
 	// (RFC 2136 servers took it) stays its owner's; the next write moves the
 	// marker (RFC 2136 removes the old one; the API cannot name it).

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -165,41 +166,61 @@ func (c *Client) servesZone(ctx context.Context, zone string) (bool, error) {
 }
 
 func (c *Client) query(ctx context.Context, zone, name string, rrtype uint16) ([]mdns.RR, error) {
-	_, rrs, err := c.ask(ctx, zone, name, rrtype)
+	_, rrs, _, err := c.ask(ctx, zone, name, rrtype)
 	return rrs, err
 }
 
 // ask sends one signed query and returns the answer (NOERROR or NXDOMAIN)
-// and its records of name and rrtype.
-func (c *Client) ask(ctx context.Context, zone, name string, rrtype uint16) (*mdns.Msg, []mdns.RR, error) {
+// and its records of name and rrtype. Below a zone cut the server refers
+// (RFC 1034 §4.3.2): then cut is the delegation's name, and the records
+// are the delegation's NS set when name is the cut, or glue from the
+// additional section when name is one of its name servers.
+func (c *Client) ask(ctx context.Context, zone, name string, rrtype uint16) (r *mdns.Msg, rrs []mdns.RR, cut string, err error) {
 	m := new(mdns.Msg)
 	m.SetQuestion(name, rrtype)
 	m.RecursionDesired = false
 	c.queries.Add(1)
-	r, err := c.exchange(ctx, zone, m)
+	r, err = c.exchange(ctx, zone, m)
 	if err != nil {
-		return nil, nil, fmt.Errorf(errQuery+": %w", name, mdns.TypeToString[rrtype], c.cfg.Server, err)
+		return nil, nil, "", fmt.Errorf(errQuery+": %w", name, mdns.TypeToString[rrtype], c.cfg.Server, err)
 	}
 	switch r.Rcode {
 	case mdns.RcodeSuccess, mdns.RcodeNameError:
 	default:
-		return nil, nil, fmt.Errorf(errQuery+": "+errRcode, name, mdns.TypeToString[rrtype], c.cfg.Server,
+		return nil, nil, "", fmt.Errorf(errQuery+": "+errRcode, name, mdns.TypeToString[rrtype], c.cfg.Server,
 			c.cfg.Server, mdns.RcodeToString[r.Rcode])
 	}
-	var out []mdns.RR
 	section := r.Answer
-	if rrtype == mdns.TypeNS && len(r.Answer) == 0 {
-		// A delegation's NS set comes back as a referral.
-		section = r.Ns
+	if len(r.Answer) == 0 && !r.Authoritative {
+		var targets []string
+		for _, rr := range r.Ns {
+			if ns, ok := rr.(*mdns.NS); ok && !strings.EqualFold(ns.Hdr.Name, mdns.Fqdn(zone)) {
+				cut = ns.Hdr.Name
+				targets = append(targets, strings.ToLower(ns.Ns))
+			}
+		}
+		switch {
+		case cut == "":
+		case rrtype == mdns.TypeNS:
+			section = r.Ns
+		case rrtype == mdns.TypeA || rrtype == mdns.TypeAAAA:
+			if slices.Contains(targets, strings.ToLower(name)) {
+				section = r.Extra
+				cut = "" // glue belongs to the parent zone
+			}
+		}
 	}
 	for _, rr := range section {
 		h := rr.Header()
 		// An answer for a CNAME'd name carries the CNAME; keep our type only.
 		if h.Rrtype == rrtype && strings.EqualFold(h.Name, name) {
-			out = append(out, rr)
+			rrs = append(rrs, rr)
 		}
 	}
-	return r, out, nil
+	if strings.EqualFold(cut, name) && rrtype == mdns.TypeNS {
+		cut = "" // the delegation's own NS set
+	}
+	return r, rrs, cut, nil
 }
 
 // Synthesized tells a wildcard's answer from a set stored at fqdn. A
@@ -214,7 +235,7 @@ func (c *Client) ask(ctx context.Context, zone, name string, rrtype uint16) (*md
 func (c *Client) Synthesized(ctx context.Context, zone, fqdn string, rrtype uint16) (bool, error) {
 	probe := dnsc.MarkerPrefix + strings.ToLower(mdns.TypeToString[rrtype]) + "." + fqdn
 	if dnsc.CheckName(probe) == nil {
-		r, rrs, err := c.ask(ctx, zone, probe, mdns.TypeTXT)
+		r, rrs, _, err := c.ask(ctx, zone, probe, mdns.TypeTXT)
 		if err != nil {
 			return false, err
 		}
@@ -249,11 +270,19 @@ func (c *Client) Synthesized(ctx context.Context, zone, fqdn string, rrtype uint
 	}
 }
 
-// Get reads the set with one query.
+// Get reads the set with one query. At or below a zone cut, where the
+// server refers instead of answering, only the delegation's NS set and glue
+// can be read; other sets give ErrBelowZoneCut.
 func (c *Client) Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*dnsc.Set, error) {
-	rrs, err := c.query(ctx, zone, fqdn, rrtype)
-	if err != nil || len(rrs) == 0 {
+	_, rrs, cut, err := c.ask(ctx, zone, fqdn, rrtype)
+	if err != nil {
 		return nil, err
+	}
+	if cut != "" {
+		return nil, fmt.Errorf("%s/%s at %s: %w (delegation %s)", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrBelowZoneCut, cut)
+	}
+	if len(rrs) == 0 {
+		return nil, nil
 	}
 	return &dnsc.Set{FQDN: fqdn, Type: rrtype, TTL: rrs[0].Header().Ttl, RRs: rrs}, nil
 }
