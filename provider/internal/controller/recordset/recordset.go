@@ -308,7 +308,27 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
 	meta.SetExternalName(cr, ExternalName(cr))
+	// Best effort: Delete tries again and reports what fails.
+	_ = e.dropUnicodeSet(ctx, zone, cr, want)
 	return managed.ExternalCreation{}, nil
+}
+
+// dropUnicodeSet deletes the set an earlier release wrote for this resource
+// at an internationalised name as the user wrote it (raw UTF-8, which Knot
+// and PowerDNS stored), now that the set lives at its A-label: if its
+// marker is ours, so an upgrade leaves nothing behind. Servers that refused
+// such names (BIND: REFUSED) and sets of anyone else are left alone.
+func (e *External) dropUnicodeSet(ctx context.Context, zone string, cr *v1alpha1.RecordSet, want *dnsc.Set) error {
+	p := cr.Spec.ForProvider
+	old := dnsc.FQDN(p.Name, mdns.Fqdn(strings.ToLower(p.Zone))) // as earlier releases computed it
+	if old == want.FQDN || !mdns.IsSubDomain(zone, old) {
+		return nil
+	}
+	err := e.dns.Delete(ctx, zone, old, want.Type, e.owner, false)
+	if err == nil || errors.Is(err, dnsc.ErrNotOwned) || errors.Is(err, dnsc.ErrRefused) {
+		return nil
+	}
+	return fmt.Errorf("cannot delete the set an earlier release wrote at %s: %w", old, err)
 }
 
 // verify reads the set back after a write: RFC 2136 servers silently skip
@@ -348,6 +368,9 @@ func (e *External) Delete(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 	cr.SetConditions(xpv2.Deleting())
 	err = e.dns.Delete(ctx, zone, want.FQDN, want.Type, e.owner, false)
 	if err != nil && !errors.Is(err, dnsc.ErrNotOwned) {
+		return managed.ExternalDelete{}, fmt.Errorf("%s: %w", errDelete, err)
+	}
+	if err := e.dropUnicodeSet(ctx, zone, cr, want); err != nil {
 		return managed.ExternalDelete{}, fmt.Errorf("%s: %w", errDelete, err)
 	}
 	return managed.ExternalDelete{}, nil

@@ -3,12 +3,14 @@ package recordset
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	mdns "github.com/miekg/dns"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/homeplane/homeplane/apis/dns/v1alpha1"
@@ -200,6 +202,66 @@ func TestInternationalNameAgainstBIND(t *testing.T) {
 	}
 	if got := srv.Records("xn--bcher-kva.idn.test.", 1); !slices.Equal(got, []string{"192.0.2.50"}) {
 		t.Fatalf("BIND holds %q", got)
+	}
+}
+
+// An earlier release sent "bücher" raw; Knot and PowerDNS stored it. The
+// upgrade moves the set to its A-label and leaves nothing behind, and never
+// touches a raw set someone else marked.
+func TestUnicodeSetOfEarlierRelease(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(testing.TB, string) *testservers.DNS
+	}{{"Knot", testservers.Knot}, {"PowerDNS", testservers.PowerDNS}, {"BIND", testservers.BIND}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tc.start(t, "raw.test")
+			cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			owner := dnsc.ResourceOwner("homeplane", "apps", "rs-bücher")
+			raw := func(name string, o dnsc.Owner) {
+				a := &mdns.A{Hdr: mdns.RR_Header{Name: name + ".raw.test.", Rrtype: mdns.TypeA, Class: mdns.ClassINET, Ttl: 300},
+					A: net.ParseIP("192.0.2.90")}
+				m := dnsc.MarkerRRAt("_homeplane-a."+a.Hdr.Name, 300, o)
+				up := new(mdns.Msg)
+				up.SetUpdate(srv.Zone)
+				up.Insert([]mdns.RR{a, m})
+				up.SetTsig(srv.KeyName, mdns.HmacSHA256, 300, time.Now().Unix())
+				c := &mdns.Client{Net: "tcp", TsigSecret: map[string]string{srv.KeyName: srv.Secret}}
+				if r, _, err := c.Exchange(up, srv.Addr); err != nil || r.Rcode != mdns.RcodeSuccess && srv.Kind != "bind" {
+					t.Fatalf("raw update: %v %v", err, r)
+				}
+			}
+			raw("bücher", owner)
+			raw("straße", dnsc.ResourceOwner("homeplane", "apps", "someone-else"))
+			e := NewExternal(cl, owner)
+			for _, name := range []string{"bücher", "straße"} {
+				cr := recordSet("raw.test", name, "A", 300, "192.0.2.91")
+				if _, err := e.Create(ctx, cr); err != nil {
+					t.Fatalf("Create %s: %v", name, err)
+				}
+			}
+			// Ours moved; the other's stayed (BIND never stored either).
+			stored := func(fqdn string) bool {
+				m := dnsc.MarkerRRAt("x.", 0, owner) // any RR: the prerequisite is "name in use"
+				up := new(mdns.Msg)
+				up.SetUpdate(srv.Zone)
+				m.Hdr.Name = fqdn
+				up.NameUsed([]mdns.RR{m})
+				up.SetTsig(srv.KeyName, mdns.HmacSHA256, 300, time.Now().Unix())
+				c := &mdns.Client{Net: "tcp", TsigSecret: map[string]string{srv.KeyName: srv.Secret}}
+				r, _, err := c.Exchange(up, srv.Addr)
+				return err == nil && r.Rcode == mdns.RcodeSuccess
+			}
+			if stored("bücher.raw.test.") || stored("_homeplane-a.bücher.raw.test.") {
+				t.Fatal("the raw set of this resource is still there")
+			}
+			if want := srv.Kind != "bind"; stored("straße.raw.test.") != want {
+				t.Fatalf("someone else's raw set stored = %v, want %v", !want, want)
+			}
+		})
 	}
 }
 
