@@ -279,6 +279,19 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	if err != nil {
 		return st, err
 	}
+	// Without a stored secret, a confidential spec may mean a public client
+	// to switch (refused unless the server would say the secret, which
+	// none does on read) or a confidential one whose secret was lost
+	// (updated as usual); one read tells which.
+	if !s.Public && st.ClientSecret == "" {
+		cur, err := c.Get(ctx, st)
+		if err != nil {
+			return st, err
+		}
+		if cur.Spec.Public {
+			return st, oidc.ErrNoSecretToConfidential
+		}
+	}
 	m := toMetadata(s)
 	m.ClientID = st.ClientID
 	var out metadata
@@ -289,7 +302,13 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	if err != nil {
 		return st, err
 	}
-	return state(out, st), nil
+	next := state(out, st)
+	if out.TokenEndpointAuthMethod == "none" {
+		// A public client authenticates with nothing: a secret kept from
+		// when it was confidential would be published but never work.
+		next.ClientSecret = ""
+	}
+	return next, nil
 }
 
 // RotateSecret is not part of RFC 7592: the server decides when to issue a
