@@ -47,6 +47,9 @@ type Spec struct {
 	Scopes                 []string
 	Public                 bool
 	PKCE                   bool
+	// TokenEndpointAuthMethod of a confidential client (RFC 7591 §2),
+	// "client_secret_basic" when empty; rfc7591 only.
+	TokenEndpointAuthMethod string
 
 	// Owner is the ownership marker (OwnerMarker) of the resource that
 	// manages the client. Backends that can store it (keycloak: a client

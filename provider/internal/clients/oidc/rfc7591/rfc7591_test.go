@@ -189,3 +189,41 @@ func TestHydraClientTypeAndScopes(t *testing.T) {
 		t.Fatalf("without scopes: read %v, %v; want Hydra's default, up to date", obs.Spec.Scopes, err)
 	}
 }
+
+// token_endpoint_auth_method is registered, enforced by Hydra, and a change
+// is detected and applied.
+func TestHydraTokenEndpointAuthMethod(t *testing.T) {
+	h := testservers.StartHydra(t)
+	ctx := context.Background()
+	c, err := New(Config{IssuerURL: h.Issuer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := oidc.Spec{RedirectURIs: []string{"https://app.example.org/cb"},
+		GrantTypes: []string{"client_credentials"}, Scopes: []string{"profile"},
+		TokenEndpointAuthMethod: "client_secret_post"}
+	st, err := c.Create(ctx, spec)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if !h.TokenWorksPost(t, st.ClientID, st.ClientSecret, "profile") || h.TokenWorks(t, st.ClientID, st.ClientSecret, "profile") {
+		t.Fatal("client_secret_post client: want a token with the secret in the form only")
+	}
+	obs, err := c.Get(ctx, st)
+	if err != nil || !c.UpToDate(spec, obs) {
+		t.Fatalf("read back %+v, %v; want up to date", obs, err)
+	}
+	spec.TokenEndpointAuthMethod = "" // the default, client_secret_basic
+	if c.UpToDate(spec, obs) {
+		t.Fatal("a change to client_secret_basic is not detected")
+	}
+	if st, err = c.Update(ctx, spec, st); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if !h.TokenWorks(t, st.ClientID, st.ClientSecret, "profile") {
+		t.Fatal("after the update the secret in a Basic header gets no token")
+	}
+	if obs, err = c.Get(ctx, st); err != nil || !c.UpToDate(spec, obs) {
+		t.Fatalf("after Update: %+v, %v", obs, err)
+	}
+}
