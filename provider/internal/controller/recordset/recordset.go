@@ -234,9 +234,10 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	// A wildcard answers for names that do not exist: before this resource
 	// created its set, ask whether what answered is stored at the name.
 	// Once it has, its marker below the name keeps the name in existence,
-	// so no wildcard answers there and Observe stays one query (not so for
-	// the hashed marker of a name near 253 characters, see MarkerName).
-	if got != nil && meta.GetExternalCreateSucceeded(cr).IsZero() {
+	// so no wildcard answers there and Observe of an unchanged set stays
+	// one query; a changed one is asked about too, in case set and marker
+	// were deleted behind our back and a wildcard answers now.
+	if got != nil && (meta.GetExternalCreateSucceeded(cr).IsZero() || !got.Equal(want)) {
 		synthesized, err := e.dns.Synthesized(ctx, zone, want.FQDN, want.Type)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)

@@ -265,6 +265,45 @@ func TestUnicodeSetOfEarlierRelease(t *testing.T) {
 	}
 }
 
+// A name under a wildcard: created rather than taken for the wildcard's
+// set, and recreated when set and marker are deleted behind our back.
+func TestUnderWildcardAgainstKnot(t *testing.T) {
+	srv := testservers.Knot(t, "wild.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	wildcard, _ := dnsc.ParseSet(srv.Zone, "*", "A", 300, []string{"198.51.100.2"})
+	dnstest.OutOfBand(t, srv, wildcard)
+	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-shop"))
+	cr := recordSet("wild.test", "shop", "A", 300, "192.0.2.95")
+	for i := range 2 {
+		obs, err := e.Observe(ctx, cr)
+		if err != nil || obs.ResourceExists {
+			t.Fatalf("round %d: Observe under a wildcard: %+v %v; want absent", i, obs, err)
+		}
+		if _, err := e.Create(ctx, cr); err != nil {
+			t.Fatalf("round %d: Create: %v", i, err)
+		}
+		meta.SetExternalCreateSucceeded(cr, time.Now())
+		if obs, err = e.Observe(ctx, cr); err != nil || !obs.ResourceExists || !obs.ResourceUpToDate {
+			t.Fatalf("round %d: Observe after Create: %+v %v", i, obs, err)
+		}
+		// Someone deletes the set and its marker; the wildcard answers.
+		for _, name := range []string{"shop.wild.test.", "_homeplane-a.shop.wild.test."} {
+			m := new(mdns.Msg)
+			m.SetUpdate(srv.Zone)
+			m.RemoveName([]mdns.RR{&mdns.ANY{Hdr: mdns.RR_Header{Name: name, Rrtype: mdns.TypeANY, Class: mdns.ClassANY}}})
+			m.SetTsig(srv.KeyName, mdns.HmacSHA256, 300, time.Now().Unix())
+			c := &mdns.Client{Net: "tcp", TsigSecret: map[string]string{srv.KeyName: srv.Secret}}
+			if r, _, err := c.Exchange(m, srv.Addr); err != nil || r.Rcode != mdns.RcodeSuccess {
+				t.Fatalf("out-of-band delete: %v %v", err, r)
+			}
+		}
+	}
+}
+
 func TestInvalidSpec(t *testing.T) {
 	e := NewExternal(nil, dnsc.Owner{})
 	longZone := strings.Repeat(strings.Repeat("z", 60)+".", 4) + "test"
