@@ -334,6 +334,10 @@ type Client interface {
 	Synthesized(ctx context.Context, zone, fqdn string, rrtype uint16) (bool, error)
 	// Marker returns the TXT strings of the set's ownership marker.
 	Marker(ctx context.Context, zone, fqdn string, rrtype uint16) ([]string, error)
+	// Owns reports whether the set's marker names o. Unlike Marker it
+	// also answers where servers do not serve the marker (below a zone
+	// cut, for a delegation or its glue).
+	Owns(ctx context.Context, zone, fqdn string, rrtype uint16, o Owner) (bool, error)
 	// Create writes a set that must not exist yet, with its marker. With
 	// adopt an existing set is taken over unless another owner's marker is
 	// on it (ErrOwnedByOther).

@@ -251,11 +251,11 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if meta.WasDeleted(cr) {
-		marker, err := e.dns.Marker(ctx, zone, want.FQDN, want.Type)
+		ours, err := e.dns.Owns(ctx, zone, want.FQDN, want.Type, e.owner)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 		}
-		if !dnsc.IsOurs(marker, e.owner) {
+		if !ours {
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
 	}
@@ -266,11 +266,11 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	// otherwise reports why, instead of being reported Ready unowned. Sets
 	// the resource created keep to one query per Observe.
 	if upToDate && meta.GetExternalCreateSucceeded(cr).IsZero() {
-		marker, err := e.dns.Marker(ctx, zone, want.FQDN, want.Type)
+		ours, err := e.dns.Owns(ctx, zone, want.FQDN, want.Type, e.owner)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 		}
-		upToDate = dnsc.IsOurs(marker, e.owner)
+		upToDate = ours
 	}
 	ttl := int64(got.TTL)
 	cr.Status.AtProvider.TTL = &ttl

@@ -304,6 +304,34 @@ func TestUnderWildcardAgainstKnot(t *testing.T) {
 	}
 }
 
+// An adopted delegation converges: its marker sits below the zone cut,
+// where the server does not answer, and is checked by prerequisite.
+func TestAdoptedDelegationConverges(t *testing.T) {
+	srv := testservers.BIND(t, "deleg.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ns, _ := dnsc.ParseSet(srv.Zone, "sub", "NS", 300, []string{"ns.example.net."})
+	dnstest.OutOfBand(t, srv, ns)
+	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-sub"))
+	cr := recordSet("deleg.test", "sub", "NS", 300, "ns.example.net.")
+	cr.Spec.ForProvider.Adopt = true
+	obs, err := e.Observe(ctx, cr)
+	if err != nil || !obs.ResourceExists || obs.ResourceUpToDate {
+		t.Fatalf("Observe before adopting: %+v %v", obs, err)
+	}
+	if _, err := e.Update(ctx, cr); err != nil {
+		t.Fatalf("Update (adopt): %v", err)
+	}
+	for i := range 2 {
+		if obs, err = e.Observe(ctx, cr); err != nil || !obs.ResourceUpToDate {
+			t.Fatalf("Observe %d after adopting: %+v %v; want up to date", i, obs, err)
+		}
+	}
+}
+
 func TestInvalidSpec(t *testing.T) {
 	e := NewExternal(nil, dnsc.Owner{})
 	longZone := strings.Repeat(strings.Repeat("z", 60)+".", 4) + "test"

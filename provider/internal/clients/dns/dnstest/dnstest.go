@@ -539,6 +539,14 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 				t.Fatalf("Get below the cut: got %v, want ErrBelowZoneCut naming %s", err, ns.FQDN)
 			}
 		}
+		for _, s := range []*dnsc.Set{ns, glue} {
+			if ours, err := c.Owns(ctx, zone, s.FQDN, s.Type, me); err != nil || !ours {
+				t.Fatalf("Owns(%s) = %v, %v; want ours though the server does not serve the marker", s.FQDN, ours, err)
+			}
+			if ours, err := c.Owns(ctx, zone, s.FQDN, s.Type, other); err != nil || ours {
+				t.Fatalf("Owns(%s) by another owner = %v, %v", s.FQDN, ours, err)
+			}
+		}
 		for _, s := range []*dnsc.Set{glue, glue6, ns} {
 			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
 				t.Fatalf("Delete %s %s: %v", s.FQDN, mdns.TypeToString[s.Type], err)
@@ -546,6 +554,28 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 		}
 		if got := get(t, c, zone, ns); got != nil {
 			t.Fatalf("delegation still there: %v", got.Records())
+		}
+
+		// A hand-made delegation is adopted once, stays ours, and nobody
+		// else takes it: its marker is below the cut.
+		hand := mustSet(t, zone, "hand-deleg", "NS", 300, "ns.example.net.")
+		OutOfBand(t, srv, hand)
+		if ours, err := c.Owns(ctx, zone, hand.FQDN, hand.Type, me); err != nil || ours {
+			t.Fatalf("Owns of an unmarked delegation = %v, %v", ours, err)
+		}
+		for i := range 2 {
+			if err := c.Replace(ctx, zone, *hand, me, true); err != nil {
+				t.Fatalf("adopt %d: %v", i, err)
+			}
+		}
+		if ours, err := c.Owns(ctx, zone, hand.FQDN, hand.Type, me); err != nil || !ours {
+			t.Fatalf("Owns after adopting = %v, %v", ours, err)
+		}
+		if err := c.Replace(ctx, zone, *hand, other, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by another owner: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Delete(ctx, zone, hand.FQDN, hand.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 	})
 

@@ -211,6 +211,13 @@ func (c *Client) Marker(ctx context.Context, zoneName, fqdn string, rrtype uint1
 	return out, nil
 }
 
+// Owns reports whether the set's marker names o (the API lists every stored
+// record, so Marker reads it everywhere).
+func (c *Client) Owns(ctx context.Context, zoneName, fqdn string, rrtype uint16, o dnsc.Owner) (bool, error) {
+	m, err := c.Marker(ctx, zoneName, fqdn, rrtype)
+	return err == nil && dnsc.IsOurs(m, o), err
+}
+
 func (c *Client) owned(ctx context.Context, zoneName, fqdn string, rrtype uint16, o dnsc.Owner) error {
 	m, err := c.Marker(ctx, zoneName, fqdn, rrtype)
 	if err != nil {

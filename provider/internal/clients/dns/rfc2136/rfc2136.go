@@ -165,11 +165,6 @@ func (c *Client) servesZone(ctx context.Context, zone string) (bool, error) {
 	return false, nil
 }
 
-func (c *Client) query(ctx context.Context, zone, name string, rrtype uint16) ([]mdns.RR, error) {
-	_, rrs, _, err := c.ask(ctx, zone, name, rrtype)
-	return rrs, err
-}
-
 // ask sends one signed query and returns the answer (NOERROR or NXDOMAIN)
 // and its records of name and rrtype. Below a zone cut the server refers
 // (RFC 1034 §4.3.2): then cut is the delegation's name, and the records
@@ -287,10 +282,13 @@ func (c *Client) Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*dn
 	return &dnsc.Set{FQDN: fqdn, Type: rrtype, TTL: rrs[0].Header().Ttl, RRs: rrs}, nil
 }
 
-// markerAt is a marker's name and the TXT strings found there.
+// markerAt is a marker's name and the TXT strings found there; occluded
+// when the server referred instead of answering (a marker below a zone
+// cut: stored, never served, readable only through prerequisites).
 type markerAt struct {
-	name  string
-	texts []string
+	name     string
+	texts    []string
+	occluded bool
 }
 
 // markers reads the set's marker at its name and at each legacy name
@@ -302,11 +300,11 @@ func (c *Client) markers(ctx context.Context, zone, fqdn string, rrtype uint16) 
 	}
 	var out []markerAt
 	for _, n := range append([]string{name}, dnsc.LegacyMarkerNames(fqdn, rrtype)...) {
-		rrs, err := c.query(ctx, zone, n, mdns.TypeTXT)
+		_, rrs, cut, err := c.ask(ctx, zone, n, mdns.TypeTXT)
 		if err != nil {
 			return nil, err
 		}
-		m := markerAt{name: n}
+		m := markerAt{name: n, occluded: cut != ""}
 		for _, rr := range rrs {
 			m.texts = append(m.texts, dnsc.TXTText(rr.(*mdns.TXT)))
 		}
@@ -327,6 +325,53 @@ func (c *Client) Marker(ctx context.Context, zone, fqdn string, rrtype uint16) (
 		out = append(out, m.texts...)
 	}
 	return out, nil
+}
+
+// Owns reports whether the set's marker names o: read by query, or, where
+// the server does not serve the marker (below a zone cut), asked with an
+// UPDATE holding only the prerequisite that o's marker exists (RFC 2136
+// §2.4.2), which changes nothing.
+func (c *Client) Owns(ctx context.Context, zone, fqdn string, rrtype uint16, o dnsc.Owner) (bool, error) {
+	ms, err := c.markers(ctx, zone, fqdn, rrtype)
+	if err != nil {
+		return false, err
+	}
+	for _, mk := range ms {
+		if dnsc.IsOurs(mk.texts, o) {
+			return true, nil
+		}
+		if mk.occluded {
+			if ours, err := c.holds(ctx, zone, mk.name, dnsc.MarkerRRAt(mk.name, 0, o)); err != nil || ours {
+				return ours, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// holds asks with a prerequisite-only UPDATE whether rr is the whole TXT
+// set at name (rr nil: whether name has no TXT set).
+func (c *Client) holds(ctx context.Context, zone, name string, rr mdns.RR) (bool, error) {
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.Fqdn(zone))
+	if rr != nil {
+		m.Used([]mdns.RR{rr})
+	} else {
+		m.RRsetNotUsed([]mdns.RR{header(name, mdns.TypeTXT)})
+	}
+	c.updates.Add(1)
+	r, err := c.exchange(ctx, zone, m)
+	if err != nil {
+		return false, fmt.Errorf("cannot check the marker at %s (an UPDATE with only a prerequisite): %w", name, err)
+	}
+	switch r.Rcode {
+	case mdns.RcodeSuccess:
+		return true, nil
+	case mdns.RcodeNXRrset, mdns.RcodeYXRrset:
+		return false, nil
+	default:
+		return false, fmt.Errorf("cannot check the marker at %s: "+errRcode, name, c.cfg.Server, mdns.RcodeToString[r.Rcode])
+	}
 }
 
 // pinOwner adds to m the prerequisite that o's marker exists and returns
@@ -434,7 +479,24 @@ func (c *Client) adoptPrereq(ctx context.Context, m *mdns.Msg, zone string, s dn
 		return "", fmt.Errorf(errUpdate+": reading the ownership marker: %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
 	}
 	var from string
-	for _, mk := range ms {
+	for i, mk := range ms {
+		if mk.occluded {
+			// Unreadable: ours, none, or (refused) anyone else's.
+			ours, err := c.holds(ctx, zone, mk.name, dnsc.MarkerRRAt(mk.name, 0, o))
+			if err == nil && !ours {
+				var none bool
+				if none, err = c.holds(ctx, zone, mk.name, nil); err == nil && !none {
+					err = dnsc.ErrOwnedByOther
+				}
+			}
+			if err != nil {
+				return "", fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+			}
+			if ours {
+				ms[i].texts = []string{o.MarkerText()}
+			}
+			mk = ms[i]
+		}
 		if err := dnsc.CheckAdopt(mk.texts, o); err != nil {
 			return "", fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
 		}
