@@ -25,6 +25,10 @@ type DNS struct {
 	KeyName string // FQDN
 	Algo    string // hmac-sha256
 	Secret  string // base64
+	// Locked is a subtree of Zone the key may not update (an update
+	// policy's refusal), or "" where it is not set up: Knot 3.2 then also
+	// refuses the key's queries, PowerDNS 4.7 has only a Lua policy script.
+	Locked string
 	// PowerDNS only.
 	APIURL, APIKey string
 
@@ -163,6 +167,7 @@ func (g *Group) BIND(ctx context.Context, zone string) (*DNS, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.Locked = "locked." + d.Zone
 	if err := writeFile(filepath.Join(dir, "named.conf"), fmt.Sprintf(`
 options {
   directory "%[1]s";
@@ -180,9 +185,9 @@ zone "%[6]s" {
   type primary;
   file "%[1]s/zone.db";
   journal "%[1]s/zone.db.jnl";
-  update-policy { grant %[3]s zonesub ANY; };
+  update-policy { deny %[3]s subdomain %[7]s ANY; grant %[3]s zonesub ANY; };
 };
-`, dir, d.port(), d.KeyName, d.Algo, d.Secret, d.Zone)); err != nil {
+`, dir, d.port(), d.KeyName, d.Algo, d.Secret, d.Zone, d.Locked)); err != nil {
 		return nil, err
 	}
 	args := []string{"-c", filepath.Join(dir, "named.conf"), "-g", "-n", "1"}

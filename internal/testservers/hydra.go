@@ -195,11 +195,27 @@ func (h *Hydra) accept(ctx context.Context, flow, challenge string, body map[str
 }
 
 // TokenWorks reports whether Hydra grants a client_credentials token to the
-// client with this secret (for scopes, when given); t fails when Hydra
-// cannot be asked.
+// client with this secret in an HTTP Basic header (for scopes, when given);
+// t fails when Hydra cannot be asked.
 func (h *Hydra) TokenWorks(t testing.TB, id, secret string, scopes ...string) bool {
 	t.Helper()
+	return h.token(t, false, id, secret, scopes)
+}
+
+// TokenWorksPost is TokenWorks with the secret in the form
+// (client_secret_post).
+func (h *Hydra) TokenWorksPost(t testing.TB, id, secret string, scopes ...string) bool {
+	t.Helper()
+	return h.token(t, true, id, secret, scopes)
+}
+
+func (h *Hydra) token(t testing.TB, post bool, id, secret string, scopes []string) bool {
+	t.Helper()
 	form := url.Values{"grant_type": {"client_credentials"}}
+	if post {
+		form.Set("client_id", id)
+		form.Set("client_secret", secret)
+	}
 	if len(scopes) > 0 {
 		form.Set("scope", strings.Join(scopes, " "))
 	}
@@ -208,7 +224,9 @@ func (h *Hydra) TokenWorks(t testing.TB, id, secret string, scopes ...string) bo
 		t.Fatalf("cannot ask Hydra for a token: %v", err)
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	if !post {
+		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("cannot ask Hydra for a token: %v", err)

@@ -20,7 +20,11 @@ type RecordSetParameters struct {
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="zone is immutable"
 	Zone string `json:"zone"`
 
-	// Name relative to the zone, or "@" for the apex.
+	// Name relative to the zone, or "@" for the apex; "*.<name>" is a
+	// wildcard (RFC 4592). Internationalised labels ("bücher") are stored
+	// as their A-labels ("xn--bcher-kva", IDNA Lookup profile); see
+	// status.atProvider.fqdn. With the zone at most 253 characters and 63
+	// per label (RFC 1035 §2.3.4).
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="name is immutable"
 	Name string `json:"name"`
@@ -54,7 +58,8 @@ type RecordSetParameters struct {
 
 // RecordSetObservation is the set as last read from the server.
 type RecordSetObservation struct {
-	// FQDN of the set.
+	// FQDN of the set as the server holds it: internationalised labels in
+	// their ASCII form (A-labels, "xn--…").
 	FQDN string `json:"fqdn,omitempty"`
 	// TTL observed.
 	TTL *int64 `json:"ttl,omitempty"`

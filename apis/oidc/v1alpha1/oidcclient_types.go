@@ -19,6 +19,17 @@ const (
 	ClientTypePublic       ClientType = "Public"
 )
 
+// A TokenEndpointAuthMethod is how a confidential client authenticates at
+// the token endpoint (RFC 7591 §2 token_endpoint_auth_method).
+// +kubebuilder:validation:Enum=client_secret_basic;client_secret_post
+type TokenEndpointAuthMethod string
+
+// Token endpoint authentication methods.
+const (
+	TokenEndpointAuthBasic TokenEndpointAuthMethod = "client_secret_basic"
+	TokenEndpointAuthPost  TokenEndpointAuthMethod = "client_secret_post"
+)
+
 // OIDCClientParameters are the desired state of an OpenID Connect client.
 type OIDCClientParameters struct {
 	// ClientID to ask for; backends that assign IDs (rfc7591) ignore it.
@@ -53,6 +64,15 @@ type OIDCClientParameters struct {
 	// +kubebuilder:default=Confidential
 	// +optional
 	ClientType ClientType `json:"clientType,omitempty"`
+
+	// TokenEndpointAuthMethod of a confidential client: the secret in an
+	// HTTP Basic header (client_secret_basic) or in the form
+	// (client_secret_post). Registered with rfc7591 servers, which enforce
+	// it; keycloak and authentik accept both and ignore it. Public clients
+	// use none.
+	// +kubebuilder:default=client_secret_basic
+	// +optional
+	TokenEndpointAuthMethod TokenEndpointAuthMethod `json:"tokenEndpointAuthMethod,omitempty"`
 
 	// PKCE requires S256 code challenges where the backend can enforce it.
 	// +optional

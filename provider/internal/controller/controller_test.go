@@ -13,6 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	dnsv1alpha1 "github.com/homeplane/homeplane/apis/dns/v1alpha1"
 	apisv1alpha1 "github.com/homeplane/homeplane/apis/v1alpha1"
 	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
@@ -109,6 +110,9 @@ func testRecordSetReconciler(t *testing.T, srv *testservers.DNS, e *env) {
 	if c := e.get(badKey).GetCondition(xpv2.TypeSynced); c.Status != corev1.ConditionFalse ||
 		!strings.Contains(c.Message, dnsc.ErrAuth.Error()) && !strings.Contains(c.Message, dnsc.ErrRefused.Error()) {
 		t.Fatalf("wrong key: Synced = %s %q", c.Status, c.Message)
+	} else if srv.Kind != "powerdns" && !strings.Contains(c.Message, "TSIG BADSIG") {
+		// BIND and Knot say which key problem it is.
+		t.Fatalf("wrong key: Synced message %q does not name TSIG BADSIG", c.Message)
 	}
 
 	// Observe-only adopts a hand-made set without touching it.
@@ -198,5 +202,61 @@ func BenchmarkRecordSets500(b *testing.B) {
 		b.ReportMetric(steadyDur.Seconds(), "s-steady-pass")
 		b.Logf("%d RecordSets converged in %s (%d rounds); steady pass %s; %.2f DNS queries per Observe",
 			n, converge.Round(time.Millisecond), rounds, steadyDur.Round(time.Millisecond), qpo)
+	}
+}
+
+// Names as users write them, through the managed reconciler on every
+// backend: a name a wildcard answers for, the wildcard itself (whose marker
+// the API once could not write), an internationalised name, TTL 0.
+func TestRecordSetNamesReconciler(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		start   func(testing.TB, string) *testservers.DNS
+		backend apisv1alpha1.BackendType
+	}{
+		{"rfc2136/BIND", testservers.BIND, apisv1alpha1.BackendRFC2136},
+		{"rfc2136/Knot", testservers.Knot, apisv1alpha1.BackendRFC2136},
+		{"rfc2136/PowerDNS", testservers.PowerDNS, apisv1alpha1.BackendRFC2136},
+		{"powerdns-api/PowerDNS", testservers.PowerDNS, apisv1alpha1.BackendPowerDNS},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := tc.start(t, "names.test")
+			e := newEnvFor(t, srv, tc.backend)
+			wildcard, _ := dnsc.ParseSet(srv.Zone, "*.shops", "A", 300, []string{"198.51.100.1"})
+			dnstest.OutOfBand(t, srv, wildcard)
+
+			ttl0 := int64(0)
+			for _, rs := range []*dnsv1alpha1.RecordSet{
+				recordSet("apps", "shop", "shop.shops", "192.0.2.70"),
+				recordSet("apps", "wild", "*.apps", "192.0.2.71"),
+				recordSet("apps", "idn", "bücher", "192.0.2.72"),
+				func() *dnsv1alpha1.RecordSet {
+					rs := recordSet("apps", "ttl0", "ttl0", "192.0.2.73")
+					rs.Spec.ForProvider.TTL = &ttl0
+					return rs
+				}(),
+			} {
+				e.create(rs)
+				key := types.NamespacedName{Namespace: rs.Namespace, Name: rs.Name}
+				e.reconcile(key)
+				e.reconcile(key)
+				got := e.get(key)
+				if !ready(got) {
+					t.Fatalf("%s not Ready/Synced: %+v", rs.Name, got.Status.Conditions)
+				}
+				fqdn, _ := dnsc.ToASCII(dnsc.FQDN(rs.Spec.ForProvider.Name, srv.Zone))
+				if got.Status.AtProvider.FQDN != fqdn || !slices.Equal(srv.Records(fqdn, 1), rs.Spec.ForProvider.Records) {
+					t.Fatalf("%s: atProvider %+v, server holds %q at %s", rs.Name, got.Status.AtProvider, srv.Records(fqdn, 1), fqdn)
+				}
+			}
+			if got := srv.Records("xn--bcher-kva."+srv.Zone, 1); !slices.Equal(got, []string{"192.0.2.72"}) {
+				t.Fatalf("bücher is not at its A-label: %q", got)
+			}
+			// The wildcard answered for shop before; it is untouched.
+			if got := srv.Records("other.shops."+srv.Zone, 1); !slices.Equal(got, []string{"198.51.100.1"}) {
+				t.Fatalf("wildcard now answers %q", got)
+			}
+		})
 	}
 }

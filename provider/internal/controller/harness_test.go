@@ -72,6 +72,11 @@ func (c counting) Marker(ctx context.Context, zone, fqdn string, t uint16) (m []
 	return m, err
 }
 
+func (c counting) Owns(ctx context.Context, zone, fqdn string, t uint16, o dnsc.Owner) (ours bool, err error) {
+	c.measure(func() { ours, err = c.Client.Owns(ctx, zone, fqdn, t, o) })
+	return ours, err
+}
+
 // observeCounter wraps the connector to count Observe calls.
 type observeCounter struct {
 	managed.TypedExternalConnector[*dnsv1alpha1.RecordSet]

@@ -4,12 +4,16 @@ package dns
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base32"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	mdns "github.com/miekg/dns"
+	"golang.org/x/net/idna"
 )
 
 // Errors the controller turns into conditions.
@@ -22,14 +26,50 @@ var (
 	ErrOwnedByOther = errors.New("record set is owned by another resource (its ownership marker names another owner); adopt: true only takes over sets without a marker")
 	// ErrReservedName means the set's name is an ownership marker's name.
 	ErrReservedName = errors.New("names whose first label starts with " + MarkerPrefix + " hold ownership markers and cannot be managed")
+	// ErrNameTooLong means a name, or the marker derived from it, breaks a
+	// DNS length limit (RFC 1035 §2.3.4).
+	ErrNameTooLong = errors.New("name too long for DNS")
+	// ErrBelowZoneCut means the name is at or below a delegation (a zone
+	// cut, RFC 1034 §4.2.1) and the set is neither the delegation's NS set
+	// nor glue: the server refers queries there to the child zone.
+	ErrBelowZoneCut = errors.New("name is below a delegation: the server answers for it with a referral to the child zone, so records there are not served; manage them in the child zone (only the delegation's NS set and glue A/AAAA records for its name servers belong here)")
+	// ErrApex means the set is one the zone's apex cannot take from us: its
+	// NS set (RFC 2136 §3.4.2.4 servers ignore deleting it, so records
+	// would be left behind) or a CNAME (RFC 1034 §3.6.2, beside SOA and NS).
+	ErrApex = errors.New("the zone apex's NS set and a CNAME at the apex cannot be managed")
 	// ErrExists means a create found the set already there.
 	ErrExists = errors.New("record set already exists")
-	// ErrAuth means the server rejected our credentials.
-	ErrAuth = errors.New("server rejected the credentials (wrong TSIG key or API key?)")
-	// ErrRefused means the server refused the request: its policy or zone
-	// checks forbid it, or (PowerDNS) the TSIG key is wrong.
-	ErrRefused = errors.New("server refused the request (update policy, zone checks, or a wrong TSIG key)")
+	// ErrAuth means the server rejected our credentials: a TSIG key it does
+	// not accept (BADKEY) or whose secret differs (BADSIG), or an API key.
+	// The wrapping error says which.
+	ErrAuth = errors.New("server rejected the credentials")
+	// ErrClockSkew means the TSIG time check failed (BADTIME, RFC 8945
+	// §5.2.3): the two clocks differ by more than the fudge of 300 s.
+	ErrClockSkew = errors.New("TSIG time check failed (BADTIME): the provider's clock and the DNS server's differ by more than 300 s; synchronise them (NTP)")
+	// ErrNotAuthoritative means the server does not serve the zone.
+	ErrNotAuthoritative = errors.New("server is not authoritative for the zone: check spec.forProvider.zone and that the configured server is the zone's primary")
+	// ErrRefused means the server refused the request although it serves
+	// the zone: its update policy or zone checks forbid it. PowerDNS also
+	// refuses so a wrong key; the wrapping error says so.
+	ErrRefused = errors.New("server refused the request: its update policy does not let this key change this name and type, or its zone checks rejected the records")
+	// ErrServerFailure means the server answered SERVFAIL to an update
+	// (BIND does so for a set above its max-records-per-type).
+	ErrServerFailure = errors.New("server failed the update (SERVFAIL)")
 )
+
+// MaxRecordsBIND is BIND's default max-records-per-type (9.18.28 and
+// later): an UPDATE making a set larger gets a bare SERVFAIL.
+const MaxRecordsBIND = 100
+
+// ExplainServerFailure adds to a SERVFAIL for a set of more than
+// MaxRecordsBIND records the likely reason, since the server gives none.
+func ExplainServerFailure(err error, records int) error {
+	if errors.Is(err, ErrServerFailure) && records > MaxRecordsBIND {
+		return fmt.Errorf("%w: the set has %d records and BIND (9.18.28 and later) refuses more than %d per name and type (max-records-per-type) this way",
+			err, records, MaxRecordsBIND)
+	}
+	return err
+}
 
 // MarkerPrefix starts the name of the TXT record that marks a set as ours,
 // in the style of external-dns's TXT registry.
@@ -91,25 +131,213 @@ func IsMarkerName(fqdn string) bool {
 	return strings.HasPrefix(strings.ToLower(fqdn), MarkerPrefix)
 }
 
-// MarkerName is the owner name of the marker for a set.
-func MarkerName(fqdn string, rrtype uint16) string {
-	return MarkerPrefix + strings.ToLower(mdns.TypeToString[rrtype]) + "." + fqdn
+// IsWildcard reports whether fqdn is a wildcard's owner: its first label is
+// "*" (RFC 4592 §2.1.1).
+func IsWildcard(fqdn string) bool {
+	return fqdn == "*" || strings.HasPrefix(fqdn, "*.")
 }
 
-// MarkerRR is the marker TXT record for a set.
-func MarkerRR(fqdn string, rrtype uint16, ttl uint32, o Owner) *mdns.TXT {
-	return &mdns.TXT{
-		Hdr: mdns.RR_Header{Name: MarkerName(fqdn, rrtype), Rrtype: mdns.TypeTXT, Class: mdns.ClassINET, Ttl: ttl},
-		Txt: []string{o.MarkerText()},
+// Limits of RFC 1035 §2.3.4 and §3.3.
+const (
+	// MaxName is the longest name in text form without the final dot
+	// (255 octets on the wire).
+	MaxName = 253
+	// MaxLabel is the longest label in octets.
+	MaxLabel = 63
+	// MaxString is the longest character-string (one TXT string) in octets.
+	MaxString = 255
+)
+
+// CheckName returns an ErrNameTooLong error when fqdn (with or without the
+// final dot) has a label above MaxLabel octets or is above MaxName
+// characters, and another error when it is not a domain name at all.
+func CheckName(fqdn string) error {
+	text := strings.TrimSuffix(fqdn, ".")
+	for l := range strings.SplitSeq(text, ".") {
+		if len(l) > MaxLabel {
+			return fmt.Errorf("%w: label %q is %d octets, at most %d (RFC 1035 §2.3.4)", ErrNameTooLong, l, len(l), MaxLabel)
+		}
 	}
+	if len(text) > MaxName {
+		return fmt.Errorf("%w: %s is %d characters, at most %d (255 octets on the wire, RFC 1035 §2.3.4)",
+			ErrNameTooLong, fqdn, len(text), MaxName)
+	}
+	if _, ok := mdns.IsDomainName(fqdn); !ok || strings.Contains(text, "..") {
+		return fmt.Errorf("invalid name %q", fqdn)
+	}
+	return nil
+}
+
+// ToASCII is name as servers store it: each label holding a character
+// outside ASCII becomes its A-label ("bücher" is "xn--bcher-kva") with the
+// IDNA Lookup profile (UTS #46 mapping: case folded, NFC); ASCII labels are
+// only lower-cased, since the Lookup profile refuses "_tcp" and "*".
+func ToASCII(name string) (string, error) {
+	labels := strings.Split(name, ".")
+	for i, l := range labels {
+		if isASCII(l) {
+			labels[i] = strings.ToLower(l)
+			continue
+		}
+		a, err := idna.Lookup.ToASCII(l)
+		if err != nil {
+			return "", fmt.Errorf("invalid internationalised label %q: %w", l, err)
+		}
+		labels[i] = a
+	}
+	return strings.Join(labels, "."), nil
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// MarkerName is where the provider writes the TXT marker of the set
+// fqdn/rrtype in zone:
+//
+//   - "_homeplane-<type>.<fqdn>", the form of every release so far;
+//   - for a wildcard "*.<parent>", "_homeplane-<type>-wildcard.<parent>":
+//     the PowerDNS API refuses a "*" inside a name, and the earlier form
+//     made the wildcard's marker a child of it;
+//   - when that is longer than DNS allows (a name near 253 characters),
+//     "_homeplane-<type>-<hash>.<zone>", hash being 24 base32hex characters
+//     of the SHA-256 of fqdn.
+//
+// It returns ErrNameTooLong when not even the last form fits (a zone near
+// 253 characters).
+func MarkerName(zone, fqdn string, rrtype uint16) (string, error) {
+	prefix := MarkerPrefix + strings.ToLower(mdns.TypeToString[rrtype])
+	name := prefix + "." + fqdn
+	if IsWildcard(fqdn) {
+		name = prefix + "-wildcard" + strings.TrimPrefix(fqdn, "*")
+	}
+	if CheckName(name) == nil {
+		return name, nil
+	}
+	sum := sha256.Sum256([]byte(strings.ToLower(fqdn)))
+	hash := strings.ToLower(base32.HexEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:15]))
+	name = prefix + "-" + hash + "." + mdns.Fqdn(zone)
+	if err := CheckName(name); err != nil {
+		return "", fmt.Errorf("no room for the ownership marker of %s in zone %s: %w", fqdn, zone, err)
+	}
+	return name, nil
+}
+
+// LegacyMarkerNames are names an earlier release wrote the marker of
+// fqdn/rrtype at, other than MarkerName: "_homeplane-<type>.*.<parent>" for
+// a wildcard (RFC 2136 servers took it). Markers found there still make the
+// set ours.
+func LegacyMarkerNames(fqdn string, rrtype uint16) []string {
+	if !IsWildcard(fqdn) {
+		return nil
+	}
+	name := MarkerPrefix + strings.ToLower(mdns.TypeToString[rrtype]) + "." + fqdn
+	if CheckName(name) != nil {
+		return nil
+	}
+	return []string{name}
+}
+
+// MarkerRR is the marker TXT record for a set, at MarkerName. Its text is
+// split into character-strings of MaxString octets (RFC 1035 §3.3.14);
+// readers join them, and a text that fits one string is stored as
+// before.
+func MarkerRR(zone, fqdn string, rrtype uint16, ttl uint32, o Owner) (*mdns.TXT, error) {
+	name, err := MarkerName(zone, fqdn, rrtype)
+	if err != nil {
+		return nil, err
+	}
+	return MarkerRRAt(name, ttl, o), nil
+}
+
+// MarkerRRAt is the marker TXT record for owner o at name.
+func MarkerRRAt(name string, ttl uint32, o Owner) *mdns.TXT {
+	strs := SplitString(o.MarkerText())
+	for i, str := range strs {
+		strs[i] = escapeTXT(str)
+	}
+	return &mdns.TXT{
+		Hdr: mdns.RR_Header{Name: name, Rrtype: mdns.TypeTXT, Class: mdns.ClassINET, Ttl: ttl},
+		Txt: strs,
+	}
+}
+
+// TXTText is the text of a TXT record: its character-strings joined, with
+// miekg/dns's presentation escapes ("\\", "\"", "\DDD") undone, so an owner
+// ID holding any byte compares as written.
+func TXTText(rr *mdns.TXT) string {
+	var b strings.Builder
+	for _, str := range rr.Txt {
+		for i := 0; i < len(str); i++ {
+			switch {
+			case str[i] != '\\' || i+1 == len(str):
+				b.WriteByte(str[i])
+			case i+4 <= len(str) && isOctet(str[i+1:i+4]):
+				n, _ := strconv.ParseUint(str[i+1:i+4], 10, 8)
+				b.WriteByte(uint8(n))
+				i += 3
+			default:
+				b.WriteByte(str[i+1])
+				i++
+			}
+		}
+	}
+	return b.String()
+}
+
+// isOctet reports whether s is a decimal number of 0 to 255.
+func isOctet(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 8)
+	return err == nil
+}
+
+// escapeTXT writes raw octets in the presentation form miekg/dns packs.
+func escapeTXT(s string) string {
+	var b strings.Builder
+	for i := range len(s) {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' || c > '~':
+			fmt.Fprintf(&b, "\\%03d", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// SplitString cuts s into character-strings of at most MaxString octets.
+func SplitString(s string) []string {
+	var out []string
+	for len(s) > MaxString {
+		out = append(out, s[:MaxString])
+		s = s[MaxString:]
+	}
+	return append(out, s)
 }
 
 // A Client reads and writes record sets in one zone.
 type Client interface {
-	// Get returns the set, or nil when it does not exist.
+	// Get returns the set, or nil when it does not exist. With one query
+	// (rfc2136) a wildcard's answer for a name that does not exist looks
+	// like a set (RFC 4592 §3.3.1): see Synthesized.
 	Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*Set, error)
+	// Synthesized reports whether the set Get found at fqdn is a wildcard's
+	// answer rather than records stored at fqdn.
+	Synthesized(ctx context.Context, zone, fqdn string, rrtype uint16) (bool, error)
 	// Marker returns the TXT strings of the set's ownership marker.
 	Marker(ctx context.Context, zone, fqdn string, rrtype uint16) ([]string, error)
+	// Owns reports whether the set's marker names o. Unlike Marker it
+	// also answers where servers do not serve the marker (below a zone
+	// cut, for a delegation or its glue).
+	Owns(ctx context.Context, zone, fqdn string, rrtype uint16, o Owner) (bool, error)
 	// Create writes a set that must not exist yet, with its marker. With
 	// adopt an existing set is taken over unless another owner's marker is
 	// on it (ErrOwnedByOther).
@@ -136,20 +364,28 @@ func FQDN(name, zone string) string {
 }
 
 // ParseSet builds a set from zone-file RDATA strings; relative names inside
-// RDATA are relative to the zone, as in a zone file.
+// RDATA are relative to the zone, as in a zone file. Zone and name are
+// converted with ToASCII and checked with CheckName.
 func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error) {
 	rrtype, ok := mdns.StringToType[strings.ToUpper(typ)]
 	if !ok {
 		return nil, fmt.Errorf("unknown record type %q", typ)
 	}
-	fqdn := FQDN(name, zone)
-	if _, ok := mdns.IsDomainName(fqdn); !ok {
-		return nil, fmt.Errorf("invalid name %q", fqdn)
+	zone, err := ToASCII(mdns.Fqdn(zone))
+	if err != nil {
+		return nil, fmt.Errorf("zone: %w", err)
+	}
+	fqdn, err := ToASCII(FQDN(name, zone))
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckName(fqdn); err != nil {
+		return nil, err
 	}
 	s := &Set{FQDN: fqdn, Type: rrtype, TTL: ttl}
 	for _, r := range records {
 		line := fmt.Sprintf("%s %d IN %s %s", fqdn, ttl, mdns.TypeToString[rrtype], r)
-		zp := mdns.NewZoneParser(strings.NewReader(line), mdns.Fqdn(zone), "")
+		zp := mdns.NewZoneParser(strings.NewReader(line), zone, "")
 		rr, ok := zp.Next()
 		if err := zp.Err(); err != nil {
 			return nil, fmt.Errorf("invalid %s record %q: %w", typ, r, err)

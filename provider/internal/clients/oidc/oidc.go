@@ -29,6 +29,9 @@ var (
 	ErrUnmarked = errors.New("client carries no ownership marker and is not recorded in this resource's status; through a ClusterProviderConfig only a client marked for this resource can be adopted")
 	// ErrAuth means the backend rejected our credentials.
 	ErrAuth = errors.New("backend rejected the credentials")
+	// ErrNoSecretToConfidential means a public client was to become
+	// confidential at a backend that issues no secret for it.
+	ErrNoSecretToConfidential = errors.New("a public client cannot become confidential here: RFC 7592 has no way to ask for a client secret and the server issued none on update (Ory Hydra v2.3.0 switches the client and keeps its secret to itself); keep clientType Public, or delete and recreate the resource (a new client_id)")
 	// ErrRotateUnsupported means the backend cannot issue a new secret
 	// for an existing client.
 	ErrRotateUnsupported = errors.New("backend cannot rotate the secret of an existing client")
@@ -44,6 +47,9 @@ type Spec struct {
 	Scopes                 []string
 	Public                 bool
 	PKCE                   bool
+	// TokenEndpointAuthMethod of a confidential client (RFC 7591 §2),
+	// "client_secret_basic" when empty; rfc7591 only.
+	TokenEndpointAuthMethod string
 
 	// Owner is the ownership marker (OwnerMarker) of the resource that
 	// manages the client. Backends that can store it (keycloak: a client
@@ -137,13 +143,14 @@ func SameSet(a, b []string) bool {
 }
 
 // UpToDate reports whether the observed client matches the desired one in
-// the fields every backend reports.
+// the fields every backend reports. No scopes means the server's default
+// (Hydra: "offline_access offline openid"), whatever it is.
 func UpToDate(want, got Spec) bool {
 	return (want.DisplayName == "" || want.DisplayName == got.DisplayName) &&
 		SameSet(want.RedirectURIs, got.RedirectURIs) &&
 		SameSet(want.PostLogoutRedirectURIs, got.PostLogoutRedirectURIs) &&
 		SameSet(want.GrantTypes, got.GrantTypes) &&
-		SameSet(want.Scopes, got.Scopes) &&
+		(len(want.Scopes) == 0 || SameSet(want.Scopes, got.Scopes)) &&
 		want.Public == got.Public
 }
 

@@ -222,6 +222,7 @@ func Spec(cr *v1alpha1.OIDCClient) oidc.Spec {
 		RedirectURIs: p.RedirectURIs, PostLogoutRedirectURIs: p.PostLogoutRedirectURIs,
 		GrantTypes: p.GrantTypes, Scopes: p.Scopes,
 		Public: p.ClientType == v1alpha1.ClientTypePublic, PKCE: p.PKCE,
+		TokenEndpointAuthMethod: string(p.TokenEndpointAuthMethod),
 	}
 	if s.ClientID == "" {
 		s.ClientID = DefaultClientID(cr)

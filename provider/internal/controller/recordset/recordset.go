@@ -94,10 +94,30 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
 }
 
-// ExternalName is "<fqdn without trailing dot>/<type>".
+// ExternalName is "<fqdn without trailing dot>/<type>", the name in its
+// ASCII form (dnsc.ToASCII; as written when it has none).
 func ExternalName(cr *v1alpha1.RecordSet) string {
-	fqdn := dnsc.FQDN(cr.Spec.ForProvider.Name, cr.Spec.ForProvider.Zone)
-	return strings.TrimSuffix(fqdn, ".") + "/" + strings.ToUpper(string(cr.Spec.ForProvider.Type))
+	return externalName(dnsc.FQDN(cr.Spec.ForProvider.Name, cr.Spec.ForProvider.Zone), string(cr.Spec.ForProvider.Type))
+}
+
+func externalName(fqdn, typ string) string {
+	if a, err := dnsc.ToASCII(fqdn); err == nil {
+		fqdn = a
+	}
+	return strings.TrimSuffix(fqdn, ".") + "/" + strings.ToUpper(typ)
+}
+
+// sameExternalName compares external names in their ASCII form: releases
+// before IDNA support wrote an internationalised name as the user did.
+func sameExternalName(a, b string) bool {
+	ascii := func(en string) string {
+		i := strings.LastIndexByte(en, '/')
+		if i < 0 {
+			return en
+		}
+		return externalName(en[:i], en[i+1:])
+	}
+	return strings.EqualFold(ascii(a), ascii(b))
 }
 
 // InitExternalName derives the external name from the spec when unset, so
@@ -172,7 +192,10 @@ func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
 	if p.TTL != nil {
 		ttl = *p.TTL
 	}
-	zone := mdns.Fqdn(strings.ToLower(p.Zone))
+	zone, err := dnsc.ToASCII(mdns.Fqdn(p.Zone))
+	if err != nil {
+		return "", nil, fmt.Errorf("%s: zone: %w", errSpec, err)
+	}
 	s, err := dnsc.ParseSet(zone, p.Name, string(p.Type), uint32(ttl), p.Records)
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: %w", errSpec, err)
@@ -180,11 +203,18 @@ func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
 	if !mdns.IsSubDomain(zone, s.FQDN) {
 		return "", nil, fmt.Errorf("%s: %s is outside zone %s", errSpec, s.FQDN, zone)
 	}
+	if s.FQDN == zone && (s.Type == mdns.TypeNS || s.Type == mdns.TypeCNAME) {
+		return "", nil, fmt.Errorf("%s: %s %s: %w", errSpec, s.FQDN, mdns.TypeToString[s.Type], dnsc.ErrApex)
+	}
 	// Managing a marker would let one resource overwrite another's ownership.
 	if dnsc.IsMarkerName(s.FQDN) {
 		return "", nil, fmt.Errorf("%s: %s: %w", errSpec, s.FQDN, dnsc.ErrReservedName)
 	}
-	if en := meta.GetExternalName(cr); en != "" && !strings.EqualFold(en, ExternalName(cr)) {
+	// The marker's name must fit DNS too; refuse before sending anything.
+	if _, err := dnsc.MarkerName(zone, s.FQDN, s.Type); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", errSpec, err)
+	}
+	if en := meta.GetExternalName(cr); en != "" && !sameExternalName(en, ExternalName(cr)) {
 		return "", nil, fmt.Errorf(errExternalName, en, ExternalName(cr))
 	}
 	return zone, s, nil
@@ -201,16 +231,31 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	if err != nil {
 		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 	}
+	// A wildcard answers for names that do not exist: before this resource
+	// created its set, ask whether what answered is stored at the name.
+	// Once it has, its marker below the name keeps the name in existence,
+	// so no wildcard answers there and Observe of an unchanged set stays
+	// one query; a changed one is asked about too, in case set and marker
+	// were deleted behind our back and a wildcard answers now.
+	if got != nil && (meta.GetExternalCreateSucceeded(cr).IsZero() || !got.Equal(want)) {
+		synthesized, err := e.dns.Synthesized(ctx, zone, want.FQDN, want.Type)
+		if err != nil {
+			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
+		}
+		if synthesized {
+			got = nil
+		}
+	}
 	cr.Status.AtProvider = v1alpha1.RecordSetObservation{FQDN: want.FQDN}
 	if got == nil {
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if meta.WasDeleted(cr) {
-		marker, err := e.dns.Marker(ctx, zone, want.FQDN, want.Type)
+		ours, err := e.dns.Owns(ctx, zone, want.FQDN, want.Type, e.owner)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 		}
-		if !dnsc.IsOurs(marker, e.owner) {
+		if !ours {
 			return managed.ExternalObservation{ResourceExists: false}, nil
 		}
 	}
@@ -221,11 +266,11 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	// otherwise reports why, instead of being reported Ready unowned. Sets
 	// the resource created keep to one query per Observe.
 	if upToDate && meta.GetExternalCreateSucceeded(cr).IsZero() {
-		marker, err := e.dns.Marker(ctx, zone, want.FQDN, want.Type)
+		ours, err := e.dns.Owns(ctx, zone, want.FQDN, want.Type, e.owner)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 		}
-		upToDate = dnsc.IsOurs(marker, e.owner)
+		upToDate = ours
 	}
 	ttl := int64(got.TTL)
 	cr.Status.AtProvider.TTL = &ttl
@@ -264,7 +309,27 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
 	meta.SetExternalName(cr, ExternalName(cr))
+	// Best effort: Delete tries again and reports what fails.
+	_ = e.dropUnicodeSet(ctx, zone, cr, want)
 	return managed.ExternalCreation{}, nil
+}
+
+// dropUnicodeSet deletes the set an earlier release wrote for this resource
+// at an internationalised name as the user wrote it (raw UTF-8, which Knot
+// and PowerDNS stored), now that the set lives at its A-label: if its
+// marker is ours, so an upgrade leaves nothing behind. Servers that refused
+// such names (BIND: REFUSED) and sets of anyone else are left alone.
+func (e *External) dropUnicodeSet(ctx context.Context, zone string, cr *v1alpha1.RecordSet, want *dnsc.Set) error {
+	p := cr.Spec.ForProvider
+	old := dnsc.FQDN(p.Name, mdns.Fqdn(strings.ToLower(p.Zone))) // as earlier releases computed it
+	if old == want.FQDN || !mdns.IsSubDomain(zone, old) {
+		return nil
+	}
+	err := e.dns.Delete(ctx, zone, old, want.Type, e.owner, false)
+	if err == nil || errors.Is(err, dnsc.ErrNotOwned) || errors.Is(err, dnsc.ErrRefused) {
+		return nil
+	}
+	return fmt.Errorf("cannot delete the set an earlier release wrote at %s: %w", old, err)
 }
 
 // verify reads the set back after a write: RFC 2136 servers silently skip
@@ -304,6 +369,9 @@ func (e *External) Delete(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 	cr.SetConditions(xpv2.Deleting())
 	err = e.dns.Delete(ctx, zone, want.FQDN, want.Type, e.owner, false)
 	if err != nil && !errors.Is(err, dnsc.ErrNotOwned) {
+		return managed.ExternalDelete{}, fmt.Errorf("%s: %w", errDelete, err)
+	}
+	if err := e.dropUnicodeSet(ctx, zone, cr, want); err != nil {
 		return managed.ExternalDelete{}, fmt.Errorf("%s: %w", errDelete, err)
 	}
 	return managed.ExternalDelete{}, nil

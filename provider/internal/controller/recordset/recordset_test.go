@@ -3,12 +3,14 @@ package recordset
 import (
 	"context"
 	"errors"
+	"net"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	mdns "github.com/miekg/dns"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/homeplane/homeplane/apis/dns/v1alpha1"
@@ -170,9 +172,177 @@ func TestSilentlyIgnoredUpdateIsAnError(t *testing.T) {
 	}
 }
 
+// Names as users write them: the set lives at the A-label, status says so,
+// and an external name written before IDNA support still matches.
+func TestInternationalNameAgainstBIND(t *testing.T) {
+	srv := testservers.BIND(t, "idn.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-bücher"))
+	cr := recordSet("idn.test", "Bücher", "A", 300, "192.0.2.50")
+	if err := InitExternalName(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	if got := meta.GetExternalName(cr); got != "xn--bcher-kva.idn.test/A" {
+		t.Fatalf("external name %q", got)
+	}
+	if _, err := e.Create(ctx, cr); err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	meta.SetExternalName(cr, "bücher.idn.test/A") // as an earlier release wrote it
+	obs, err := e.Observe(ctx, cr)
+	if err != nil || !obs.ResourceExists || !obs.ResourceUpToDate {
+		t.Fatalf("Observe: %+v %v", obs, err)
+	}
+	if got := cr.Status.AtProvider.FQDN; got != "xn--bcher-kva.idn.test." {
+		t.Fatalf("atProvider.fqdn = %q", got)
+	}
+	if got := srv.Records("xn--bcher-kva.idn.test.", 1); !slices.Equal(got, []string{"192.0.2.50"}) {
+		t.Fatalf("BIND holds %q", got)
+	}
+}
+
+// An earlier release sent "bücher" raw; Knot and PowerDNS stored it. The
+// upgrade moves the set to its A-label and leaves nothing behind, and never
+// touches a raw set someone else marked.
+func TestUnicodeSetOfEarlierRelease(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(testing.TB, string) *testservers.DNS
+	}{{"Knot", testservers.Knot}, {"PowerDNS", testservers.PowerDNS}, {"BIND", testservers.BIND}} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := tc.start(t, "raw.test")
+			cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			owner := dnsc.ResourceOwner("homeplane", "apps", "rs-bücher")
+			raw := func(name string, o dnsc.Owner) {
+				a := &mdns.A{Hdr: mdns.RR_Header{Name: name + ".raw.test.", Rrtype: mdns.TypeA, Class: mdns.ClassINET, Ttl: 300},
+					A: net.ParseIP("192.0.2.90")}
+				m := dnsc.MarkerRRAt("_homeplane-a."+a.Hdr.Name, 300, o)
+				up := new(mdns.Msg)
+				up.SetUpdate(srv.Zone)
+				up.Insert([]mdns.RR{a, m})
+				up.SetTsig(srv.KeyName, mdns.HmacSHA256, 300, time.Now().Unix())
+				c := &mdns.Client{Net: "tcp", TsigSecret: map[string]string{srv.KeyName: srv.Secret}}
+				if r, _, err := c.Exchange(up, srv.Addr); err != nil || r.Rcode != mdns.RcodeSuccess && srv.Kind != "bind" {
+					t.Fatalf("raw update: %v %v", err, r)
+				}
+			}
+			raw("bücher", owner)
+			raw("straße", dnsc.ResourceOwner("homeplane", "apps", "someone-else"))
+			e := NewExternal(cl, owner)
+			for _, name := range []string{"bücher", "straße"} {
+				cr := recordSet("raw.test", name, "A", 300, "192.0.2.91")
+				if _, err := e.Create(ctx, cr); err != nil {
+					t.Fatalf("Create %s: %v", name, err)
+				}
+			}
+			// Ours moved; the other's stayed (BIND never stored either).
+			stored := func(fqdn string) bool {
+				m := dnsc.MarkerRRAt("x.", 0, owner) // any RR: the prerequisite is "name in use"
+				up := new(mdns.Msg)
+				up.SetUpdate(srv.Zone)
+				m.Hdr.Name = fqdn
+				up.NameUsed([]mdns.RR{m})
+				up.SetTsig(srv.KeyName, mdns.HmacSHA256, 300, time.Now().Unix())
+				c := &mdns.Client{Net: "tcp", TsigSecret: map[string]string{srv.KeyName: srv.Secret}}
+				r, _, err := c.Exchange(up, srv.Addr)
+				return err == nil && r.Rcode == mdns.RcodeSuccess
+			}
+			if stored("bücher.raw.test.") || stored("_homeplane-a.bücher.raw.test.") {
+				t.Fatal("the raw set of this resource is still there")
+			}
+			if want := srv.Kind != "bind"; stored("straße.raw.test.") != want {
+				t.Fatalf("someone else's raw set stored = %v, want %v", !want, want)
+			}
+		})
+	}
+}
+
+// A name under a wildcard: created rather than taken for the wildcard's
+// set, and recreated when set and marker are deleted behind our back.
+func TestUnderWildcardAgainstKnot(t *testing.T) {
+	srv := testservers.Knot(t, "wild.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	wildcard, _ := dnsc.ParseSet(srv.Zone, "*", "A", 300, []string{"198.51.100.2"})
+	dnstest.OutOfBand(t, srv, wildcard)
+	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-shop"))
+	cr := recordSet("wild.test", "shop", "A", 300, "192.0.2.95")
+	for i := range 2 {
+		obs, err := e.Observe(ctx, cr)
+		if err != nil || obs.ResourceExists {
+			t.Fatalf("round %d: Observe under a wildcard: %+v %v; want absent", i, obs, err)
+		}
+		if _, err := e.Create(ctx, cr); err != nil {
+			t.Fatalf("round %d: Create: %v", i, err)
+		}
+		meta.SetExternalCreateSucceeded(cr, time.Now())
+		if obs, err = e.Observe(ctx, cr); err != nil || !obs.ResourceExists || !obs.ResourceUpToDate {
+			t.Fatalf("round %d: Observe after Create: %+v %v", i, obs, err)
+		}
+		// Someone deletes the set and its marker; the wildcard answers.
+		for _, name := range []string{"shop.wild.test.", "_homeplane-a.shop.wild.test."} {
+			m := new(mdns.Msg)
+			m.SetUpdate(srv.Zone)
+			m.RemoveName([]mdns.RR{&mdns.ANY{Hdr: mdns.RR_Header{Name: name, Rrtype: mdns.TypeANY, Class: mdns.ClassANY}}})
+			m.SetTsig(srv.KeyName, mdns.HmacSHA256, 300, time.Now().Unix())
+			c := &mdns.Client{Net: "tcp", TsigSecret: map[string]string{srv.KeyName: srv.Secret}}
+			if r, _, err := c.Exchange(m, srv.Addr); err != nil || r.Rcode != mdns.RcodeSuccess {
+				t.Fatalf("out-of-band delete: %v %v", err, r)
+			}
+		}
+	}
+}
+
+// An adopted delegation converges: its marker sits below the zone cut,
+// where the server does not answer, and is checked by prerequisite.
+func TestAdoptedDelegationConverges(t *testing.T) {
+	srv := testservers.BIND(t, "deleg.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ns, _ := dnsc.ParseSet(srv.Zone, "sub", "NS", 300, []string{"ns.example.net."})
+	dnstest.OutOfBand(t, srv, ns)
+	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-sub"))
+	cr := recordSet("deleg.test", "sub", "NS", 300, "ns.example.net.")
+	cr.Spec.ForProvider.Adopt = true
+	obs, err := e.Observe(ctx, cr)
+	if err != nil || !obs.ResourceExists || obs.ResourceUpToDate {
+		t.Fatalf("Observe before adopting: %+v %v", obs, err)
+	}
+	if _, err := e.Update(ctx, cr); err != nil {
+		t.Fatalf("Update (adopt): %v", err)
+	}
+	for i := range 2 {
+		if obs, err = e.Observe(ctx, cr); err != nil || !obs.ResourceUpToDate {
+			t.Fatalf("Observe %d after adopting: %+v %v; want up to date", i, obs, err)
+		}
+	}
+}
+
 func TestInvalidSpec(t *testing.T) {
 	e := NewExternal(nil, dnsc.Owner{})
+	longZone := strings.Repeat(strings.Repeat("z", 60)+".", 4) + "test"
 	for _, cr := range []*v1alpha1.RecordSet{
+		// No room for the ownership marker, even hashed under the zone.
+		recordSet(longZone, "x", "A", 300, "192.0.2.1"),
+		recordSet("x.test", strings.Repeat("l", 64), "A", 300, "192.0.2.1"),
+		recordSet("x.test", "a\u200db", "A", 300, "192.0.2.1"),
+		// The apex's NS set and a CNAME at the apex.
+		recordSet("x.test", "@", "NS", 300, "ns.example.net."),
+		recordSet("x.test", "x.test.", "CNAME", 300, "www.example.net."),
 		recordSet("x.test", "www", "A", 300, "not-an-ip"),
 		recordSet("x.test", "www", "MX", 300, "mail"),
 		recordSet("x.test", "www", "CNAME", 300, "a", "b"),

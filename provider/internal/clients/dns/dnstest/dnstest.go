@@ -5,6 +5,9 @@ package dnstest
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,6 +70,15 @@ func assertSet(t *testing.T, c dnsc.Client, zone string, want *dnsc.Set) {
 	}
 }
 
+// MaxName is the longest name in text form with its final dot.
+const MaxName = dnsc.MaxName + 1
+
+// FQDN is name in zone, failing t on an invalid name.
+func FQDN(t *testing.T, name, zone string) string {
+	t.Helper()
+	return mustSet(t, zone, name, "A", 0, "192.0.2.1").FQDN
+}
+
 // OutOfBand changes a set behind the client's back with a TSIG-signed
 // UPDATE, the way another tool or a human with nsupdate would.
 func OutOfBand(t *testing.T, srv *testservers.DNS, s *dnsc.Set) {
@@ -83,8 +95,19 @@ func OutOfBand(t *testing.T, srv *testservers.DNS, s *dnsc.Set) {
 	}
 }
 
-// Run exercises c against srv; badKey is a client with a wrong key.
-func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) {
+// Broken are clients of the backend under test that are each wrong in one
+// way; nil where the backend cannot be wrong so (the API has no TSIG).
+type Broken struct {
+	// Secret is wrong: TSIG BADSIG, or the API key.
+	Secret dnsc.Client
+	// KeyName is a TSIG key the server does not know (BADKEY).
+	KeyName dnsc.Client
+	// Clock signs with a clock an hour ahead (BADTIME).
+	Clock dnsc.Client
+}
+
+// Run exercises c against srv; bad are the broken clients.
+func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 	ctx := context.Background()
 	zone := srv.Zone
 
@@ -140,6 +163,27 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) 
 		}
 		if marker, err := c.Marker(ctx, zone, s.FQDN, s.Type); err != nil || len(marker) != 0 {
 			t.Fatalf("marker after delete = %q, %v", marker, err)
+		}
+	})
+
+	// TTL 0 (RFC 2181 §8: "do not cache") and the largest TTL the CRD
+	// allows, 2^31-1, are stored as given, and changes between them apply.
+	t.Run("TTLBounds", func(t *testing.T) {
+		for _, ttl := range []uint32{0, 2147483647, 0, 1} {
+			s := mustSet(t, zone, "ttl", "A", ttl, "192.0.2.20")
+			var err error
+			if got := get(t, c, zone, s); got == nil {
+				err = c.Create(ctx, zone, *s, me, false)
+			} else {
+				err = c.Replace(ctx, zone, *s, me, false)
+			}
+			if err != nil {
+				t.Fatalf("TTL %d: %v", ttl, err)
+			}
+			assertSet(t, c, zone, s)
+		}
+		if err := c.Delete(ctx, zone, FQDN(t, "ttl", zone), mdns.TypeA, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 	})
 
@@ -233,7 +277,7 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) 
 	t.Run("EarlierMarkerStillOwned", func(t *testing.T) {
 		s := mustSet(t, zone, "old", "A", 300, "192.0.2.13")
 		OutOfBand(t, srv, s)
-		outOfBandTXT(t, srv, dnsc.MarkerName(s.FQDN, s.Type),
+		outOfBandTXT(t, srv, "_homeplane-a."+s.FQDN,
 			"heritage=homeplane,homeplane/owner=homeplane,homeplane/resource=tenant-a/old")
 		owner := dnsc.ResourceOwner("homeplane", "tenant-a", "old")
 		if err := c.Replace(ctx, zone, *s, dnsc.ResourceOwner("homeplane", "tenant-b", "old"), true); !errors.Is(err, dnsc.ErrOwnedByOther) {
@@ -245,6 +289,323 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) 
 		}
 		assertSet(t, c, zone, s2)
 		if err := c.Delete(ctx, zone, s.FQDN, s.Type, owner, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
+
+	// Names as users write them: an internationalised name is stored as its
+	// A-label (IDNA Lookup profile), whatever its case.
+	t.Run("InternationalName", func(t *testing.T) {
+		for _, tc := range []struct{ name, ascii string }{
+			{"bücher", "xn--bcher-kva"},
+			{"BÜCHER.Shop", "xn--bcher-kva.shop"},
+			{"straße", "xn--strae-oqa"},
+			{"_dmarc.bücher", "_dmarc.xn--bcher-kva"},
+		} {
+			s := mustSet(t, zone, tc.name, "TXT", 300, `"idn"`)
+			if want := tc.ascii + "." + zone; s.FQDN != want {
+				t.Fatalf("%s: FQDN %q, want %q", tc.name, s.FQDN, want)
+			}
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create %s: %v", tc.name, err)
+			}
+			if got := srv.Records(s.FQDN, mdns.TypeTXT); len(got) != 1 || got[0] != `"idn"` {
+				t.Fatalf("%s: the server holds %q at %s", tc.name, got, s.FQDN)
+			}
+			assertMarker(t, c, zone, s, me)
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete %s: %v", tc.name, err)
+			}
+		}
+	})
+
+	// Every name DNS allows works, the marker included: a 253-character name
+	// (its marker moves to the zone, hashed) and a 63-octet label.
+	t.Run("LongestNames", func(t *testing.T) {
+		// A relative name that makes name.zone exactly 253 characters.
+		rest := dnsc.MaxName - len(zone)
+		var labels []string
+		for i := 0; rest > 0; i++ {
+			n := min(dnsc.MaxLabel, rest)
+			if rest-n == 1 { // never leave room for an empty label
+				n--
+			}
+			labels = append(labels, strings.Repeat(string(rune('a'+i)), n))
+			rest -= n + 1
+		}
+		long := strings.Join(labels, ".")
+		for _, name := range []string{long, strings.Repeat("x", dnsc.MaxLabel)} {
+			s := mustSet(t, zone, name, "CNAME", 300, "www")
+			if name == long && len(s.FQDN) != MaxName {
+				t.Fatalf("test name is %d characters long", len(s.FQDN))
+			}
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create %d-character name: %v", len(s.FQDN)-1, err)
+			}
+			assertSet(t, c, zone, s)
+			assertMarker(t, c, zone, s, me)
+			s2 := mustSet(t, zone, name, "CNAME", 60, "ns1")
+			if err := c.Replace(ctx, zone, *s2, other, false); !errors.Is(err, dnsc.ErrNotOwned) {
+				t.Fatalf("Replace by another owner: got %v, want ErrNotOwned", err)
+			}
+			if err := c.Replace(ctx, zone, *s2, me, false); err != nil {
+				t.Fatalf("Replace: %v", err)
+			}
+			assertSet(t, c, zone, s2)
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			if got := get(t, c, zone, s); got != nil {
+				t.Fatalf("still there: %v", got.Records())
+			}
+		}
+		// One more character, or a 64-octet label, is refused before sending.
+		for _, name := range []string{"b" + long, strings.Repeat("x", dnsc.MaxLabel+1)} {
+			if _, err := dnsc.ParseSet(zone, name, "A", 300, []string{"192.0.2.1"}); !errors.Is(err, dnsc.ErrNameTooLong) {
+				t.Fatalf("ParseSet of a %d-character name: got %v, want ErrNameTooLong", len(name), err)
+			}
+		}
+	})
+
+	// The longest namespace and name make a marker text above 255 octets;
+	// it is split into several strings and still tells owners apart.
+	t.Run("LongOwner", func(t *testing.T) {
+		ns := strings.Repeat("n", 63)
+		long := dnsc.ResourceOwner("control-plane-"+strings.Repeat("i", 40), ns, strings.Repeat("r", 252)+"1")
+		near := dnsc.ResourceOwner("control-plane-"+strings.Repeat("i", 40), ns, strings.Repeat("r", 252)+"2")
+		if n := len(long.MarkerText()); n <= dnsc.MaxString {
+			t.Fatalf("marker text is only %d octets", n)
+		}
+		s := mustSet(t, zone, "long-owner", "A", 300, "192.0.2.30")
+		if err := c.Create(ctx, zone, *s, long, false); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		assertMarker(t, c, zone, s, long)
+		if err := c.Replace(ctx, zone, *s, near, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Replace by an owner differing in the last octet: got %v, want ErrNotOwned", err)
+		}
+		if err := c.Replace(ctx, zone, *s, near, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by an owner differing in the last octet: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Replace(ctx, zone, *s, long, false); err != nil {
+			t.Fatalf("Replace by the owner: %v", err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, long, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
+
+	// An owner ID is free text: quotes, backslashes and non-ASCII octets
+	// survive the round trip through the server.
+	t.Run("OwnerIDAnyOctets", func(t *testing.T) {
+		odd := dnsc.ResourceOwner(`ACME "ops" \ Müller`, "apps", "web")
+		s := mustSet(t, zone, "odd-owner", "A", 300, "192.0.2.31")
+		if err := c.Create(ctx, zone, *s, odd, false); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		assertMarker(t, c, zone, s, odd)
+		if err := c.Replace(ctx, zone, *s, me, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by another owner: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, odd, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
+
+	// A wildcard's marker sits beside it, where every backend can write it.
+	t.Run("WildcardSet", func(t *testing.T) {
+		for _, typ := range []string{"CNAME", "A"} {
+			rec := map[string]string{"CNAME": "www", "A": "192.0.2.40"}[typ]
+			s := mustSet(t, zone, "*.apps", typ, 300, rec)
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create *.apps %s: %v", typ, err)
+			}
+			assertSet(t, c, zone, s)
+			assertMarker(t, c, zone, s, me)
+			marker := "_homeplane-" + strings.ToLower(typ) + "-wildcard.apps." + zone
+			if got := srv.Records(marker, mdns.TypeTXT); len(got) != 1 {
+				t.Fatalf("marker at %s: %q", marker, got)
+			}
+			if err := c.Replace(ctx, zone, *s, other, false); !errors.Is(err, dnsc.ErrNotOwned) {
+				t.Fatalf("Replace by another owner: got %v, want ErrNotOwned", err)
+			}
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete: %v", err)
+			}
+			if got := srv.Records(marker, mdns.TypeTXT); len(got) != 0 {
+				t.Fatalf("marker left at %s: %q", marker, got)
+			}
+		}
+	})
+
+	// A wildcard answers queries for names that do not exist (RFC 4592);
+	// such an answer is not a set: the name can be created, and nothing at
+	// the wildcard changes.
+	t.Run("WildcardAnswerIsNotASet", func(t *testing.T) {
+		wild := []*dnsc.Set{
+			mustSet(t, zone, "*.wc", "A", 300, "192.0.2.60"),
+			mustSet(t, zone, "*.wc", "TXT", 300, `"wildcard text"`),
+			mustSet(t, zone, "*.cn", "CNAME", 300, "www"),
+			// A real name with a wildcard below it.
+			mustSet(t, zone, "both", "A", 300, "192.0.2.62"),
+			mustSet(t, zone, "*.both", "A", 300, "192.0.2.63"),
+			// A name that exists only because something is below it.
+			mustSet(t, zone, "x.ent.wc", "A", 300, "192.0.2.64"),
+		}
+		for _, s := range wild {
+			OutOfBand(t, srv, s)
+		}
+		for _, tc := range []struct {
+			name, typ   string
+			synthesized bool
+		}{
+			{"shop.wc", "A", true},
+			{"deep.shop.wc", "A", true},
+			{"shop.wc", "TXT", true},
+			{"_homeplane-a.shop.wc", "TXT", true},
+			{"*.sub.wc", "A", true}, // a wildcard's name that does not exist
+			{"shop.cn", "CNAME", true},
+			{"*.wc", "A", false},
+			{"*.cn", "CNAME", false},
+			{"both", "A", false},
+			{"*.both", "A", false},
+			{"x.ent.wc", "A", false},
+		} {
+			s := mustSet(t, zone, tc.name, tc.typ, 300, map[string]string{"A": "192.0.2.1", "TXT": `"t"`, "CNAME": "www"}[tc.typ])
+			got := get(t, c, zone, s)
+			if got == nil {
+				if !tc.synthesized {
+					t.Fatalf("%s %s: absent", tc.name, tc.typ)
+				}
+				continue // the backend lists stored records only
+			}
+			synth, err := c.Synthesized(ctx, zone, s.FQDN, s.Type)
+			if err != nil || synth != tc.synthesized {
+				t.Fatalf("Synthesized(%s %s) = %v, %v; want %v", tc.name, tc.typ, synth, err, tc.synthesized)
+			}
+		}
+		// ent.wc exists (empty non-terminal): no wildcard answers there.
+		if got := get(t, c, zone, mustSet(t, zone, "ent.wc", "A", 300, "192.0.2.1")); got != nil {
+			t.Fatalf("ent.wc answered %v", got.Records())
+		}
+		// The name the wildcard answered for can be created, then is real.
+		s := mustSet(t, zone, "shop.wc", "A", 300, "192.0.2.61")
+		if err := c.Create(ctx, zone, *s, me, false); err != nil {
+			t.Fatalf("Create under a wildcard: %v", err)
+		}
+		assertSet(t, c, zone, s)
+		if synth, err := c.Synthesized(ctx, zone, s.FQDN, s.Type); err != nil || synth {
+			t.Fatalf("Synthesized after Create = %v, %v", synth, err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		// The wildcard answers again; it was never touched.
+		if got := get(t, c, zone, s); got != nil && !slices.Equal(got.Records(), []string{"192.0.2.60"}) {
+			t.Fatalf("after Delete shop.wc answers %v", got.Records())
+		}
+		assertSet(t, c, zone, wild[0])
+	})
+
+	// A delegation (zone cut): its NS set and the glue for its in-zone name
+	// server are the parent's and managed like any set, though servers
+	// answer for them with a referral. Other names below the cut are not
+	// served; RFC 2136 clients say so instead of writing there.
+	t.Run("ZoneCut", func(t *testing.T) {
+		ns := mustSet(t, zone, "deleg", "NS", 300, "ns1.deleg", "ns.example.net.")
+		glue := mustSet(t, zone, "ns1.deleg", "A", 300, "192.0.2.80")
+		glue6 := mustSet(t, zone, "ns1.deleg", "AAAA", 300, "2001:db8::80")
+		for _, s := range []*dnsc.Set{ns, glue, glue6} {
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create %s %s: %v", s.FQDN, mdns.TypeToString[s.Type], err)
+			}
+			assertSet(t, c, zone, s)
+			if synth, err := c.Synthesized(ctx, zone, s.FQDN, s.Type); err != nil || synth {
+				t.Fatalf("Synthesized(%s) = %v, %v", s.FQDN, synth, err)
+			}
+			if err := c.Replace(ctx, zone, *s, other, false); !errors.Is(err, dnsc.ErrNotOwned) {
+				t.Fatalf("Replace by another owner: got %v, want ErrNotOwned", err)
+			}
+		}
+		glue2 := mustSet(t, zone, "ns1.deleg", "A", 60, "192.0.2.81")
+		if err := c.Replace(ctx, zone, *glue2, me, false); err != nil {
+			t.Fatalf("Replace glue: %v", err)
+		}
+		assertSet(t, c, zone, glue2)
+		if bad.KeyName != nil { // RFC 2136 reads what the server serves
+			below := mustSet(t, zone, "www.deleg", "A", 300, "192.0.2.82")
+			if _, err := c.Get(ctx, zone, below.FQDN, below.Type); !errors.Is(err, dnsc.ErrBelowZoneCut) ||
+				!strings.Contains(err.Error(), ns.FQDN) {
+				t.Fatalf("Get below the cut: got %v, want ErrBelowZoneCut naming %s", err, ns.FQDN)
+			}
+		}
+		for _, s := range []*dnsc.Set{ns, glue} {
+			if ours, err := c.Owns(ctx, zone, s.FQDN, s.Type, me); err != nil || !ours {
+				t.Fatalf("Owns(%s) = %v, %v; want ours though the server does not serve the marker", s.FQDN, ours, err)
+			}
+			if ours, err := c.Owns(ctx, zone, s.FQDN, s.Type, other); err != nil || ours {
+				t.Fatalf("Owns(%s) by another owner = %v, %v", s.FQDN, ours, err)
+			}
+		}
+		for _, s := range []*dnsc.Set{glue, glue6, ns} {
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete %s %s: %v", s.FQDN, mdns.TypeToString[s.Type], err)
+			}
+		}
+		if got := get(t, c, zone, ns); got != nil {
+			t.Fatalf("delegation still there: %v", got.Records())
+		}
+
+		// A hand-made delegation is adopted once, stays ours, and nobody
+		// else takes it: its marker is below the cut.
+		hand := mustSet(t, zone, "hand-deleg", "NS", 300, "ns.example.net.")
+		OutOfBand(t, srv, hand)
+		if ours, err := c.Owns(ctx, zone, hand.FQDN, hand.Type, me); err != nil || ours {
+			t.Fatalf("Owns of an unmarked delegation = %v, %v", ours, err)
+		}
+		for i := range 2 {
+			if err := c.Replace(ctx, zone, *hand, me, true); err != nil {
+				t.Fatalf("adopt %d: %v", i, err)
+			}
+		}
+		if ours, err := c.Owns(ctx, zone, hand.FQDN, hand.Type, me); err != nil || !ours {
+			t.Fatalf("Owns after adopting = %v, %v", ours, err)
+		}
+		if err := c.Replace(ctx, zone, *hand, other, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by another owner: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Delete(ctx, zone, hand.FQDN, hand.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+	})
+
+	// A wildcard marked by an earlier release at "_homeplane-a.*.<parent>"
+	// (RFC 2136 servers took it) stays its owner's; the next write moves the
+	// marker (RFC 2136 removes the old one; the API cannot name it).
+	t.Run("EarlierWildcardMarker", func(t *testing.T) {
+		s := mustSet(t, zone, "*.old-wild", "A", 300, "192.0.2.41")
+		legacy := "_homeplane-a." + s.FQDN
+		OutOfBand(t, srv, s)
+		outOfBandTXT(t, srv, legacy, tenantA.MarkerText())
+		assertMarker(t, c, zone, s, tenantA)
+		if err := c.Replace(ctx, zone, *s, tenantB, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+			t.Fatalf("adopt by tenant-b: got %v, want ErrOwnedByOther", err)
+		}
+		if err := c.Replace(ctx, zone, *s, tenantB, false); !errors.Is(err, dnsc.ErrNotOwned) {
+			t.Fatalf("Replace by tenant-b: got %v, want ErrNotOwned", err)
+		}
+		s2 := mustSet(t, zone, "*.old-wild", "A", 300, "192.0.2.42")
+		if err := c.Replace(ctx, zone, *s2, tenantA, false); err != nil {
+			t.Fatalf("Replace by the owner: %v", err)
+		}
+		assertSet(t, c, zone, s2)
+		assertMarker(t, c, zone, s2, tenantA)
+		if bad.KeyName != nil { // RFC 2136
+			if got := srv.Records(legacy, mdns.TypeTXT); len(got) != 0 {
+				t.Fatalf("earlier marker left at %s: %q", legacy, got)
+			}
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, tenantA, false); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
 	})
@@ -274,19 +635,103 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, badKey dnsc.Client) 
 		}
 	})
 
-	t.Run("WrongKey", func(t *testing.T) {
-		s := mustSet(t, zone, "nokey", "A", 300, "192.0.2.7")
-		err := badKey.Create(ctx, zone, *s, me, false)
-		// BIND and Knot answer NOTAUTH, PowerDNS REFUSED.
-		if !errors.Is(err, dnsc.ErrAuth) && !errors.Is(err, dnsc.ErrRefused) {
-			t.Fatalf("Create with wrong key: got %v, want ErrAuth or ErrRefused", err)
+	// Each way of being refused has its own error. PowerDNS answers REFUSED
+	// (updates) or NOTAUTH without a TSIG error (queries) to every key
+	// problem, so there the error names all of them.
+	refused := func(t *testing.T, what string, err error, want error, detail string) {
+		t.Helper()
+		t.Logf("%s: %v", what, err)
+		if srv.Kind == "powerdns" && !errors.Is(want, dnsc.ErrNotAuthoritative) && bad.KeyName != nil {
+			if !errors.Is(err, dnsc.ErrRefused) && !errors.Is(err, dnsc.ErrAuth) ||
+				!strings.Contains(err.Error(), "wrong, unknown or clock-skewed key") {
+				t.Fatalf("%s: got %v, want ErrRefused or ErrAuth naming the key", what, err)
+			}
+			return
 		}
-		if got := get(t, c, zone, s); got != nil {
-			t.Fatalf("write with wrong key landed: %v", got.Records())
+		if !errors.Is(err, want) || !strings.Contains(err.Error(), detail) {
+			t.Fatalf("%s: got %v, want %v with %q", what, err, want, detail)
 		}
-		// Observe reads with the same key, so a wrong key shows up there too.
-		if _, err := badKey.Get(ctx, zone, s.FQDN, s.Type); !errors.Is(err, dnsc.ErrAuth) && !errors.Is(err, dnsc.ErrRefused) {
-			t.Fatalf("Get with wrong key: got %v, want ErrAuth or ErrRefused", err)
+	}
+	for _, k := range []struct {
+		name   string
+		c      dnsc.Client
+		want   error
+		detail string
+	}{
+		{"WrongSecret", bad.Secret, dnsc.ErrAuth, "BADSIG"},
+		{"UnknownKeyName", bad.KeyName, dnsc.ErrAuth, "BADKEY"},
+		{"ClockSkew", bad.Clock, dnsc.ErrClockSkew, "NTP"},
+	} {
+		if k.c == nil {
+			continue
+		}
+		if bad.KeyName == nil { // the API: a wrong key is HTTP 401
+			k.detail = "401"
+		}
+		t.Run(k.name, func(t *testing.T) {
+			s := mustSet(t, zone, "nokey", "A", 300, "192.0.2.7")
+			refused(t, "Create", k.c.Create(ctx, zone, *s, me, false), k.want, k.detail)
+			if got := get(t, c, zone, s); got != nil {
+				t.Fatalf("write landed: %v", got.Records())
+			}
+			// Observe reads with the same key, so it shows up there too.
+			_, err := k.c.Get(ctx, zone, s.FQDN, s.Type)
+			refused(t, "Get", err, k.want, k.detail)
+		})
+	}
+
+	// A zone the server does not serve is not a key problem.
+	t.Run("WrongZone", func(t *testing.T) {
+		elsewhere := "elsewhere.invalid."
+		s := mustSet(t, elsewhere, "www", "A", 300, "192.0.2.8")
+		_, err := c.Get(ctx, elsewhere, s.FQDN, s.Type)
+		refused(t, "Get", err, dnsc.ErrNotAuthoritative, elsewhere)
+		refused(t, "Create", c.Create(ctx, elsewhere, *s, me, false), dnsc.ErrNotAuthoritative, elsewhere)
+		// A zone below the served one: the server answers queries from its
+		// parent but refuses updates.
+		sub := "sub." + zone
+		s = mustSet(t, sub, "www", "A", 300, "192.0.2.8")
+		refused(t, "Create in a subzone", c.Create(ctx, sub, *s, me, false), dnsc.ErrNotAuthoritative, sub)
+	})
+
+	// An update policy that denies the name: REFUSED, not a key problem.
+	if srv.Locked != "" {
+		t.Run("PolicyRefusal", func(t *testing.T) {
+			s := mustSet(t, zone, "www."+srv.Locked, "A", 300, "192.0.2.9")
+			err := c.Create(ctx, zone, *s, me, false)
+			if !errors.Is(err, dnsc.ErrRefused) || errors.Is(err, dnsc.ErrAuth) {
+				t.Fatalf("Create under %s: got %v, want ErrRefused", srv.Locked, err)
+			}
+		})
+	}
+
+	// BIND refuses more than 100 records per name and type with a bare
+	// SERVFAIL, which the error explains; Knot and PowerDNS take them.
+	t.Run("ManyRecords", func(t *testing.T) {
+		recs := make([]string, 0, 101)
+		for i := range 101 {
+			recs = append(recs, fmt.Sprintf("10.0.%d.%d", i/200, i%200+1))
+		}
+		s := mustSet(t, zone, "many", "A", 300, recs[:100]...)
+		if err := c.Create(ctx, zone, *s, me, false); err != nil {
+			t.Fatalf("Create with 100 records: %v", err)
+		}
+		assertSet(t, c, zone, s)
+		more := mustSet(t, zone, "many", "A", 300, recs...)
+		err := c.Replace(ctx, zone, *more, me, false)
+		if srv.Kind == "bind" {
+			if !errors.Is(err, dnsc.ErrServerFailure) || !strings.Contains(err.Error(), "max-records-per-type") {
+				t.Fatalf("Replace with 101 records: got %v, want ErrServerFailure naming max-records-per-type", err)
+			}
+			assertSet(t, c, zone, s)
+		} else {
+			if err != nil {
+				t.Fatalf("Replace with 101 records: %v", err)
+			}
+			assertSet(t, c, zone, more)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
 		}
 	})
 }

@@ -74,9 +74,12 @@ type record struct {
 }
 
 type rrset struct {
-	Name       string   `json:"name"`
-	Type       string   `json:"type"`
-	TTL        uint32   `json:"ttl,omitempty"`
+	Name string `json:"name"`
+	Type string `json:"type"`
+	// TTL in seconds; a pointer because 0 is a valid TTL (RFC 2181 §8) that
+	// REPLACE must send (PowerDNS answers 422 without it), while DELETE
+	// sends none.
+	TTL        *uint32  `json:"ttl,omitempty"`
 	ChangeType string   `json:"changetype,omitempty"`
 	Records    []record `json:"records"`
 }
@@ -116,7 +119,10 @@ func (c *Client) do(ctx context.Context, method, zoneName string, query url.Valu
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<24))
 	switch {
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		return fmt.Errorf("%w: "+errStatus, dnsc.ErrAuth, method, zoneName, resp.StatusCode, "")
+		return fmt.Errorf("%w: "+errStatus, dnsc.ErrAuth, method, zoneName, resp.StatusCode, "wrong API key")
+	case resp.StatusCode == http.StatusNotFound:
+		// The API answers 404 for a zone it does not have.
+		return fmt.Errorf("%w: "+errStatus, dnsc.ErrNotAuthoritative, method, zoneName, resp.StatusCode, strings.TrimSpace(string(b)))
 	case resp.StatusCode >= 300:
 		return fmt.Errorf(errStatus, method, zoneName, resp.StatusCode, strings.TrimSpace(string(b)))
 	}
@@ -160,28 +166,56 @@ func (c *Client) Get(ctx context.Context, zoneName, fqdn string, rrtype uint16) 
 	if len(contents) == 0 {
 		return nil, nil
 	}
-	set, err := dnsc.ParseSet(zoneName, fqdn, s.Type, s.TTL, contents)
+	var ttl uint32
+	if s.TTL != nil {
+		ttl = *s.TTL
+	}
+	set, err := dnsc.ParseSet(zoneName, fqdn, s.Type, ttl, contents)
 	if err != nil {
 		return nil, fmt.Errorf("powerdns returned an unparsable %s set at %s: %w", s.Type, fqdn, err)
 	}
 	return set, nil
 }
 
-// Marker reads the set's ownership marker.
+// Synthesized is always false: the API lists the records stored at a name,
+// and a wildcard's only at its own name.
+func (c *Client) Synthesized(context.Context, string, string, uint16) (bool, error) {
+	return false, nil
+}
+
+// Marker reads the set's ownership marker, at its name and at the names
+// earlier releases used (one more request for a wildcard; through the API
+// nothing is written there, but RFC 2136 may have been).
 func (c *Client) Marker(ctx context.Context, zoneName, fqdn string, rrtype uint16) ([]string, error) {
-	s, err := c.find(ctx, zoneName, dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)
-	if err != nil || s == nil {
+	name, err := dnsc.MarkerName(zoneName, fqdn, rrtype)
+	if err != nil {
 		return nil, err
 	}
 	var out []string
-	for _, r := range s.Records {
-		rr, err := mdns.NewRR(". 0 IN TXT " + r.Content)
-		if err != nil || rr == nil {
+	for _, n := range append([]string{name}, dnsc.LegacyMarkerNames(fqdn, rrtype)...) {
+		s, err := c.find(ctx, zoneName, n, mdns.TypeTXT)
+		if err != nil {
+			return nil, err
+		}
+		if s == nil {
 			continue
 		}
-		out = append(out, strings.Join(rr.(*mdns.TXT).Txt, ""))
+		for _, r := range s.Records {
+			rr, err := mdns.NewRR(". 0 IN TXT " + r.Content)
+			if err != nil || rr == nil {
+				continue
+			}
+			out = append(out, dnsc.TXTText(rr.(*mdns.TXT)))
+		}
 	}
 	return out, nil
+}
+
+// Owns reports whether the set's marker names o (the API lists every stored
+// record, so Marker reads it everywhere).
+func (c *Client) Owns(ctx context.Context, zoneName, fqdn string, rrtype uint16, o dnsc.Owner) (bool, error) {
+	m, err := c.Marker(ctx, zoneName, fqdn, rrtype)
+	return err == nil && dnsc.IsOurs(m, o), err
 }
 
 func (c *Client) owned(ctx context.Context, zoneName, fqdn string, rrtype uint16, o dnsc.Owner) error {
@@ -204,10 +238,14 @@ func (c *Client) replace(ctx context.Context, zoneName string, s dnsc.Set, o dns
 	for _, rr := range s.RRs {
 		recs = append(recs, record{Content: dnsc.RData(rr)})
 	}
-	m := dnsc.MarkerRR(s.FQDN, s.Type, s.TTL, o)
+	m, err := dnsc.MarkerRR(zoneName, s.FQDN, s.Type, s.TTL, o)
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", s.FQDN, mdns.TypeToString[s.Type], err)
+	}
+	ttl := s.TTL
 	return c.patch(ctx, zoneName,
-		rrset{Name: s.FQDN, Type: mdns.TypeToString[s.Type], TTL: s.TTL, ChangeType: "REPLACE", Records: recs},
-		rrset{Name: m.Hdr.Name, Type: "TXT", TTL: s.TTL, ChangeType: "REPLACE",
+		rrset{Name: s.FQDN, Type: mdns.TypeToString[s.Type], TTL: &ttl, ChangeType: "REPLACE", Records: recs},
+		rrset{Name: m.Hdr.Name, Type: "TXT", TTL: &ttl, ChangeType: "REPLACE",
 			Records: []record{{Content: dnsc.RData(m)}}},
 	)
 }
@@ -261,13 +299,15 @@ func (c *Client) Replace(ctx context.Context, zoneName string, s dnsc.Set, o dns
 
 // Delete removes the set and its marker if we own it (or force).
 func (c *Client) Delete(ctx context.Context, zoneName, fqdn string, rrtype uint16, o dnsc.Owner, force bool) error {
-	if !force {
-		if err := c.owned(ctx, zoneName, fqdn, rrtype, o); err != nil {
-			return fmt.Errorf("%s %s: %w", fqdn, mdns.TypeToString[rrtype], err)
-		}
+	marker, err := dnsc.MarkerName(zoneName, fqdn, rrtype)
+	if err == nil && !force {
+		err = c.owned(ctx, zoneName, fqdn, rrtype, o)
+	}
+	if err != nil {
+		return fmt.Errorf("%s %s: %w", fqdn, mdns.TypeToString[rrtype], err)
 	}
 	return c.patch(ctx, zoneName,
 		rrset{Name: fqdn, Type: mdns.TypeToString[rrtype], ChangeType: "DELETE", Records: []record{}},
-		rrset{Name: dnsc.MarkerName(fqdn, rrtype), Type: "TXT", ChangeType: "DELETE", Records: []record{}},
+		rrset{Name: marker, Type: "TXT", ChangeType: "DELETE", Records: []record{}},
 	)
 }

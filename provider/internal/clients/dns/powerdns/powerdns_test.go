@@ -19,7 +19,7 @@ func TestPowerDNSAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dnstest.Run(t, srv, c, bad)
+	dnstest.Run(t, srv, c, dnstest.Broken{Secret: bad})
 
 	s, err := dnsc.ParseSet(srv.Zone, "count", "A", 300, []string{"192.0.2.1"})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -34,6 +35,8 @@ type Config struct {
 	KeyName, Algorithm, Secret string
 	// Timeout per exchange; 10s when zero.
 	Timeout time.Duration
+	// Now is the clock TSIG signs with; time.Now when nil (tests skew it).
+	Now func() time.Time
 }
 
 // Client talks to one server. Safe for concurrent use.
@@ -65,6 +68,9 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	key := mdns.Fqdn(strings.ToLower(cfg.KeyName))
 	return &Client{
 		cfg: cfg, algo: algo, key: key,
@@ -78,83 +84,327 @@ func (c *Client) Queries() int64 { return c.queries.Load() }
 // Updates is how many UPDATE messages this client has sent.
 func (c *Client) Updates() int64 { return c.updates.Load() }
 
-func (c *Client) exchange(ctx context.Context, m *mdns.Msg) (*mdns.Msg, error) {
-	m.SetTsig(c.key, c.algo, fudge, time.Now().Unix())
+// exchange sends m signed and explains a refusal: the TSIG error in the
+// answer first (RFC 8945 §5.3.2), then NOTAUTH or REFUSED (see refusal).
+func (c *Client) exchange(ctx context.Context, zone string, m *mdns.Msg) (*mdns.Msg, error) {
+	m.SetTsig(c.key, c.algo, fudge, c.cfg.Now().Unix())
 	r, _, err := c.c.ExchangeContext(ctx, m, c.cfg.Server)
-	if err != nil {
-		if errors.Is(err, mdns.ErrSig) || errors.Is(err, mdns.ErrSecret) || errors.Is(err, mdns.ErrKey) ||
-			errors.Is(err, mdns.ErrAuth) {
-			return nil, fmt.Errorf("%w: %w", dnsc.ErrAuth, err)
-		}
+	if r == nil {
 		return nil, err
 	}
-	switch r.Rcode {
-	case mdns.RcodeNotAuth:
-		return r, fmt.Errorf("%w: "+errRcode, dnsc.ErrAuth, c.cfg.Server, "NOTAUTH")
-	case mdns.RcodeRefused:
-		// PowerDNS answers REFUSED to a bad key; BIND to an update that
-		// fails its checks or policy. The server log says which.
-		return r, fmt.Errorf("%w: "+errRcode, dnsc.ErrRefused, c.cfg.Server, "REFUSED")
+	if t := r.IsTsig(); t != nil && t.Error != mdns.RcodeSuccess {
+		return r, c.tsigError(t.Error)
+	}
+	switch {
+	case r.Rcode == mdns.RcodeNotAuth || r.Rcode == mdns.RcodeRefused:
+		// miekg/dns reports every signed NOTAUTH as ErrAuth; without a TSIG
+		// error the reason is the zone or the policy.
+		return r, c.refusal(ctx, zone, r.Rcode)
+	case errors.Is(err, mdns.ErrTime):
+		return r, fmt.Errorf("%w: the server's answer is signed outside our clock's window", dnsc.ErrClockSkew)
+	case err != nil:
+		return r, fmt.Errorf("%w: the answer's TSIG signature does not verify: %w", dnsc.ErrAuth, err)
 	}
 	return r, nil
 }
 
-func (c *Client) query(ctx context.Context, name string, rrtype uint16) ([]mdns.RR, error) {
+// tsigError explains the error a server puts in the TSIG RR of its answer.
+func (c *Client) tsigError(code uint16) error {
+	switch code {
+	case mdns.RcodeBadSig:
+		return fmt.Errorf("%w: TSIG BADSIG: the server knows key %s with another secret", dnsc.ErrAuth, c.key)
+	case mdns.RcodeBadKey:
+		return fmt.Errorf("%w: TSIG BADKEY: the server does not accept key %s (%s) here: unknown name or algorithm (Knot also answers BADKEY when its ACL denies this key the update)",
+			dnsc.ErrAuth, c.key, c.cfg.Algorithm)
+	case mdns.RcodeBadTime:
+		return dnsc.ErrClockSkew
+	default:
+		return fmt.Errorf("%w: TSIG error %d", dnsc.ErrAuth, code)
+	}
+}
+
+// refusal explains NOTAUTH or REFUSED without a TSIG error. Servers answer
+// both for a zone they do not serve and for their policy, so an unsigned
+// SOA query for the zone, sent only here, tells which.
+func (c *Client) refusal(ctx context.Context, zone string, rcode int) error {
+	answered := mdns.RcodeToString[rcode]
+	serves, err := c.servesZone(ctx, zone)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w (answered %s; asking whether it serves %s failed: %w)", dnsc.ErrRefused, answered, zone, err)
+	case !serves:
+		return fmt.Errorf("%w: answered %s and has no zone %s", dnsc.ErrNotAuthoritative, answered, zone)
+	case rcode == mdns.RcodeNotAuth:
+		return fmt.Errorf("%w: answered NOTAUTH without a TSIG error although it serves %s; PowerDNS answers so to a query signed with a wrong, unknown or clock-skewed key (its log says which)",
+			dnsc.ErrAuth, zone)
+	default:
+		return fmt.Errorf("%w (answered REFUSED; PowerDNS also answers so to an update signed with a wrong, unknown or clock-skewed key, its log says which)",
+			dnsc.ErrRefused)
+	}
+}
+
+// servesZone reports whether the server answers authoritatively with
+// zone's SOA to an unsigned query.
+func (c *Client) servesZone(ctx context.Context, zone string) (bool, error) {
+	m := new(mdns.Msg)
+	m.SetQuestion(mdns.Fqdn(zone), mdns.TypeSOA)
+	m.RecursionDesired = false
+	plain := &mdns.Client{Net: "tcp", Timeout: c.cfg.Timeout}
+	r, _, err := plain.ExchangeContext(ctx, m, c.cfg.Server)
+	if err != nil {
+		return false, err
+	}
+	if r.Rcode != mdns.RcodeSuccess || !r.Authoritative {
+		return false, nil
+	}
+	for _, rr := range r.Answer {
+		if rr.Header().Rrtype == mdns.TypeSOA && strings.EqualFold(rr.Header().Name, mdns.Fqdn(zone)) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// ask sends one signed query and returns the answer (NOERROR or NXDOMAIN)
+// and its records of name and rrtype. Below a zone cut the server refers
+// (RFC 1034 §4.3.2): then cut is the delegation's name, and the records
+// are the delegation's NS set when name is the cut, or glue from the
+// additional section when name is one of its name servers.
+func (c *Client) ask(ctx context.Context, zone, name string, rrtype uint16) (r *mdns.Msg, rrs []mdns.RR, cut string, err error) {
 	m := new(mdns.Msg)
 	m.SetQuestion(name, rrtype)
 	m.RecursionDesired = false
 	c.queries.Add(1)
-	r, err := c.exchange(ctx, m)
+	r, err = c.exchange(ctx, zone, m)
 	if err != nil {
-		return nil, fmt.Errorf(errQuery+": %w", name, mdns.TypeToString[rrtype], c.cfg.Server, err)
+		return nil, nil, "", fmt.Errorf(errQuery+": %w", name, mdns.TypeToString[rrtype], c.cfg.Server, err)
 	}
 	switch r.Rcode {
 	case mdns.RcodeSuccess, mdns.RcodeNameError:
 	default:
-		return nil, fmt.Errorf(errQuery+": "+errRcode, name, mdns.TypeToString[rrtype], c.cfg.Server,
+		return nil, nil, "", fmt.Errorf(errQuery+": "+errRcode, name, mdns.TypeToString[rrtype], c.cfg.Server,
 			c.cfg.Server, mdns.RcodeToString[r.Rcode])
 	}
-	var out []mdns.RR
 	section := r.Answer
-	if rrtype == mdns.TypeNS && len(r.Answer) == 0 {
-		// A delegation's NS set comes back as a referral.
-		section = r.Ns
+	if len(r.Answer) == 0 && !r.Authoritative {
+		var targets []string
+		for _, rr := range r.Ns {
+			if ns, ok := rr.(*mdns.NS); ok && !strings.EqualFold(ns.Hdr.Name, mdns.Fqdn(zone)) {
+				cut = ns.Hdr.Name
+				targets = append(targets, strings.ToLower(ns.Ns))
+			}
+		}
+		switch {
+		case cut == "":
+		case rrtype == mdns.TypeNS:
+			section = r.Ns
+		case rrtype == mdns.TypeA || rrtype == mdns.TypeAAAA:
+			if slices.Contains(targets, strings.ToLower(name)) {
+				section = r.Extra
+				cut = "" // glue belongs to the parent zone
+			}
+		}
 	}
 	for _, rr := range section {
 		h := rr.Header()
 		// An answer for a CNAME'd name carries the CNAME; keep our type only.
 		if h.Rrtype == rrtype && strings.EqualFold(h.Name, name) {
-			out = append(out, rr)
+			rrs = append(rrs, rr)
 		}
 	}
-	return out, nil
+	if strings.EqualFold(cut, name) && rrtype == mdns.TypeNS {
+		cut = "" // the delegation's own NS set
+	}
+	return r, rrs, cut, nil
 }
 
-// Get reads the set with one query.
-func (c *Client) Get(ctx context.Context, _ string, fqdn string, rrtype uint16) (*dnsc.Set, error) {
-	rrs, err := c.query(ctx, fqdn, rrtype)
-	if err != nil || len(rrs) == 0 {
+// Synthesized tells a wildcard's answer from a set stored at fqdn. A
+// wildcard answers only for names that do not exist, and every name below
+// one that does not exist as well (RFC 4592 §2.2, §3.3.1). So a query below
+// fqdn, for its marker, that gets NXDOMAIN, or a marker, proves fqdn exists.
+// Otherwise (a wildcard answered there too, or fqdn has a wildcard child)
+// an UPDATE holding only the prerequisite "RRset exists" (RFC 2136 §2.4.1)
+// asks the server, which checks prerequisites on stored names only and
+// changes nothing: BIND, Knot and PowerDNS answer NXRRSET for a
+// synthesized set. That needs a key allowed to update the name.
+func (c *Client) Synthesized(ctx context.Context, zone, fqdn string, rrtype uint16) (bool, error) {
+	probe := dnsc.MarkerPrefix + strings.ToLower(mdns.TypeToString[rrtype]) + "." + fqdn
+	if dnsc.CheckName(probe) == nil {
+		r, rrs, _, err := c.ask(ctx, zone, probe, mdns.TypeTXT)
+		if err != nil {
+			return false, err
+		}
+		// With an answer (a CNAME, maybe a wildcard's) the rcode is the
+		// alias target's.
+		if r.Rcode == mdns.RcodeNameError && len(r.Answer) == 0 {
+			return false, nil
+		}
+		for _, rr := range rrs {
+			if strings.HasPrefix(dnsc.TXTText(rr.(*mdns.TXT)), "heritage=homeplane,") {
+				return false, nil
+			}
+		}
+	}
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.Fqdn(zone))
+	m.RRsetUsed([]mdns.RR{header(fqdn, rrtype)})
+	c.updates.Add(1)
+	r, err := c.exchange(ctx, zone, m)
+	if err != nil {
+		return false, fmt.Errorf("cannot tell %s/%s from a wildcard's answer at %s (an UPDATE with only a prerequisite): %w",
+			fqdn, mdns.TypeToString[rrtype], c.cfg.Server, err)
+	}
+	switch r.Rcode {
+	case mdns.RcodeSuccess:
+		return false, nil
+	case mdns.RcodeNXRrset:
+		return true, nil
+	default:
+		return false, fmt.Errorf("cannot tell %s/%s from a wildcard's answer at %s: "+errRcode,
+			fqdn, mdns.TypeToString[rrtype], c.cfg.Server, c.cfg.Server, mdns.RcodeToString[r.Rcode])
+	}
+}
+
+// Get reads the set with one query. At or below a zone cut, where the
+// server refers instead of answering, only the delegation's NS set and glue
+// can be read; other sets give ErrBelowZoneCut.
+func (c *Client) Get(ctx context.Context, zone, fqdn string, rrtype uint16) (*dnsc.Set, error) {
+	_, rrs, cut, err := c.ask(ctx, zone, fqdn, rrtype)
+	if err != nil {
 		return nil, err
+	}
+	if cut != "" {
+		return nil, fmt.Errorf("%s/%s at %s: %w (delegation %s)", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrBelowZoneCut, cut)
+	}
+	if len(rrs) == 0 {
+		return nil, nil
 	}
 	return &dnsc.Set{FQDN: fqdn, Type: rrtype, TTL: rrs[0].Header().Ttl, RRs: rrs}, nil
 }
 
-// Marker reads the ownership marker of a set.
-func (c *Client) Marker(ctx context.Context, _ string, fqdn string, rrtype uint16) ([]string, error) {
-	rrs, err := c.query(ctx, dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)
+// markerAt is a marker's name and the TXT strings found there; occluded
+// when the server referred instead of answering (a marker below a zone
+// cut: stored, never served, readable only through prerequisites).
+type markerAt struct {
+	name     string
+	texts    []string
+	occluded bool
+}
+
+// markers reads the set's marker at its name and at each legacy name
+// (dnsc.LegacyMarkerNames: one more query for a wildcard).
+func (c *Client) markers(ctx context.Context, zone, fqdn string, rrtype uint16) ([]markerAt, error) {
+	name, err := dnsc.MarkerName(zone, fqdn, rrtype)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, rr := range rrs {
-		out = append(out, strings.Join(rr.(*mdns.TXT).Txt, ""))
+	var out []markerAt
+	for _, n := range append([]string{name}, dnsc.LegacyMarkerNames(fqdn, rrtype)...) {
+		_, rrs, cut, err := c.ask(ctx, zone, n, mdns.TypeTXT)
+		if err != nil {
+			return nil, err
+		}
+		m := markerAt{name: n, occluded: cut != ""}
+		for _, rr := range rrs {
+			m.texts = append(m.texts, dnsc.TXTText(rr.(*mdns.TXT)))
+		}
+		out = append(out, m)
 	}
 	return out, nil
 }
 
-func (c *Client) update(ctx context.Context, fqdn string, rrtype uint16, m *mdns.Msg) error {
+// Marker reads the TXT strings of the set's ownership marker, at its name
+// and at the names earlier releases used.
+func (c *Client) Marker(ctx context.Context, zone, fqdn string, rrtype uint16) ([]string, error) {
+	ms, err := c.markers(ctx, zone, fqdn, rrtype)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, m := range ms {
+		out = append(out, m.texts...)
+	}
+	return out, nil
+}
+
+// Owns reports whether the set's marker names o: read by query, or, where
+// the server does not serve the marker (below a zone cut), asked with an
+// UPDATE holding only the prerequisite that o's marker exists (RFC 2136
+// §2.4.2), which changes nothing.
+func (c *Client) Owns(ctx context.Context, zone, fqdn string, rrtype uint16, o dnsc.Owner) (bool, error) {
+	ms, err := c.markers(ctx, zone, fqdn, rrtype)
+	if err != nil {
+		return false, err
+	}
+	for _, mk := range ms {
+		if dnsc.IsOurs(mk.texts, o) {
+			return true, nil
+		}
+		if mk.occluded {
+			if ours, err := c.holds(ctx, zone, mk.name, dnsc.MarkerRRAt(mk.name, 0, o)); err != nil || ours {
+				return ours, err
+			}
+		}
+	}
+	return false, nil
+}
+
+// holds asks with a prerequisite-only UPDATE whether rr is the whole TXT
+// set at name (rr nil: whether name has no TXT set).
+func (c *Client) holds(ctx context.Context, zone, name string, rr mdns.RR) (bool, error) {
+	m := new(mdns.Msg)
+	m.SetUpdate(mdns.Fqdn(zone))
+	if rr != nil {
+		m.Used([]mdns.RR{rr})
+	} else {
+		m.RRsetNotUsed([]mdns.RR{header(name, mdns.TypeTXT)})
+	}
 	c.updates.Add(1)
-	r, err := c.exchange(ctx, m)
+	r, err := c.exchange(ctx, zone, m)
+	if err != nil {
+		return false, fmt.Errorf("cannot check the marker at %s (an UPDATE with only a prerequisite): %w", name, err)
+	}
+	switch r.Rcode {
+	case mdns.RcodeSuccess:
+		return true, nil
+	case mdns.RcodeNXRrset, mdns.RcodeYXRrset:
+		return false, nil
+	default:
+		return false, fmt.Errorf("cannot check the marker at %s: "+errRcode, name, c.cfg.Server, mdns.RcodeToString[r.Rcode])
+	}
+}
+
+// pinOwner adds to m the prerequisite that o's marker exists and returns
+// its name. Without legacy names that needs no read; otherwise the marker
+// is read and the name holding o's text pinned (ErrNotOwned when none).
+func (c *Client) pinOwner(ctx context.Context, m *mdns.Msg, zone, fqdn string, rrtype uint16, o dnsc.Owner) (string, error) {
+	name, err := dnsc.MarkerName(zone, fqdn, rrtype)
+	if err != nil {
+		return "", err
+	}
+	if len(dnsc.LegacyMarkerNames(fqdn, rrtype)) > 0 {
+		ms, err := c.markers(ctx, zone, fqdn, rrtype)
+		if err != nil {
+			return "", fmt.Errorf("reading the ownership marker: %w", err)
+		}
+		name = ""
+		for _, mk := range ms {
+			if dnsc.IsOurs(mk.texts, o) {
+				name = mk.name
+				break
+			}
+		}
+		if name == "" {
+			return "", dnsc.ErrNotOwned
+		}
+	}
+	m.Used([]mdns.RR{dnsc.MarkerRRAt(name, 0, o)})
+	return name, nil
+}
+
+func (c *Client) update(ctx context.Context, zone, fqdn string, rrtype uint16, m *mdns.Msg) error {
+	c.updates.Add(1)
+	r, err := c.exchange(ctx, zone, m)
 	if err != nil {
 		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, err)
 	}
@@ -165,6 +415,8 @@ func (c *Client) update(ctx context.Context, fqdn string, rrtype uint16, m *mdns
 		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrNotOwned)
 	case mdns.RcodeYXRrset:
 		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrExists)
+	case mdns.RcodeServerFailure:
+		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, dnsc.ErrServerFailure)
 	default:
 		return fmt.Errorf(errUpdate+": "+errRcode, fqdn, mdns.TypeToString[rrtype], c.cfg.Server,
 			c.cfg.Server, mdns.RcodeToString[r.Rcode])
@@ -179,15 +431,19 @@ func header(fqdn string, rrtype uint16) mdns.RR {
 func (c *Client) Create(ctx context.Context, zone string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.Fqdn(zone))
+	var from string
 	if adopt {
-		if err := c.adoptPrereq(ctx, m, zone, s, o); err != nil {
+		var err error
+		if from, err = c.adoptPrereq(ctx, m, zone, s, o); err != nil {
 			return err
 		}
 	} else {
 		m.RRsetNotUsed([]mdns.RR{header(s.FQDN, s.Type)})
 	}
-	c.putSet(m, s, o)
-	return c.update(ctx, s.FQDN, s.Type, m)
+	if err := c.putSet(m, zone, s, o, from); err != nil {
+		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+	}
+	return dnsc.ExplainServerFailure(c.update(ctx, zone, s.FQDN, s.Type, m), len(s.RRs))
 }
 
 // Replace deletes and re-adds the set in one message; unless adopting, the
@@ -195,39 +451,76 @@ func (c *Client) Create(ctx context.Context, zone string, s dnsc.Set, o dnsc.Own
 func (c *Client) Replace(ctx context.Context, zone string, s dnsc.Set, o dnsc.Owner, adopt bool) error {
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.Fqdn(zone))
+	var from string
+	var err error
 	if adopt {
-		if err := c.adoptPrereq(ctx, m, zone, s, o); err != nil {
+		from, err = c.adoptPrereq(ctx, m, zone, s, o)
+		if err != nil {
 			return err
 		}
-	} else {
-		m.Used([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, 0, o)})
+	} else if from, err = c.pinOwner(ctx, m, zone, s.FQDN, s.Type, o); err != nil {
+		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
 	}
-	c.putSet(m, s, o)
-	return c.update(ctx, s.FQDN, s.Type, m)
+	if err := c.putSet(m, zone, s, o, from); err != nil {
+		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+	}
+	return dnsc.ExplainServerFailure(c.update(ctx, zone, s.FQDN, s.Type, m), len(s.RRs))
 }
 
 // adoptPrereq reads the set's marker and refuses another owner's
 // (ErrOwnedByOther). Otherwise it pins what it read as a prerequisite of the
 // UPDATE (no marker, or exactly ours), so an owner that appears between the
 // read and the write makes the server refuse the update (NXRRSET/YXRRSET)
-// instead of us taking its set over.
-func (c *Client) adoptPrereq(ctx context.Context, m *mdns.Msg, zone string, s dnsc.Set, o dnsc.Owner) error {
-	marker, err := c.Marker(ctx, zone, s.FQDN, s.Type)
+// instead of us taking its set over. It returns the name holding our
+// marker, "" when there is none.
+func (c *Client) adoptPrereq(ctx context.Context, m *mdns.Msg, zone string, s dnsc.Set, o dnsc.Owner) (string, error) {
+	ms, err := c.markers(ctx, zone, s.FQDN, s.Type)
 	if err != nil {
-		return fmt.Errorf(errUpdate+": reading the ownership marker: %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+		return "", fmt.Errorf(errUpdate+": reading the ownership marker: %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
 	}
-	if err := dnsc.CheckAdopt(marker, o); err != nil {
-		return fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+	var from string
+	for i, mk := range ms {
+		if mk.occluded {
+			// Unreadable: ours, none, or (refused) anyone else's.
+			ours, err := c.holds(ctx, zone, mk.name, dnsc.MarkerRRAt(mk.name, 0, o))
+			if err == nil && !ours {
+				var none bool
+				if none, err = c.holds(ctx, zone, mk.name, nil); err == nil && !none {
+					err = dnsc.ErrOwnedByOther
+				}
+			}
+			if err != nil {
+				return "", fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+			}
+			if ours {
+				ms[i].texts = []string{o.MarkerText()}
+			}
+			mk = ms[i]
+		}
+		if err := dnsc.CheckAdopt(mk.texts, o); err != nil {
+			return "", fmt.Errorf(errUpdate+": %w", s.FQDN, mdns.TypeToString[s.Type], c.cfg.Server, err)
+		}
+		if from == "" && len(mk.texts) > 0 {
+			from = mk.name
+		}
 	}
-	if len(marker) == 0 {
-		m.RRsetNotUsed([]mdns.RR{header(dnsc.MarkerName(s.FQDN, s.Type), mdns.TypeTXT)})
-	} else {
-		m.Used([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, 0, o)})
+	if from != "" {
+		m.Used([]mdns.RR{dnsc.MarkerRRAt(from, 0, o)})
+		return from, nil
 	}
-	return nil
+	for _, mk := range ms {
+		m.RRsetNotUsed([]mdns.RR{header(mk.name, mdns.TypeTXT)})
+	}
+	return "", nil
 }
 
-func (c *Client) putSet(m *mdns.Msg, s dnsc.Set, o dnsc.Owner) {
+// putSet replaces the set and writes its marker; from is where our marker
+// was found, removed when it is a legacy name.
+func (c *Client) putSet(m *mdns.Msg, zone string, s dnsc.Set, o dnsc.Owner, from string) error {
+	marker, err := dnsc.MarkerRR(zone, s.FQDN, s.Type, s.TTL, o)
+	if err != nil {
+		return err
+	}
 	rrs := make([]mdns.RR, 0, len(s.RRs))
 	for _, rr := range s.RRs {
 		rr = mdns.Copy(rr)
@@ -236,18 +529,26 @@ func (c *Client) putSet(m *mdns.Msg, s dnsc.Set, o dnsc.Owner) {
 	}
 	m.RemoveRRset([]mdns.RR{header(s.FQDN, s.Type)})
 	m.Insert(rrs)
-	m.RemoveRRset([]mdns.RR{header(dnsc.MarkerName(s.FQDN, s.Type), mdns.TypeTXT)})
-	m.Insert([]mdns.RR{dnsc.MarkerRR(s.FQDN, s.Type, s.TTL, o)})
+	if from != "" && from != marker.Hdr.Name {
+		m.RemoveRRset([]mdns.RR{header(from, mdns.TypeTXT)})
+	}
+	m.RemoveRRset([]mdns.RR{header(marker.Hdr.Name, mdns.TypeTXT)})
+	m.Insert([]mdns.RR{marker})
+	return nil
 }
 
 // Delete removes the set and its marker; unless forced, only when ours.
 func (c *Client) Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o dnsc.Owner, force bool) error {
 	m := new(mdns.Msg)
 	m.SetUpdate(mdns.Fqdn(zone))
-	if !force {
-		m.Used([]mdns.RR{dnsc.MarkerRR(fqdn, rrtype, 0, o)})
+	name, err := dnsc.MarkerName(zone, fqdn, rrtype)
+	if err == nil && !force {
+		name, err = c.pinOwner(ctx, m, zone, fqdn, rrtype, o)
+	}
+	if err != nil {
+		return fmt.Errorf(errUpdate+": %w", fqdn, mdns.TypeToString[rrtype], c.cfg.Server, err)
 	}
 	m.RemoveRRset([]mdns.RR{header(fqdn, rrtype)})
-	m.RemoveRRset([]mdns.RR{header(dnsc.MarkerName(fqdn, rrtype), mdns.TypeTXT)})
-	return c.update(ctx, fqdn, rrtype, m)
+	m.RemoveRRset([]mdns.RR{header(name, mdns.TypeTXT)})
+	return c.update(ctx, zone, fqdn, rrtype, m)
 }

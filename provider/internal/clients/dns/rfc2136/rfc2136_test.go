@@ -4,24 +4,29 @@ import (
 	"context"
 	"encoding/base64"
 	"testing"
+	"time"
 
 	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
 )
 
-func clients(t *testing.T, srv *testservers.DNS) (*Client, *Client) {
+func clients(t *testing.T, srv *testservers.DNS) (*Client, dnstest.Broken) {
 	t.Helper()
-	c, err := New(Config{Server: srv.Addr, KeyName: srv.KeyName, Algorithm: srv.Algo, Secret: srv.Secret})
-	if err != nil {
-		t.Fatal(err)
+	good := Config{Server: srv.Addr, KeyName: srv.KeyName, Algorithm: srv.Algo, Secret: srv.Secret}
+	client := func(cfg Config) *Client {
+		t.Helper()
+		c, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
 	}
-	bad, err := New(Config{Server: srv.Addr, KeyName: srv.KeyName, Algorithm: srv.Algo,
-		Secret: base64.StdEncoding.EncodeToString([]byte("not-the-right-secret-at-all-0123"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, bad
+	secret, name, clock := good, good, good
+	secret.Secret = base64.StdEncoding.EncodeToString([]byte("not-the-right-secret-at-all-0123"))
+	name.KeyName = "nobody-knows-this-key."
+	clock.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	return client(good), dnstest.Broken{Secret: client(secret), KeyName: client(name), Clock: client(clock)}
 }
 
 func TestBIND(t *testing.T) {

@@ -123,12 +123,20 @@ func toMetadata(s oidc.Spec) metadata {
 		GrantTypes:              s.GrantTypes,
 		ResponseTypes:           oidc.ResponseTypes(s.GrantTypes),
 		Scope:                   strings.Join(s.Scopes, " "),
-		TokenEndpointAuthMethod: "client_secret_basic",
+		TokenEndpointAuthMethod: authMethod(s),
 	}
 	if s.Public {
 		m.TokenEndpointAuthMethod = "none"
 	}
 	return m
+}
+
+// authMethod is s's token_endpoint_auth_method for a confidential client.
+func authMethod(s oidc.Spec) string {
+	if s.TokenEndpointAuthMethod == "" {
+		return "client_secret_basic"
+	}
+	return s.TokenEndpointAuthMethod
 }
 
 func (m metadata) spec() oidc.Spec {
@@ -140,6 +148,7 @@ func (m metadata) spec() oidc.Spec {
 		ClientID: m.ClientID, DisplayName: m.ClientName,
 		RedirectURIs: m.RedirectURIs, PostLogoutRedirectURIs: m.PostLogoutRedirectURIs,
 		GrantTypes: m.GrantTypes, Scopes: scopes, Public: m.TokenEndpointAuthMethod == "none",
+		TokenEndpointAuthMethod: m.TokenEndpointAuthMethod,
 	}
 }
 
@@ -279,6 +288,19 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	if err != nil {
 		return st, err
 	}
+	// Without a stored secret, a confidential spec may mean a public client
+	// to switch (refused unless the server would say the secret, which
+	// none does on read) or a confidential one whose secret was lost
+	// (updated as usual); one read tells which.
+	if !s.Public && st.ClientSecret == "" {
+		cur, err := c.Get(ctx, st)
+		if err != nil {
+			return st, err
+		}
+		if cur.Spec.Public {
+			return st, oidc.ErrNoSecretToConfidential
+		}
+	}
 	m := toMetadata(s)
 	m.ClientID = st.ClientID
 	var out metadata
@@ -289,7 +311,13 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	if err != nil {
 		return st, err
 	}
-	return state(out, st), nil
+	next := state(out, st)
+	if out.TokenEndpointAuthMethod == "none" {
+		// A public client authenticates with nothing: a secret kept from
+		// when it was confidential would be published but never work.
+		next.ClientSecret = ""
+	}
+	return next, nil
 }
 
 // RotateSecret is not part of RFC 7592: the server decides when to issue a
@@ -311,7 +339,8 @@ func (c *Client) Delete(ctx context.Context, st oidc.State) error {
 	return err
 }
 
-// UpToDate compares the RFC 7591 metadata we manage.
+// UpToDate compares the RFC 7591 metadata we manage, the token endpoint
+// authentication method of a confidential client included.
 func (c *Client) UpToDate(want oidc.Spec, got *oidc.Observed) bool {
-	return oidc.UpToDate(want, got.Spec)
+	return oidc.UpToDate(want, got.Spec) && (want.Public || authMethod(want) == authMethod(got.Spec))
 }

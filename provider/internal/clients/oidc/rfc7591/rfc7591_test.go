@@ -130,3 +130,100 @@ func TestHydra(t *testing.T) {
 		t.Fatalf("second Delete: %v", err)
 	}
 }
+
+// Client type changes and default scopes, as Ory Hydra v2.3.0 does them.
+func TestHydraClientTypeAndScopes(t *testing.T) {
+	h := testservers.StartHydra(t)
+	ctx := context.Background()
+	c, err := New(Config{IssuerURL: h.Issuer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	grants := []string{"authorization_code", "refresh_token", "client_credentials"}
+	spec := oidc.Spec{RedirectURIs: []string{"https://app.example.org/cb"}, GrantTypes: grants,
+		Scopes: []string{"openid", "profile"}, Public: true}
+
+	// Public to confidential: Hydra would switch and issue no secret, so
+	// the provider refuses and the client stays public.
+	pub, err := c.Create(ctx, spec)
+	if err != nil || pub.ClientSecret != "" {
+		t.Fatalf("Create public: secret set %v, %v", pub.ClientSecret != "", err)
+	}
+	spec.Public = false
+	if _, err := c.Update(ctx, spec, pub); !errors.Is(err, oidc.ErrNoSecretToConfidential) {
+		t.Fatalf("public to confidential: got %v, want ErrNoSecretToConfidential", err)
+	}
+	if obs, err := c.Get(ctx, pub); err != nil || !obs.Spec.Public {
+		t.Fatalf("after the refusal: %+v, %v; want still public", obs, err)
+	}
+
+	// Confidential to public: the old secret is no longer published.
+	conf, err := c.Create(ctx, spec)
+	if err != nil || conf.ClientSecret == "" {
+		t.Fatalf("Create confidential: %v", err)
+	}
+	// A confidential client whose stored secret was lost still updates.
+	lost := conf
+	lost.ClientSecret = ""
+	spec.DisplayName = "lost secret"
+	if lost, err = c.Update(ctx, spec, lost); err != nil {
+		t.Fatalf("Update of a confidential client without its stored secret: %v", err)
+	}
+	spec.Public = true
+	pub2, err := c.Update(ctx, spec, lost)
+	if err != nil || pub2.ClientSecret != "" {
+		t.Fatalf("confidential to public: secret kept %v, %v", pub2.ClientSecret != "", err)
+	}
+	if h.TokenWorks(t, conf.ClientID, conf.ClientSecret, "profile") {
+		t.Fatal("the old secret still gets a token from the public client")
+	}
+
+	// No scopes asked: Hydra's default is up to date, not a perpetual update.
+	bare := oidc.Spec{RedirectURIs: []string{"https://app.example.org/cb"}, GrantTypes: grants}
+	st, err := c.Create(ctx, bare)
+	if err != nil {
+		t.Fatalf("Create without scopes: %v", err)
+	}
+	obs, err := c.Get(ctx, st)
+	if err != nil || len(obs.Spec.Scopes) == 0 || !c.UpToDate(bare, obs) {
+		t.Fatalf("without scopes: read %v, %v; want Hydra's default, up to date", obs.Spec.Scopes, err)
+	}
+}
+
+// token_endpoint_auth_method is registered, enforced by Hydra, and a change
+// is detected and applied.
+func TestHydraTokenEndpointAuthMethod(t *testing.T) {
+	h := testservers.StartHydra(t)
+	ctx := context.Background()
+	c, err := New(Config{IssuerURL: h.Issuer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := oidc.Spec{RedirectURIs: []string{"https://app.example.org/cb"},
+		GrantTypes: []string{"client_credentials"}, Scopes: []string{"profile"},
+		TokenEndpointAuthMethod: "client_secret_post"}
+	st, err := c.Create(ctx, spec)
+	if err != nil {
+		t.Fatalf("Create: %v", err)
+	}
+	if !h.TokenWorksPost(t, st.ClientID, st.ClientSecret, "profile") || h.TokenWorks(t, st.ClientID, st.ClientSecret, "profile") {
+		t.Fatal("client_secret_post client: want a token with the secret in the form only")
+	}
+	obs, err := c.Get(ctx, st)
+	if err != nil || !c.UpToDate(spec, obs) {
+		t.Fatalf("read back %+v, %v; want up to date", obs, err)
+	}
+	spec.TokenEndpointAuthMethod = "" // the default, client_secret_basic
+	if c.UpToDate(spec, obs) {
+		t.Fatal("a change to client_secret_basic is not detected")
+	}
+	if st, err = c.Update(ctx, spec, st); err != nil {
+		t.Fatalf("Update: %v", err)
+	}
+	if !h.TokenWorks(t, st.ClientID, st.ClientSecret, "profile") {
+		t.Fatal("after the update the secret in a Basic header gets no token")
+	}
+	if obs, err = c.Get(ctx, st); err != nil || !c.UpToDate(spec, obs) {
+		t.Fatalf("after Update: %+v, %v", obs, err)
+	}
+}
