@@ -87,6 +87,18 @@ release-test:
 	$(MAKE) --no-print-directory xpkg PLATFORMS="$(RELEASE_PLATFORMS)"
 	PACKAGE_PLATFORMS="$(RELEASE_PLATFORMS)" $(GO) test -count=1 ./test/packages
 
+## scale: N claims on the e2e control plane, what they cost (a benchmark, not a test gate): make scale N=300 LABEL=after
+# Appends to _output/scale/results.json and plots _output/scale/scale.png.
+N ?= 100
+LABEL ?= homeplane
+.PHONY: scale
+scale: provider-test-deps e2e-tools
+	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
+	E2E_FUNCTION=$${E2E_FUNCTION:-$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/function)} \
+	  E2E_PROVIDER=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/provider) \
+	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
+	  $(GO) test -tags 'e2e scale' -count=1 -timeout 60m -v -run '^TestScale$$' ./test/e2e/ -args -scale.n=$(N) -scale.label=$(LABEL)
+
 ## bench: Go benchmarks (not a test gate)
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem ./fn/...

@@ -284,3 +284,42 @@ func randomHex(n int) string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Usage is what a process has cost so far: CPU seconds (user and system,
+// from /proc/<pid>/stat, in clock ticks of 1/100 s) and its peak resident
+// memory (VmHWM in /proc/<pid>/status), for benchmarks on Linux.
+func (p *Process) Usage() (cpuSeconds float64, peakRSSBytes int64, err error) {
+	if p.cmd.Process == nil {
+		return 0, 0, fmt.Errorf("%s has not started", p.Name)
+	}
+	pid := p.cmd.Process.Pid
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	// Fields after the command name, which may hold spaces: ") state ppid …";
+	// utime and stime are fields 14 and 15 of the whole line.
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 13 {
+		return 0, 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
+	}
+	utime, err1 := strconv.ParseInt(fields[11], 10, 64)
+	stime, err2 := strconv.ParseInt(fields[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				return 0, 0, fmt.Errorf("cannot parse VmHWM of %d: %w", pid, err)
+			}
+			peakRSSBytes = kb * 1024
+		}
+	}
+	return float64(utime+stime) / 100, peakRSSBytes, nil
+}

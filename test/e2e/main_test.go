@@ -61,6 +61,9 @@ type environment struct {
 	idp      *testservers.Hydra
 	registry string
 	c        client.Client
+	// fn is the function's process and fnMetrics its Prometheus endpoint.
+	fn        *testservers.Process
+	fnMetrics string
 }
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
@@ -236,6 +239,7 @@ func setup(ctx context.Context) (*environment, error) {
 	if err := fn.WaitTCP(ctx, fnAddr); err != nil {
 		return nil, err
 	}
+	e.fn, e.fnMetrics = fn, fmt.Sprintf("http://127.0.0.1:%d/metrics", fnPort[1])
 	startProvider := func(kubeconfig string) (*testservers.Process, error) {
 		return procs.Run("provider", []string{"KUBECONFIG=" + kubeconfig}, bins["provider"],
 			"--debug", "--metrics-bind-address=0", "--health-probe-bind-address=0", "--poll=10s")
