@@ -207,7 +207,7 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 		Protection: &wiring.Protection{
 			Enabled: p.DeletionProtection,
 			Claim: wiring.Protected{Resource: ResourceProtectClaim, Name: compose.DNSLabel(req.ClaimName, "protect-claim"),
-				Of: wiring.Ref{APIVersion: v1alpha1.GroupVersion.String(), Kind: "MatrixServer", Name: req.ClaimName}},
+				Of: claimRef(req)},
 			Data: []wiring.Protected{{Resource: ResourceProtectData, Name: compose.DNSLabel(req.ClaimName, "protect-data"),
 				Of: wiring.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: n.PVC()}}},
 			Guarded:     "its data volume",
@@ -234,4 +234,11 @@ func hostsOf(p *params) []wiring.Host {
 		out = append(out, wiring.Host{Field: fieldHost, Name: p.Host})
 	}
 	return out
+}
+
+// claimRef is the tenant's own object: the MatrixServer claim, or the
+// namespaced composite itself.
+func claimRef(req *compose.Request) wiring.Ref {
+	gvk := req.ClaimKind(v1alpha1.GroupVersion.WithKind(v1alpha1.NamespacedKind))
+	return wiring.Ref{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: req.ClaimName}
 }

@@ -255,7 +255,7 @@ func TestCompose(t *testing.T) {
 			reason: "<teamId>-<claim> longer than the StatefulSet's revision label allows is refused with what to do instead.",
 			claim:  "customer-relationship-management-quarterly-reporting-db",
 			params: map[string]any{"teamId": "sales-ops"},
-			wantErr: `metadata.name (of the claim): the database would be named "sales-ops-customer-relationship-management-quarterly-reporting-db", 65 characters, ` +
+			wantErr: `metadata.name (of the claim, or of the namespaced composite): the database would be named "sales-ops-customer-relationship-management-quarterly-reporting-db", 65 characters, ` +
 				`but the pods' controller-revision-hash label (<cluster>-, Kubernetes StatefulSet controller: the label is the ControllerRevision's name, <statefulset>-<hash of up to 10 characters> (pkg/controller/history)) allows at most 52: ` +
 				`use a claim name of at most 42 characters or a shorter spec.parameters.teamId`,
 		},
