@@ -3,6 +3,9 @@ package function
 import (
 	"context"
 	"encoding/base64"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/yaml"
 
 	"github.com/homeplane/homeplane/fn/compose"
 )
@@ -150,5 +154,45 @@ func TestLegacyIgnoresNamespacedRules(t *testing.T) {
 	}
 	if got := string(rsp.GetDesired().GetComposite().GetConnectionDetails()["password"]); got != "s3cret" {
 		t.Errorf("composite connection detail password = %q, want it kept for the claim's Secret", got)
+	}
+}
+
+// TestNamespacedConnectionKeys: the connection Secret of every namespaced
+// example holds only keys that the claim flavour's XRD lets Crossplane
+// publish to a claim (connectionSecretKeys), and at least one: the two
+// flavours give an app the same connection details.
+func TestNamespacedConnectionKeys(t *testing.T) {
+	for _, a := range Apps() {
+		t.Run(a.Name(), func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join("..", "..", "package", "configuration", "xrds", strings.ToLower(a.Kind.Kind)+".yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var xrd struct {
+				Spec struct {
+					ConnectionSecretKeys []string `json:"connectionSecretKeys"`
+				} `json:"spec"`
+			}
+			if err := yaml.Unmarshal(b, &xrd); err != nil {
+				t.Fatal(err)
+			}
+			req := steadyRequest(t, a.Name()+namespacedExample)
+			rsp, err := New(logging.NewNopLogger(), WithRand(seed())).RunFunction(context.Background(), req)
+			if err != nil || hasFatal(rsp) {
+				t.Fatalf("RunFunction: %v %s", err, fatalMessage(rsp))
+			}
+			s := rsp.GetDesired().GetResources()[ResourceConnectionSecret].GetResource().AsMap()
+			data, _ := s["data"].(map[string]any)
+			if len(data) == 0 && a.Name() != "postgresql" {
+				// PostgreSQL publishes once the operator's Secret exists
+				// (examples/postgresql/namespaced-ready renders that).
+				t.Errorf("connection Secret has no data")
+			}
+			for k := range data {
+				if !slices.Contains(xrd.Spec.ConnectionSecretKeys, k) {
+					t.Errorf("connection Secret key %q is not one of the claim flavour's %v", k, xrd.Spec.ConnectionSecretKeys)
+				}
+			}
+		})
 	}
 }
