@@ -89,6 +89,16 @@ func (r *Request) ClaimKind(claim schema.GroupVersionKind) schema.GroupVersionKi
 	return claim
 }
 
+// Subject names the tenant's object in messages on it: "this claim" for a
+// claim-backed composite (conditions reach the claim), "this composite" for
+// a namespaced one.
+func (r *Request) Subject() string {
+	if r.Namespaced() {
+		return "this composite"
+	}
+	return "this claim"
+}
+
 // Field paths of ClaimName, for errors about what the name does to derived
 // names.
 const (

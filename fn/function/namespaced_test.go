@@ -120,6 +120,9 @@ func TestRunFunctionNamespaced(t *testing.T) {
 			if seen.Namespace != "team" || seen.ClaimName != "x" || !seen.Namespaced() {
 				t.Errorf("%s\ncomposer got %s/%s (namespaced %v), want team/x from metadata, labels ignored", tc.reason, seen.Namespace, seen.ClaimName, seen.Namespaced())
 			}
+			if got := seen.Subject(); got != "this composite" {
+				t.Errorf("%s\nSubject: %q, want messages about this composite", tc.reason, got)
+			}
 			if got := seen.ClaimKind(schema.GroupVersionKind{Kind: "Claim"}); got != testNamespacedKind {
 				t.Errorf("%s\nClaimKind: %v, want the composite's own %v", tc.reason, got, testNamespacedKind)
 			}

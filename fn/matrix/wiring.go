@@ -211,7 +211,7 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 			Data: []wiring.Protected{{Resource: ResourceProtectData, Name: compose.DNSLabel(req.ClaimName, "protect-data"),
 				Of: wiring.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: n.PVC()}}},
 			Guarded:     "its data volume",
-			Unprotected: "Deleting this claim deletes the homeserver; its data volume is deleted once the server is gone.",
+			Unprotected: "Deleting " + req.Subject() + " deletes the homeserver; its data volume is deleted once the server is gone.",
 		},
 	}
 	if p.DNS != nil {

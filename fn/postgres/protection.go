@@ -23,7 +23,7 @@ func protection(req *compose.Request, p *params) *wiring.Protection {
 		Data: []wiring.Protected{{Resource: resourceUsageDatabase, Name: p.Cluster + "-protect-database",
 			Of: wiring.Ref{APIVersion: zalandoAPIVersion, Kind: zalandoKind, Name: p.Cluster}}},
 		Guarded:     "its postgresql",
-		Unprotected: "Deleting this claim deletes the database and its data.",
+		Unprotected: "Deleting " + req.Subject() + " deletes the database and its data.",
 	}
 	if p.wait != nil {
 		// No postgresql is composed while a restore waits for its source:
