@@ -42,6 +42,7 @@ const (
 	errNoClaim       = "%s %q has no claim: Homeplane composites are created through a claim (label %s is missing)"
 	errNoNamespace   = "%s %q has no metadata.namespace: its XRD must have scope Namespaced (apiextensions.crossplane.io/v2)"
 	errConnSecret    = "invalid %s %q: %s"
+	errInvalidXR     = "invalid %s %q"
 	errConnClash     = "invalid %s %q: %s.name %q is already composed as %s; name another Secret"
 	errCompose       = "cannot compose %s %q"
 	errConvert       = "cannot convert desired resource %q"

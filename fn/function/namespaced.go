@@ -47,7 +47,8 @@ func tenant(reg Registration, xr *composite.Unstructured) (namespace, name strin
 func connectionSecretName(xr *composite.Unstructured) (string, error) {
 	nc := &common.NamespacedComposite{}
 	if err := compose.DecodeObject(xr.UnstructuredContent(), nc); err != nil {
-		return "", errors.Wrapf(err, errConnSecret, xr.GetKind(), xr.GetName(), common.FieldWriteConnectionSecretToRef)
+		// The decode error names the field.
+		return "", errors.Wrapf(err, errInvalidXR, xr.GetKind(), xr.GetName())
 	}
 	name, ferr := nc.ConnectionSecretName(xr.GetName())
 	if ferr != nil {

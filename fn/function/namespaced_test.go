@@ -83,7 +83,7 @@ func TestRunFunctionNamespaced(t *testing.T) {
 		"WrongType": {
 			reason:    "A reference of the wrong type is a Fatal result naming the field.",
 			xr:        namespacedXR(`{"writeConnectionSecretToRef": "db-creds"}`),
-			wantFatal: `spec.writeConnectionSecretToRef: cannot be a string`,
+			wantFatal: `invalid Test "x": spec.writeConnectionSecretToRef: cannot be a string, must be an object`,
 		},
 		"Clash": {
 			reason:    "A name one of the composite's own Secrets has is a Fatal result: two desired objects would fight over it.",
