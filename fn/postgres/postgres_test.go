@@ -31,9 +31,9 @@ var wikiDB = composetest.Claim{Kind: v1alpha1.GroupVersion.WithKind("XPostgreSQL
 
 // request builds a Request for an XR with the given parameters, plus
 // observed and required resources.
-func request(t testing.TB, params map[string]any, observed map[string]runtime.Object, required map[string]runtime.Object) *compose.Request {
+func request(t testing.TB, params map[string]any, observed map[string]runtime.Object, required map[string]runtime.Object, o ...composetest.Option) *compose.Request {
 	t.Helper()
-	req := composetest.Request(t, wikiDB, params, composetest.Observed(observed), composetest.Required(required))
+	req := composetest.Request(t, wikiDB, params, append([]composetest.Option{composetest.Observed(observed), composetest.Required(required)}, o...)...)
 	// Crossplane gives every composite a UID; a new archive is placed by it.
 	req.Composite.SetUID(testUID)
 	return req
