@@ -127,7 +127,7 @@ IMAGES_DIR = $(OUTPUT)/images
 XPKG_DIR = $(OUTPUT)/xpkg
 ARCHES = $(notdir $(PLATFORMS))
 IMAGE_LDFLAGS = -s -w -X github.com/homeplane/homeplane/internal/version.Version=$(VERSION)
-XPKG_FILES = $(foreach r,function provider,$(foreach a,$(ARCHES),$(XPKG_DIR)/$(r)-$(a).xpkg)) $(XPKG_DIR)/configuration.xpkg
+XPKG_FILES = $(foreach r,function provider,$(foreach a,$(ARCHES),$(XPKG_DIR)/$(r)-$(a).xpkg)) $(XPKG_DIR)/configuration.xpkg $(XPKG_DIR)/namespaced.xpkg
 PKG_EMPTY :=
 PKG_SPACE := $(PKG_EMPTY) $(PKG_EMPTY)
 PKG_COMMA := ,
@@ -136,6 +136,8 @@ xpkg-files = $(subst $(PKG_SPACE),$(PKG_COMMA),$(strip $(foreach a,$(ARCHES),$(X
 pkg-sources = $(shell find $(1) -type f -name '*.yaml' 2>/dev/null)
 # Configuration examples: each app's claim and composite, not the render cases.
 CONFIG_EXAMPLES = $(wildcard examples/*/claim.yaml examples/*/xr.yaml)
+# The namespaced Configuration's examples: each app's namespaced composite.
+NS_CONFIG_EXAMPLES = $(wildcard examples/*/namespaced/xr.yaml)
 
 .PHONY: images xpkg push pkg-force
 # Chained pattern targets are real outputs, not intermediates to delete.
@@ -161,7 +163,7 @@ $(IMAGES_DIR)/%.oci.tar: $(foreach a,$(ARCHES),$(OUTPUT)/bin/linux_$(a)/%) $(wil
 	  $(if $(filter provider,$*),-ca-certs $(CA_CERTS)) \
 	  $(foreach a,$(ARCHES),-binary linux/$(a)=$(OUTPUT)/bin/linux_$(a)/$*)
 
-## xpkg: Crossplane packages in _output/xpkg: function and provider per arch (runtime embedded), configuration
+## xpkg: Crossplane packages in _output/xpkg: function and provider per arch (runtime embedded), configuration, namespaced (configuration-namespaced)
 xpkg: $(XPKG_FILES)
 
 $(XPKG_DIR)/function-%.xpkg: $(IMAGES_DIR)/function.oci.tar $(call pkg-sources,package/function)
@@ -183,12 +185,23 @@ $(XPKG_DIR)/configuration.xpkg: $(call pkg-sources,package/configuration) $(CONF
 	$$($(TOOLS) path crossplane) xpkg build --package-root=package/configuration \
 	  --examples-root=$(OUTPUT)/examples/configuration -o $@
 
-## push: push the three packages to $(REGISTRY)/{function,provider,configuration}:$(VERSION) (function and provider as multi-arch indexes)
+# The namespaced Configuration (package/configuration-namespaced), pushed as
+# $(REGISTRY)/configuration-namespaced. Its file is namespaced.xpkg: tools that
+# look for the claims' package glob *configuration*.xpkg (test/e2e).
+$(XPKG_DIR)/namespaced.xpkg: $(call pkg-sources,package/configuration-namespaced) $(NS_CONFIG_EXAMPLES)
+	@rm -rf $(OUTPUT)/examples/configuration-namespaced && mkdir -p $(@D)
+	@for f in $(NS_CONFIG_EXAMPLES); do d=$(OUTPUT)/examples/configuration-namespaced/$$(basename $$(dirname $$(dirname $$f))); \
+	  mkdir -p $$d && cp $$f $$d/; done
+	$$($(TOOLS) path crossplane) xpkg build --package-root=package/configuration-namespaced \
+	  --examples-root=$(OUTPUT)/examples/configuration-namespaced -o $@
+
+## push: push the packages to $(REGISTRY)/{function,provider,configuration,configuration-namespaced}:$(VERSION) (function and provider as multi-arch indexes)
 push: xpkg
 	@CP=$$($(TOOLS) path crossplane) && set -x && \
 	$$CP xpkg push -f $(call xpkg-files,function) $(REGISTRY)/function:$(VERSION) && \
 	$$CP xpkg push -f $(call xpkg-files,provider) $(REGISTRY)/provider:$(VERSION) && \
-	$$CP xpkg push -f $(XPKG_DIR)/configuration.xpkg $(REGISTRY)/configuration:$(VERSION)
+	$$CP xpkg push -f $(XPKG_DIR)/configuration.xpkg $(REGISTRY)/configuration:$(VERSION) && \
+	$$CP xpkg push -f $(XPKG_DIR)/namespaced.xpkg $(REGISTRY)/configuration-namespaced:$(VERSION)
 
 # ---------------------------------------------------------------------------
 # End to end: etcd, kube-apiserver, kube-controller-manager and Crossplane

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Validates rendered output, the example claims and XRs, and our Compositions
 # with `crossplane resource validate` (offline) against:
-#   - our XRDs (package/configuration/xrds) and provider CRDs (package/provider/crds),
+#   - our XRDs of both flavours (package/configuration/xrds: claims;
+#     package/configuration-namespaced/xrds: namespaced composites) and
+#     provider CRDs (package/provider/crds),
 #   - the Zalando postgresql, Gateway API, cert-manager Certificate and CSI
 #     VolumeSnapshot CRDs from their Go modules
 #     (versions pinned by go.mod),
@@ -24,6 +26,9 @@ mkdir -p "$schemas"
 
 moddir() { go mod download -json "$1" | sed -n 's/^\s*"Dir": "\(.*\)",$/\1/p'; }
 cp package/configuration/xrds/*.yaml "$schemas/"
+# Both flavours name their XRD files after their kinds (xpostgresql.yaml,
+# postgresql.yaml): no file overwrites another.
+for f in package/configuration-namespaced/xrds/*.yaml; do cp "$f" "$schemas/namespaced-$(basename "$f")"; done
 if compgen -G "package/provider/crds/*.yaml" >/dev/null; then cp package/provider/crds/*.yaml "$schemas/"; fi
 zalando=$(moddir "github.com/zalando/postgres-operator@$(go list -m -f '{{.Version}}' github.com/zalando/postgres-operator)")
 cp "$zalando/manifests/postgresql.crd.yaml" "$schemas/"
@@ -40,7 +45,7 @@ chmod -R u+w "$schemas"
 resources=$work/resources
 mkdir -p "$resources"
 n=0
-for f in "$rendered"/*.yaml examples/*/claim.yaml examples/*/xr.yaml examples/*/*/xr.yaml package/configuration/compositions/*.yaml; do
+for f in "$rendered"/*.yaml examples/*/claim.yaml examples/*/xr.yaml examples/*/*/xr.yaml package/configuration/compositions/*.yaml package/configuration-namespaced/compositions/*.yaml; do
   [[ -f "$f" ]] || continue
   n=$((n + 1))
   cp "$f" "$resources/$n-$(basename "$f")"

@@ -5,12 +5,18 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+
+	"github.com/homeplane/homeplane/apis/office/v1alpha1"
+	"github.com/homeplane/homeplane/fn/compose/composetest"
 )
 
 // FuzzCompose feeds arbitrary parameters to the composer (with a fixed key
-// generator, so that it runs fast): it must never panic, must compose the
-// Deployment whenever it does not fail, and must never put a secret into an
-// error.
+// generator, so that it runs fast), for a claim's composite and for a
+// namespaced composite: it must never panic, must compose the Deployment
+// whenever it does not fail, every object in the claim's namespace, and must
+// never put a secret into an error.
 func FuzzCompose(f *testing.F) {
 	for _, s := range []string{
 		minimal,
@@ -29,17 +35,32 @@ func FuzzCompose(f *testing.F) {
 		if json.Unmarshal([]byte(parameters), &v) != nil {
 			t.Skip("not JSON")
 		}
-		res, err := NewComposer(WithProofKeyGenerator(fixedKey)).Compose(context.Background(), request(t, parameters))
-		if err != nil {
-			for _, s := range []string{testPassword, testProofKey} {
-				if strings.Contains(err.Error(), s) {
-					t.Fatalf("error contains a secret: %v", err)
+		for _, namespaced := range []bool{false, true} {
+			req := request(t, parameters)
+			if namespaced {
+				composetest.Namespaced(v1alpha1.NamespacedGroupVersionKind)(t, req)
+			}
+			res, err := NewComposer(WithProofKeyGenerator(fixedKey)).Compose(context.Background(), req)
+			if err != nil {
+				for _, s := range []string{testPassword, testProofKey} {
+					if strings.Contains(err.Error(), s) {
+						t.Fatalf("error contains a secret: %v", err)
+					}
+				}
+				continue
+			}
+			if _, ok := res.Resources[ResourceDeployment]; !ok {
+				t.Fatalf("composed without a Deployment: %v", res.Resources)
+			}
+			for n, d := range res.Resources {
+				m, err := apimeta.Accessor(d.Object)
+				if err != nil {
+					t.Fatalf("%s: %v", n, err)
+				}
+				if m.GetNamespace() != req.Namespace {
+					t.Fatalf("namespaced %v: %s composed in namespace %q, not %q", namespaced, n, m.GetNamespace(), req.Namespace)
 				}
 			}
-			return
-		}
-		if _, ok := res.Resources[ResourceDeployment]; !ok {
-			t.Fatalf("composed without a Deployment: %v", res.Resources)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource/composite"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 
@@ -45,9 +46,12 @@ type Request struct {
 	// Composite is the observed composite resource.
 	Composite *composite.Unstructured
 
-	// ClaimName and Namespace identify the claim. Every namespaced object a
-	// composer returns goes into Namespace: Crossplane does not default it for
-	// the composed resources of a LegacyCluster composite.
+	// ClaimName and Namespace identify the tenant's object: the claim of a
+	// LegacyCluster composite (labels crossplane.io/claim-name and
+	// crossplane.io/claim-namespace), or a namespaced composite itself
+	// (metadata.name and metadata.namespace). Every namespaced object a
+	// composer returns goes into Namespace: Crossplane does not default it
+	// for the composed resources of a LegacyCluster composite.
 	ClaimName string
 	Namespace string
 
@@ -67,6 +71,49 @@ type Request struct {
 
 	// decoded caches ObservedInto's typed objects.
 	decoded map[decodedKey]runtime.Object
+}
+
+// Namespaced reports whether the composite is a namespaced one (Crossplane
+// v2's own flavour, no claim): then the tenant's object is the composite.
+func (r *Request) Namespaced() bool { return r.Composite != nil && r.Composite.GetNamespace() != "" }
+
+// ClaimKind returns the kind of the tenant's object in Namespace, named
+// ClaimName: claim (the composer's claim kind) for a claim-backed composite,
+// the composite's own kind for a namespaced one. Deletion protection (a
+// Usage of it) and references between a tenant's objects (a restore's
+// source) name this kind.
+func (r *Request) ClaimKind(claim schema.GroupVersionKind) schema.GroupVersionKind {
+	if r.Namespaced() {
+		return r.Composite.GroupVersionKind()
+	}
+	return claim
+}
+
+// Subject names the tenant's object in messages on it: "this claim" for a
+// claim-backed composite (conditions reach the claim), "this composite" for
+// a namespaced one.
+func (r *Request) Subject() string {
+	if r.Namespaced() {
+		return "this composite"
+	}
+	return "this claim"
+}
+
+// Field paths of ClaimName, for errors about what the name does to derived
+// names.
+const (
+	FieldClaimName     = "metadata.labels[" + LabelClaimName + "]"
+	FieldCompositeName = "metadata.name"
+)
+
+// ClaimNameField is the field path of ClaimName in the object Crossplane
+// gives the function: the claim-name label of a claim-backed composite,
+// metadata.name of a namespaced one.
+func (r *Request) ClaimNameField() string {
+	if r.Namespaced() {
+		return FieldCompositeName
+	}
+	return FieldClaimName
 }
 
 // Result is what a composer wants.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -22,10 +23,19 @@ import (
 func examples() []string {
 	var out []string
 	for _, a := range Apps() {
-		out = append(out, a.Name())
+		out = append(out, a.Name(), a.Name()+namespacedExample)
 	}
 	return out
 }
+
+// namespacedExample is the sub-directory of an app's examples that holds its
+// namespaced composite (examples/<app>/namespaced/xr.yaml): every test over
+// examples() runs over both flavours.
+const namespacedExample = "/namespaced"
+
+// isNamespaced reports whether an example of examples() is a namespaced
+// composite.
+func isNamespaced(example string) bool { return strings.HasSuffix(example, namespacedExample) }
 
 // seed is a fixed source of "random" bytes, so generated secrets are stable.
 func seed() *bytes.Reader { return bytes.NewReader(bytes.Repeat([]byte{7}, 1<<16)) }
@@ -182,6 +192,15 @@ func FuzzRunFunction(f *testing.F) {
 		}
 		req := proto.Clone(steady[kind]).(*fnv1.RunFunctionRequest)
 		req.Observed.Composite = &fnv1.Resource{Resource: st}
+		if isNamespaced(kind) {
+			// A tenant writes a namespaced composite's labels: one that names
+			// another namespace must change nothing.
+			hostile := proto.Clone(st).(*structpb.Struct)
+			hostile.Fields["metadata"].GetStructValue().Fields["labels"] = structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+				"crossplane.io/claim-namespace": structpb.NewStringValue("kube-system"), "crossplane.io/claim-name": structpb.NewStringValue("x"),
+			}})
+			req.Observed.Composite = &fnv1.Resource{Resource: hostile}
+		}
 		rsp, err := New(logging.NewNopLogger(), WithRand(seed())).RunFunction(context.Background(), req)
 		if err != nil {
 			t.Fatalf("RunFunction returned a gRPC error: %v", err)
@@ -193,13 +212,18 @@ func FuzzRunFunction(f *testing.F) {
 	})
 }
 
-// claimNamespace is the namespace of the example's claim.
+// claimNamespace is the namespace of the example's claim, or of the
+// namespaced composite itself.
 func claimNamespace(t *testing.T, xr map[string]any) string {
 	t.Helper()
-	labels, _ := xr["metadata"].(map[string]any)["labels"].(map[string]any)
+	meta, _ := xr["metadata"].(map[string]any)
+	if ns, _ := meta["namespace"].(string); ns != "" {
+		return ns
+	}
+	labels, _ := meta["labels"].(map[string]any)
 	ns, _ := labels["crossplane.io/claim-namespace"].(string)
 	if ns == "" {
-		t.Fatal("example has no claim namespace label")
+		t.Fatal("example has neither metadata.namespace nor a claim namespace label")
 	}
 	return ns
 }

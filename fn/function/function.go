@@ -40,6 +40,10 @@ const (
 	errUnknownKind   = "unsupported composite kind %s: Homeplane composes %s"
 	errUnknownVer    = "unsupported version %s of %s: Homeplane serves %s"
 	errNoClaim       = "%s %q has no claim: Homeplane composites are created through a claim (label %s is missing)"
+	errNoNamespace   = "%s %q has no metadata.namespace: its XRD must have scope Namespaced (apiextensions.crossplane.io/v2)"
+	errConnSecret    = "invalid %s %q: %s"
+	errInvalidXR     = "invalid %s %q"
+	errConnClash     = "invalid %s %q: %s.name %q is already composed as %s; name another Secret"
 	errCompose       = "cannot compose %s %q"
 	errConvert       = "cannot convert desired resource %q"
 	errStatus        = "cannot set status of %s %q"
@@ -60,15 +64,33 @@ type Function struct {
 type Registration struct {
 	Version  string
 	Composer compose.Composer
+	// Namespaced is true for a namespaced composite (an
+	// apiextensions.crossplane.io/v2 XRD, scope Namespaced): its namespace is
+	// its own, and its connection details become a composed Secret. False is
+	// a LegacyCluster composite, whose namespace is its claim's.
+	Namespaced bool
 }
+
+// ResourceConnectionSecret is the composition resource name of a namespaced
+// composite's connection Secret.
+const ResourceConnectionSecret = "connection-secret"
 
 // Option configures a Function.
 type Option func(*Function)
 
-// WithComposer registers (or replaces) the composer for a kind.
+// WithComposer registers (or replaces) the composer for a LegacyCluster
+// composite kind, created through its claim.
 func WithComposer(gvk schema.GroupVersionKind, c compose.Composer) Option {
 	return func(f *Function) {
 		f.composers[gvk.GroupKind()] = Registration{Version: gvk.Version, Composer: c}
+	}
+}
+
+// WithNamespacedComposer registers (or replaces) the composer for a
+// namespaced composite kind.
+func WithNamespacedComposer(gvk schema.GroupVersionKind, c compose.Composer) Option {
+	return func(f *Function) {
+		f.composers[gvk.GroupKind()] = Registration{Version: gvk.Version, Composer: c, Namespaced: true}
 	}
 }
 
@@ -87,6 +109,7 @@ func New(log logging.Logger, o ...Option) *Function {
 	f := &Function{log: log, composers: map[schema.GroupKind]Registration{}, rand: rand.Reader}
 	for _, a := range Apps() {
 		WithComposer(a.Kind, a.Composer)(f)
+		WithNamespacedComposer(a.Namespaced, a.Composer)(f)
 	}
 	for _, fn := range o {
 		fn(f)
@@ -117,15 +140,17 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
-	labels := oxr.Resource.GetLabels()
-	ns := labels[compose.LabelClaimNamespace]
-	if ns == "" {
-		response.Fatal(rsp, errors.Errorf(errNoClaim, gvk.Kind, name, compose.LabelClaimNamespace))
+	ns, claim, err := tenant(reg, oxr.Resource)
+	if err != nil {
+		response.Fatal(rsp, err)
 		return rsp, nil
 	}
-	claim := labels[compose.LabelClaimName]
-	if claim == "" {
-		claim = name
+	var connSecret string
+	if reg.Namespaced {
+		if connSecret, err = connectionSecretName(oxr.Resource); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
 	}
 
 	observed, err := request.GetObservedComposedResources(req)
@@ -161,6 +186,12 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		return rsp, nil
 	}
 
+	if reg.Namespaced {
+		if err := addConnectionSecret(res, oxr.Resource, ns, connSecret); err != nil {
+			response.Fatal(rsp, err)
+			return rsp, nil
+		}
+	}
 	if err := f.apply(req, rsp, res); err != nil {
 		response.Fatal(rsp, errors.Wrapf(err, errCompose, gvk.Kind, name))
 		return rsp, nil

@@ -15,7 +15,8 @@ import (
 
 // TestIdentitiesPerClaim is a property test over (namespace, claim name)
 // pairs, random ones and the tricky ones (dashes that move between the two,
-// maximum lengths): for every kind, every identity a claim gets in a system
+// maximum lengths), in both flavours (a claim's labels, a namespaced
+// composite's own namespace and name): for every kind, every identity a claim gets in a system
 // shared by all tenants (the OIDC client ID at the identity provider) is
 // distinct between different pairs, and every composed object's name and
 // labels fit the limits of its kind; a claim whose names cannot fit is a
@@ -31,6 +32,9 @@ func TestIdentitiesPerClaim(t *testing.T) {
 	for range 60 {
 		pairs = append(pairs, [2]string{label(rng, 63), label(rng, 56)})
 	}
+	// Both flavours of a (namespace, name) pair are the same tenant object
+	// moved from a claim to a namespaced composite (README): they may share
+	// a client ID, different pairs may not.
 	clientIDs := map[string][2]string{}
 	f := New(logging.NewNopLogger(), WithRand(seed()))
 	for _, kind := range examples() {
@@ -39,8 +43,12 @@ func TestIdentitiesPerClaim(t *testing.T) {
 			req := exampleRequest(t, kind)
 			xr := exampleXR(t, kind).AsMap()
 			meta := xr["metadata"].(map[string]any)
-			meta["labels"] = map[string]any{"crossplane.io/claim-name": claim, "crossplane.io/claim-namespace": ns}
-			if kind == "matrixserver" {
+			if isNamespaced(kind) {
+				meta["name"], meta["namespace"] = claim, ns
+			} else {
+				meta["labels"] = map[string]any{"crossplane.io/claim-name": claim, "crossplane.io/claim-namespace": ns}
+			}
+			if strings.HasPrefix(kind, "matrixserver") {
 				// With SSO: the client ID is an identity at a shared IdP.
 				params := xr["spec"].(map[string]any)["parameters"].(map[string]any)
 				params["implementation"] = "tuwunel"

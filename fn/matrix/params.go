@@ -20,7 +20,6 @@ const (
 	fieldStorage    = "spec.parameters.storage"
 	fieldRoute      = "spec.parameters.route"
 	fieldDNS        = "spec.parameters.dns"
-	fieldClaimName  = "metadata.labels[crossplane.io/claim-name]"
 )
 
 // maxClaimName keeps the Service name <claim>-matrix within the 63
@@ -71,7 +70,7 @@ type params struct {
 func resolve(req *compose.Request, xr *v1alpha1.XMatrixServer) (*params, error) {
 	claim := req.ClaimName
 	if msgs := validation.IsDNS1035Label(claim); len(msgs) > 0 || len(claim) > maxClaimName {
-		return nil, compose.InvalidField(fieldClaimName, "claim name %q must be a DNS label (lower case letters, digits and '-', starting with a letter) of at most %d characters, because the homeserver's Service is named after it", claim, maxClaimName)
+		return nil, compose.InvalidField(req.ClaimNameField(), "claim name %q must be a DNS label (lower case letters, digits and '-', starting with a letter) of at most %d characters, because the homeserver's Service is named after it", claim, maxClaimName)
 	}
 	p := xr.Spec.Parameters
 	out := &params{

@@ -207,11 +207,11 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 		Protection: &wiring.Protection{
 			Enabled: p.DeletionProtection,
 			Claim: wiring.Protected{Resource: ResourceProtectClaim, Name: compose.DNSLabel(req.ClaimName, "protect-claim"),
-				Of: wiring.Ref{APIVersion: v1alpha1.GroupVersion.String(), Kind: "MatrixServer", Name: req.ClaimName}},
+				Of: claimRef(req)},
 			Data: []wiring.Protected{{Resource: ResourceProtectData, Name: compose.DNSLabel(req.ClaimName, "protect-data"),
 				Of: wiring.Ref{APIVersion: "v1", Kind: "PersistentVolumeClaim", Name: n.PVC()}}},
 			Guarded:     "its data volume",
-			Unprotected: unprotectedMessage(p),
+			Unprotected: unprotectedMessage(req, p),
 		},
 	}
 	if p.DNS != nil {
@@ -229,8 +229,8 @@ func expose(req *compose.Request, p *params) wiring.Exposure {
 // unprotectedMessage says what deleting the claim deletes while deletion
 // protection is off: its VolumeSnapshots too, owned by the composite like
 // every composed object.
-func unprotectedMessage(p *params) string {
-	m := "Deleting this claim deletes the homeserver; its data volume is deleted once the server is gone."
+func unprotectedMessage(req *compose.Request, p *params) string {
+	m := "Deleting " + req.Subject() + " deletes the homeserver; its data volume is deleted once the server is gone."
 	if len(p.Snapshots) > 0 {
 		m += " Its VolumeSnapshots are deleted with it, and their storage snapshots unless their VolumeSnapshotClass's deletionPolicy is Retain."
 	}
@@ -245,4 +245,11 @@ func hostsOf(p *params) []wiring.Host {
 		out = append(out, wiring.Host{Field: fieldHost, Name: p.Host})
 	}
 	return out
+}
+
+// claimRef is the tenant's own object: the MatrixServer claim, or the
+// namespaced composite itself.
+func claimRef(req *compose.Request) wiring.Ref {
+	gvk := req.ClaimKind(v1alpha1.GroupVersion.WithKind(v1alpha1.NamespacedKind))
+	return wiring.Ref{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: req.ClaimName}
 }

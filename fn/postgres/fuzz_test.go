@@ -12,14 +12,18 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/homeplane/homeplane/apis/database/v1alpha1"
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/compose/composetest"
 )
 
 // FuzzRestoreSource feeds arbitrary restoring specs, source claims and
-// source clusters (in this or another namespace) to the composer. Whatever
-// it gets, it must not panic, must ask only for objects of the claim's
-// namespace, and may only compose a cluster that archives under its own
-// namespace and restores from a location of its own namespace.
+// source clusters (in this or another namespace) to the composer, for a
+// claim's composite and for a namespaced composite. Whatever it gets, it
+// must not panic, must ask only for objects of the claim's namespace (a
+// source of its own flavour's kind), and may only compose a cluster that
+// archives under its own namespace and restores from a location of its own
+// namespace.
 func FuzzRestoreSource(f *testing.F) {
 	f.Add([]byte(`{"restore":{"fromClaim":"wiki","timestamp":"2026-11-20T12:00:00+01:00"},"backup":{"bucket":"pg-backups","credentialsSecretRef":{"name":"m"}}}`),
 		[]byte(`{"backup":{"bucket":"pg-backups","credentialsSecretRef":{"name":"minio"}}}`), testNS, "wiki/", "/"+testSourceUID, "pg-backups")
@@ -43,19 +47,31 @@ func FuzzRestoreSource(f *testing.F) {
 		}
 		pg := sourceClusterWithEnv(ns, withScope(legacyBackupEnv(), prefix, suffix))
 		pg.Spec.Env[0].Value = bucket
-		for _, cluster := range []string{"homeplane-wiki", "docs-wiki"} {
-			pg.Name = cluster
-			req := request(t, params, nil, map[string]runtime.Object{"restore-source": claim, "restore-source-cluster": pg})
-			res, err := NewComposer().Compose(context.Background(), req)
-			if err != nil {
-				continue
+		for _, namespaced := range []bool{false, true} {
+			sourceKind := v1alpha1.GroupVersion.WithKind(claimKind)
+			var opts []composetest.Option
+			if namespaced {
+				sourceKind = v1alpha1.NamespacedGroupVersionKind
+				opts = append(opts, composetest.Namespaced(v1alpha1.NamespacedGroupVersionKind))
 			}
-			for n, r := range res.Requirements {
-				if r.Namespace != testNS {
-					t.Fatalf("requirement %s in namespace %q, not the claim's %q", n, r.Namespace, testNS)
+			claim.SetAPIVersion(sourceKind.GroupVersion().String())
+			for _, cluster := range []string{"homeplane-wiki", "docs-wiki"} {
+				pg.Name = cluster
+				req := request(t, params, nil, map[string]runtime.Object{"restore-source": claim, "restore-source-cluster": pg}, opts...)
+				res, err := NewComposer().Compose(context.Background(), req)
+				if err != nil {
+					continue
 				}
+				for n, r := range res.Requirements {
+					if r.Namespace != testNS {
+						t.Fatalf("requirement %s in namespace %q, not the claim's %q", n, r.Namespace, testNS)
+					}
+				}
+				if r, ok := res.Requirements[requirementSource]; ok && (r.APIVersion != sourceKind.GroupVersion().String() || r.Kind != sourceKind.Kind) {
+					t.Fatalf("namespaced %v: the restore source is asked for as %s %s, want %s", namespaced, r.APIVersion, r.Kind, sourceKind)
+				}
+				checkComposed(t, res.Resources)
 			}
-			checkComposed(t, res.Resources)
 		}
 	})
 }

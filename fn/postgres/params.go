@@ -23,7 +23,7 @@ const (
 	pathBackup      = pathParams + "backup"
 	pathRestoreFrom = pathParams + "restore.fromClaim"
 	pathRestoreTime = pathParams + "restore.timestamp"
-	pathClaimName   = "metadata.name (of the claim)"
+	pathClaimName   = "metadata.name (of the claim, or of the namespaced composite)"
 )
 
 // maxClusterNameLength is the Zalando operator's own limit on a cluster's

@@ -65,7 +65,7 @@ func TestResolveErrors(t *testing.T) {
 		"RestoreSelf":   {in: v1alpha1.PostgreSQLParameters{Restore: &v1alpha1.Restore{FromClaim: "wiki-db"}}, path: "spec.parameters.restore.fromClaim", reason: "names this claim"},
 		"RestoreFrom":   {in: v1alpha1.PostgreSQLParameters{Restore: &v1alpha1.Restore{FromClaim: "Wiki"}}, path: "spec.parameters.restore.fromClaim", reason: `"Wiki": must be the name of a PostgreSQL claim in this namespace`},
 		"RestoreFromNS": {in: v1alpha1.PostgreSQLParameters{Restore: &v1alpha1.Restore{FromClaim: "tenant-a/db"}}, path: "spec.parameters.restore.fromClaim", reason: "(no namespace)"},
-		"ClaimName":     {claim: "wiki.db", path: "metadata.name (of the claim)", reason: "not a DNS-1035 label"},
+		"ClaimName":     {claim: "wiki.db", path: "metadata.name (of the claim, or of the namespaced composite)", reason: "not a DNS-1035 label"},
 		"ClaimPostgres": {claim: "postgres", path: "spec.parameters.databases[0].name", reason: "system database"},
 		"ClaimPg":       {claim: "pg-admin", path: "spec.parameters.databases[0].owner", reason: "reserved"},
 	}

@@ -31,9 +31,9 @@ var wikiDB = composetest.Claim{Kind: v1alpha1.GroupVersion.WithKind("XPostgreSQL
 
 // request builds a Request for an XR with the given parameters, plus
 // observed and required resources.
-func request(t testing.TB, params map[string]any, observed map[string]runtime.Object, required map[string]runtime.Object) *compose.Request {
+func request(t testing.TB, params map[string]any, observed map[string]runtime.Object, required map[string]runtime.Object, o ...composetest.Option) *compose.Request {
 	t.Helper()
-	req := composetest.Request(t, wikiDB, params, composetest.Observed(observed), composetest.Required(required))
+	req := composetest.Request(t, wikiDB, params, append([]composetest.Option{composetest.Observed(observed), composetest.Required(required)}, o...)...)
 	// Crossplane gives every composite a UID; a new archive is placed by it.
 	req.Composite.SetUID(testUID)
 	return req
@@ -284,7 +284,7 @@ func TestCompose(t *testing.T) {
 			reason: "<teamId>-<claim> longer than the StatefulSet's revision label allows is refused with what to do instead.",
 			claim:  "customer-relationship-management-quarterly-reporting-db",
 			params: map[string]any{"teamId": "sales-ops"},
-			wantErr: `metadata.name (of the claim): the database would be named "sales-ops-customer-relationship-management-quarterly-reporting-db", 65 characters, ` +
+			wantErr: `metadata.name (of the claim, or of the namespaced composite): the database would be named "sales-ops-customer-relationship-management-quarterly-reporting-db", 65 characters, ` +
 				`but the pods' controller-revision-hash label (<cluster>-, Kubernetes StatefulSet controller: the label is the ControllerRevision's name, <statefulset>-<hash of up to 10 characters> (pkg/controller/history)) allows at most 52: ` +
 				`use a claim name of at most 42 characters or a shorter spec.parameters.teamId`,
 		},

@@ -19,11 +19,11 @@ func protection(req *compose.Request, p *params) *wiring.Protection {
 	pr := &wiring.Protection{
 		Enabled: p.DeletionProtection,
 		Claim: wiring.Protected{Resource: resourceUsageClaim, Name: p.Cluster + "-protect-claim",
-			Of: wiring.Ref{APIVersion: v1alpha1.GroupVersion.String(), Kind: claimKind, Name: req.ClaimName}},
+			Of: claimRef(req)},
 		Data: []wiring.Protected{{Resource: resourceUsageDatabase, Name: p.Cluster + "-protect-database",
 			Of: wiring.Ref{APIVersion: zalandoAPIVersion, Kind: zalandoKind, Name: p.Cluster}}},
 		Guarded:     "its postgresql",
-		Unprotected: "Deleting this claim deletes the database and its data.",
+		Unprotected: "Deleting " + req.Subject() + " deletes the database and its data.",
 	}
 	if p.wait != nil {
 		// No postgresql is composed while a restore waits for its source:
@@ -31,4 +31,11 @@ func protection(req *compose.Request, p *params) *wiring.Protection {
 		pr.Data = nil
 	}
 	return pr
+}
+
+// claimRef is the tenant's own object: the PostgreSQL claim, or the
+// namespaced composite itself.
+func claimRef(req *compose.Request) wiring.Ref {
+	gvk := req.ClaimKind(v1alpha1.GroupVersion.WithKind(claimKind))
+	return wiring.Ref{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: req.ClaimName}
 }

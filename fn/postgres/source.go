@@ -38,7 +38,8 @@ const (
 // sourceRequirement asks Crossplane for the source claim, by name, in the
 // claim's own namespace: a source elsewhere cannot be asked for.
 func sourceRequirement(req *compose.Request, p *params) compose.Requirement {
-	return compose.Requirement{APIVersion: v1alpha1.GroupVersion.String(), Kind: claimKind, Namespace: req.Namespace, Name: p.Restore.FromClaim}
+	gvk := req.ClaimKind(v1alpha1.GroupVersion.WithKind(claimKind))
+	return compose.Requirement{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Namespace: req.Namespace, Name: p.Restore.FromClaim}
 }
 
 // sourceClusterRequirement asks Crossplane for the source's postgresql, in

@@ -333,5 +333,5 @@ func (w *Wiring) addProtection(res *compose.Result) {
 		res.Add(o.Resource, protect(w.req, w.e.App, o.Name, o.Of, reason), resource.ReadyTrue)
 	}
 	res.SetCondition(compose.Condition{Type: ConditionDeletionProtection, Status: metav1.ConditionTrue, Reason: ReasonEnabled,
-		Message: fmt.Sprintf("Deleting this claim or %s is refused while %s is true; set it to false first.", p.Guarded, FieldDeletionProtection)})
+		Message: fmt.Sprintf("Deleting %s or %s is refused while %s is true; set it to false first.", w.req.Subject(), p.Guarded, FieldDeletionProtection)})
 }

@@ -6,17 +6,20 @@ import (
 	"strings"
 
 	xpv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/apiextensions/v2"
 	"golang.org/x/tools/go/packages"
 	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-tools/pkg/crd"
 	crdmarkers "sigs.k8s.io/controller-tools/pkg/crd/markers"
 	"sigs.k8s.io/controller-tools/pkg/loader"
 	"sigs.k8s.io/controller-tools/pkg/markers"
 	"sigs.k8s.io/yaml"
 
+	common "github.com/homeplane/homeplane/apis/common/v1alpha1"
 	fnv1alpha1 "github.com/homeplane/homeplane/apis/fn/v1alpha1"
 	"github.com/homeplane/homeplane/fn/function"
 )
@@ -27,6 +30,24 @@ func Packages() []string {
 	var out []string
 	for _, a := range function.Apps() {
 		out = append(out, a.APIPackage)
+	}
+	return out
+}
+
+// Output directories under package/, one Configuration package each: the
+// LegacyCluster composites with their claims, and the namespaced composites
+// of the same Go types.
+const (
+	DirLegacy     = "configuration"
+	DirNamespaced = "configuration-namespaced"
+)
+
+// namespacedKinds maps each legacy composite kind to its namespaced
+// flavour's kind, from the registry of apps.
+func namespacedKinds() map[schema.GroupKind]schema.GroupVersionKind {
+	out := map[schema.GroupKind]schema.GroupVersionKind{}
+	for _, a := range function.Apps() {
+		out[a.Kind.GroupKind()] = a.Namespaced
 	}
 	return out
 }
@@ -58,8 +79,11 @@ type XRD struct {
 
 var xrdMarker = markers.Must(markers.MakeDefinition(XRDMarkerName, markers.DescribesType, XRD{}))
 
-// Generate returns the generated files, keyed by path relative to the output
-// directory (xrds/<kind>.yaml, compositions/<name>.yaml).
+// Generate returns the generated files, keyed by path relative to package/:
+// configuration/{xrds/<kind>.yaml,compositions/<name>.yaml} for the
+// LegacyCluster XRDs with claims, and the same under
+// configuration-namespaced/ for their namespaced flavours (every kind with
+// a +homeplane:xrd marker must have one in fn/function.Apps).
 func Generate(root string, patterns ...string) (map[string][]byte, error) {
 	roots, err := loader.LoadRootsWithConfig(&packages.Config{Dir: root}, patterns...)
 	if err != nil {
@@ -107,13 +131,32 @@ func Generate(root string, patterns ...string) (map[string][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		files["xrds/"+strings.ToLower(gk.Kind)+".yaml"] = xy
+		files[DirLegacy+"/xrds/"+strings.ToLower(gk.Kind)+".yaml"] = xy
 
 		cy, err := marshal(CompositionFor(x))
 		if err != nil {
 			return nil, err
 		}
-		files["compositions/"+m.Composition+".yaml"] = cy
+		files[DirLegacy+"/compositions/"+m.Composition+".yaml"] = cy
+
+		nsKind, ok := namespacedKinds()[gk]
+		if !ok || nsKind.Empty() {
+			return nil, fmt.Errorf("%s has no namespaced kind in fn/function.Apps", gk)
+		}
+		nx, err := NamespacedXRDFor(c, nsKind)
+		if err != nil {
+			return nil, fmt.Errorf("cannot build namespaced XRD for %s: %w", gk, err)
+		}
+		nxy, err := marshal(nx)
+		if err != nil {
+			return nil, err
+		}
+		files[DirNamespaced+"/xrds/"+strings.ToLower(nsKind.Kind)+".yaml"] = nxy
+		ncy, err := marshal(NamespacedCompositionFor(nx))
+		if err != nil {
+			return nil, err
+		}
+		files[DirNamespaced+"/compositions/"+m.Composition+".yaml"] = ncy
 	}
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no kind in %v carries a +%s marker", patterns, XRDMarkerName)
@@ -179,22 +222,9 @@ func XRDFor(c extv1.CustomResourceDefinition, m XRD) (*xpv1.CompositeResourceDef
 		},
 	}
 	for _, v := range c.Spec.Versions {
-		if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
-			return nil, fmt.Errorf("version %s has no schema", v.Name)
-		}
-		s := v.Schema.OpenAPIV3Schema.DeepCopy()
-		// Crossplane owns apiVersion, kind and metadata; an XRD schema may only
-		// describe spec and status.
-		for _, k := range []string{"apiVersion", "kind", "metadata"} {
-			delete(s.Properties, k)
-		}
-		raw, err := yaml.Marshal(s)
+		rawJSON, err := xrdSchema(v, nil)
 		if err != nil {
-			return nil, fmt.Errorf("cannot marshal schema of %s: %w", v.Name, err)
-		}
-		rawJSON, err := yaml.YAMLToJSON(raw)
-		if err != nil {
-			return nil, fmt.Errorf("cannot convert schema of %s: %w", v.Name, err)
+			return nil, err
 		}
 		x.Spec.Versions = append(x.Spec.Versions, xpv1.CompositeResourceDefinitionVersion{
 			Name:                     v.Name,
@@ -206,6 +236,136 @@ func XRDFor(c extv1.CustomResourceDefinition, m XRD) (*xpv1.CompositeResourceDef
 	}
 	sort.Slice(x.Spec.Versions, func(i, j int) bool { return x.Spec.Versions[i].Name < x.Spec.Versions[j].Name })
 	return x, nil
+}
+
+// xrdSchema is the version's CRD schema as an XRD schema (JSON): spec and
+// status only, with specExtra added to spec's properties.
+func xrdSchema(v extv1.CustomResourceDefinitionVersion, specExtra map[string]extv1.JSONSchemaProps) ([]byte, error) {
+	if v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+		return nil, fmt.Errorf("version %s has no schema", v.Name)
+	}
+	s := v.Schema.OpenAPIV3Schema.DeepCopy()
+	// Crossplane owns apiVersion, kind and metadata; an XRD schema may only
+	// describe spec and status.
+	for _, k := range []string{"apiVersion", "kind", "metadata"} {
+		delete(s.Properties, k)
+	}
+	if len(specExtra) > 0 {
+		spec, ok := s.Properties["spec"]
+		if !ok {
+			return nil, fmt.Errorf("version %s has no spec", v.Name)
+		}
+		for k, p := range specExtra {
+			if _, taken := spec.Properties[k]; taken {
+				return nil, fmt.Errorf("version %s: spec.%s is generated for the namespaced flavour; the Go type may not define it", v.Name, k)
+			}
+			spec.Properties[k] = p
+		}
+		s.Properties["spec"] = spec
+	}
+	raw, err := yaml.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("cannot marshal schema of %s: %w", v.Name, err)
+	}
+	rawJSON, err := yaml.YAMLToJSON(raw)
+	if err != nil {
+		return nil, fmt.Errorf("cannot convert schema of %s: %w", v.Name, err)
+	}
+	return rawJSON, nil
+}
+
+// ConnectionSecretRefSchema is spec.writeConnectionSecretToRef of a
+// namespaced composite: the schema of common.LocalConnectionSecretReference
+// (its ConnectionSecretName checks the same rules in the function).
+// Crossplane v2 drops a modern composite's connection details; the function
+// composes them as this Secret in the composite's namespace.
+func ConnectionSecretRefSchema() extv1.JSONSchemaProps {
+	return extv1.JSONSchemaProps{
+		Type: "object",
+		Description: "WriteConnectionSecretToRef names the Secret, in this composite's namespace, that the function composes " +
+			"with the connection details. Absent, it is <metadata.name>" + common.ConnectionSecretSuffix + ".",
+		Required: []string{"name"},
+		Properties: map[string]extv1.JSONSchemaProps{
+			"name": {
+				Type:        "string",
+				Description: "Name of the Secret: a DNS-1123 subdomain, not a Secret the composite composes for another purpose.",
+				MinLength:   ptr.To[int64](1),
+				MaxLength:   ptr.To[int64](253),
+				Pattern:     common.SecretNamePattern,
+			},
+		},
+	}
+}
+
+// NamespacedXRDFor wraps the same controller-tools CRD into an
+// apiextensions.crossplane.io/v2 XRD with scope Namespaced, of gvk's group
+// and kind (versions come from the CRD). Its spec.parameters schema is the
+// legacy XRD's; spec.writeConnectionSecretToRef is added
+// (ConnectionSecretRefSchema). No claims and no connection secret keys: the
+// v2 XRD refuses both.
+func NamespacedXRDFor(c extv1.CustomResourceDefinition, gvk schema.GroupVersionKind) (*xpv2.CompositeResourceDefinition, error) {
+	plural := strings.ToLower(gvk.Kind) + "s"
+	x := &xpv2.CompositeResourceDefinition{
+		TypeMeta:   metav1.TypeMeta{APIVersion: xpv2.SchemeGroupVersion.String(), Kind: xpv2.CompositeResourceDefinitionKind},
+		ObjectMeta: metav1.ObjectMeta{Name: plural + "." + gvk.Group},
+		Spec: xpv2.CompositeResourceDefinitionSpec{
+			Group: gvk.Group,
+			Names: extv1.CustomResourceDefinitionNames{
+				Kind:       gvk.Kind,
+				ListKind:   gvk.Kind + "List",
+				Plural:     plural,
+				Singular:   strings.ToLower(gvk.Kind),
+				Categories: c.Spec.Names.Categories,
+			},
+			Scope:                 xpv2.CompositeResourceScopeNamespaced,
+			DefaultCompositionRef: &xpv2.CompositionReference{Name: CompositionName(plural, gvk.Group)},
+		},
+	}
+	extra := map[string]extv1.JSONSchemaProps{"writeConnectionSecretToRef": ConnectionSecretRefSchema()}
+	for _, v := range c.Spec.Versions {
+		rawJSON, err := xrdSchema(v, extra)
+		if err != nil {
+			return nil, err
+		}
+		x.Spec.Versions = append(x.Spec.Versions, xpv2.CompositeResourceDefinitionVersion{
+			Name:                     v.Name,
+			Served:                   v.Served,
+			Referenceable:            v.Storage,
+			Schema:                   &xpv2.CompositeResourceValidation{OpenAPIV3Schema: runtime.RawExtension{Raw: rawJSON}},
+			AdditionalPrinterColumns: v.AdditionalPrinterColumns,
+		})
+	}
+	sort.Slice(x.Spec.Versions, func(i, j int) bool { return x.Spec.Versions[i].Name < x.Spec.Versions[j].Name })
+	return x, nil
+}
+
+// NamespacedCompositionFor returns the Pipeline Composition of a namespaced
+// XRD: the same pipeline as the claims', without a connection secret
+// namespace (Crossplane v2 publishes no connection details of a modern
+// composite; the function composes them as a Secret).
+func NamespacedCompositionFor(x *xpv2.CompositeResourceDefinition) *xpv1.Composition {
+	var version string
+	for _, v := range x.Spec.Versions {
+		if v.Referenceable {
+			version = v.Name
+		}
+	}
+	return &xpv1.Composition{
+		TypeMeta: metav1.TypeMeta{APIVersion: xpv1.SchemeGroupVersion.String(), Kind: xpv1.CompositionKind},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:   x.Spec.DefaultCompositionRef.Name,
+			Labels: map[string]string{"homeplane.dev/composite": x.Spec.Names.Kind, "homeplane.dev/scope": string(x.Spec.Scope)},
+		},
+		Spec: xpv1.CompositionSpec{
+			CompositeTypeRef: xpv1.TypeReference{APIVersion: x.Spec.Group + "/" + version, Kind: x.Spec.Names.Kind},
+			Mode:             xpv1.CompositionModePipeline,
+			Pipeline: []xpv1.PipelineStep{{
+				Step:        "compose",
+				FunctionRef: xpv1.FunctionReference{Name: FunctionName},
+				Input:       &runtime.RawExtension{Object: DefaultInput()},
+			}},
+		},
+	}
 }
 
 // CompositionName is the name of the default Composition of an XRD.

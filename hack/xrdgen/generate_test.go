@@ -10,19 +10,20 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-// TestGeneratedFilesAreFresh fails when package/configuration does not match
-// the Go types: run `make generate` and commit.
+// TestGeneratedFilesAreFresh fails when package/configuration or
+// package/configuration-namespaced does not match the Go types: run
+// `make generate` and commit.
 func TestGeneratedFilesAreFresh(t *testing.T) {
 	root := filepath.Join("..", "..")
 	files, err := Generate(root, Packages()...)
 	if err != nil {
 		t.Fatalf("Generate: %v", err)
 	}
-	if len(files) != 6 {
-		t.Errorf("Generate: %d files, want an XRD and a Composition for each of 3 kinds", len(files))
+	if len(files) != 12 {
+		t.Errorf("Generate: %d files, want an XRD and a Composition for each of 3 kinds in each of 2 flavours", len(files))
 	}
 	for name, want := range files {
-		got, err := os.ReadFile(filepath.Join(root, "package", "configuration", name))
+		got, err := os.ReadFile(filepath.Join(root, "package", name))
 		if err != nil {
 			t.Errorf("%s: %v (run make generate)", name, err)
 			continue

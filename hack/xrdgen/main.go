@@ -4,7 +4,10 @@
 //
 // controller-tools parses the kubebuilder markers into a CRD; xrdgen wraps that
 // CRD's schema into an apiextensions.crossplane.io/v1 XRD with scope
-// LegacyCluster and claim names taken from a +homeplane:xrd marker on the kind.
+// LegacyCluster and claim names taken from a +homeplane:xrd marker on the kind
+// (package/configuration), and into an apiextensions.crossplane.io/v2 XRD
+// with scope Namespaced of the kind fn/function.Apps names for it
+// (package/configuration-namespaced), with the same spec.parameters.
 package main
 
 import (
@@ -16,7 +19,7 @@ import (
 
 func main() {
 	root := flag.String("root", ".", "Module root to load packages from.")
-	out := flag.String("out", "package/configuration", "Directory that receives xrds/ and compositions/.")
+	out := flag.String("out", "package", "Directory that receives configuration/ and configuration-namespaced/ (each with xrds/ and compositions/).")
 	flag.Parse()
 
 	files, err := Generate(*root, Packages()...)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -52,7 +53,10 @@ func (c Case) GoldenName() string { return strings.ReplaceAll(c.Name, "/", "_") 
 
 // Cases finds every render case under root/examples: examples/<kind>/xr.yaml
 // is the base case, and each examples/<kind>/<case>/ directory another, with
-// its own xr.yaml (or the parent's), observed.yaml and required.yaml.
+// its own xr.yaml (or the parent's), observed.yaml and required.yaml. A
+// case's XRD and Composition are those of its composite's group and kind:
+// the claims' (package/configuration) or the namespaced flavour's
+// (package/configuration-namespaced, e.g. examples/<kind>/namespaced/).
 func Cases(root string) ([]Case, error) {
 	var cases []Case
 	// One example per app of the registry; an app without one is an error.
@@ -63,11 +67,7 @@ func Cases(root string) ([]Case, error) {
 		if !exists(xr) {
 			return nil, fmt.Errorf("app %s has no example %s", a.Kind.Kind, xr)
 		}
-		comp := filepath.Join(root, "package", "configuration", "compositions", name+".yaml")
-		if !exists(comp) {
-			return nil, fmt.Errorf("example %s has no composition %s", name, comp)
-		}
-		xrd, err := xrdFor(root, xr)
+		xrd, comp, err := definitionFor(root, name, xr)
 		if err != nil {
 			return nil, err
 		}
@@ -89,6 +89,10 @@ func Cases(root string) ([]Case, error) {
 				Observed: optional(filepath.Join(sd, fileObserved)), Required: optional(filepath.Join(sd, fileRequired)),
 				Input: optional(filepath.Join(sd, fileInput))}
 			if x := filepath.Join(sd, fileXR); exists(x) {
+				// Its own composite may be of the other flavour.
+				if c.XRD, c.Composition, err = definitionFor(root, name, x); err != nil {
+					return nil, err
+				}
 				c.XR = x
 			}
 			cases = append(cases, c)
@@ -98,23 +102,76 @@ func Cases(root string) ([]Case, error) {
 	return cases, nil
 }
 
-// xrdFor finds the generated XRD of the XR's kind.
-func xrdFor(root, xr string) (string, error) {
+// Packages holds the generated XRDs and Compositions of both flavours
+// (hack/xrdgen): claims with LegacyCluster composites, and namespaced
+// composites.
+var Packages = []string{"configuration", "configuration-namespaced"}
+
+// definitionFor finds the generated XRD of the XR's group and kind, and the
+// Composition of app in the same package (Packages).
+func definitionFor(root, app, xr string) (xrd, composition string, err error) {
 	b, err := os.ReadFile(xr)
 	if err != nil {
-		return "", fmt.Errorf("cannot read %s: %w", xr, err)
+		return "", "", fmt.Errorf("cannot read %s: %w", xr, err)
 	}
 	var m struct {
-		Kind string `json:"kind"`
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
 	}
 	if err := yaml.Unmarshal(b, &m); err != nil {
-		return "", fmt.Errorf("cannot parse %s: %w", xr, err)
+		return "", "", fmt.Errorf("cannot parse %s: %w", xr, err)
 	}
-	p := filepath.Join(root, "package", "configuration", "xrds", strings.ToLower(m.Kind)+".yaml")
-	if !exists(p) {
-		return "", fmt.Errorf("no XRD %s for %s", p, xr)
+	group, _, _ := strings.Cut(m.APIVersion, "/")
+	return definitionOf(root, app, group, m.Kind, xr)
+}
+
+// xrdGroups caches the group of each XRD file: they are large, and every
+// case of an app reads the same ones.
+var xrdGroups sync.Map
+
+// definitionOf finds the XRD of group and kind and the Composition of app in
+// the same package.
+func definitionOf(root, app, group, kind, xr string) (xrd, composition string, err error) {
+	for _, pkg := range Packages {
+		p := filepath.Join(root, "package", pkg, "xrds", strings.ToLower(kind)+".yaml")
+		if !exists(p) {
+			continue
+		}
+		g, err := xrdGroup(p)
+		if err != nil {
+			return "", "", err
+		}
+		if g != group {
+			continue
+		}
+		comp := filepath.Join(root, "package", pkg, "compositions", app+".yaml")
+		if !exists(comp) {
+			return "", "", fmt.Errorf("example %s has no composition %s", xr, comp)
+		}
+		return p, comp, nil
 	}
-	return p, nil
+	return "", "", fmt.Errorf("no XRD of %s %s in package/{%s} for %s", group, kind, strings.Join(Packages, ","), xr)
+}
+
+// xrdGroup returns spec.group of the XRD file p.
+func xrdGroup(p string) (string, error) {
+	if g, ok := xrdGroups.Load(p); ok {
+		return g.(string), nil
+	}
+	var x struct {
+		Spec struct {
+			Group string `json:"group"`
+		} `json:"spec"`
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", p, err)
+	}
+	if err := yaml.Unmarshal(b, &x); err != nil {
+		return "", fmt.Errorf("cannot parse %s: %w", p, err)
+	}
+	xrdGroups.Store(p, x.Spec.Group)
+	return x.Spec.Group, nil
 }
 
 func exists(p string) bool { _, err := os.Stat(p); return err == nil }

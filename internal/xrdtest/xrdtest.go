@@ -77,7 +77,17 @@ func (v *Validator) Default(params map[string]any) map[string]any {
 // Validate defaults and validates spec.parameters of a new composite, or of
 // an update from old when old is not nil.
 func (v *Validator) Validate(params, old map[string]any) field.ErrorList {
-	obj := map[string]any{"spec": map[string]any{"parameters": params}}
+	return v.validate(map[string]any{"spec": map[string]any{"parameters": params}}, old)
+}
+
+// ValidateSpec defaults and validates a new composite's whole spec (e.g. a
+// namespaced composite's spec.writeConnectionSecretToRef beside its
+// parameters).
+func (v *Validator) ValidateSpec(spec map[string]any) field.ErrorList {
+	return v.validate(map[string]any{"spec": spec}, nil)
+}
+
+func (v *Validator) validate(obj, old map[string]any) field.ErrorList {
 	defaulting.Default(obj, v.structural)
 	var oldObj any
 	var errs field.ErrorList

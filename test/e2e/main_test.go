@@ -255,6 +255,9 @@ func setup(ctx context.Context) (*environment, error) {
 	if err := installPackages(ctx, cp, e.x, bins["cli"], addr, fn, fnAddr, startProvider); err != nil {
 		return nil, err
 	}
+	if err := installNamespacedConfiguration(ctx, cp.Client, bins["cli"], addr); err != nil {
+		return nil, err
+	}
 	start = time.Now()
 	if err := configureProvider(ctx, cp.Client, e.dns, e.idp); err != nil {
 		return nil, err

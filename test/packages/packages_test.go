@@ -357,6 +357,44 @@ func TestPackagesPushAndPull(t *testing.T) {
 			t.Errorf("examples include render-only objects: %v", ex)
 		}
 	})
+
+	// The namespaced flavour's Configuration: its own XRDs and
+	// Compositions, namespaced composites as examples, the same dependencies.
+	t.Run("configuration-namespaced", func(t *testing.T) {
+		ref, err := name.ParseReference(repo + "/configuration-namespaced:" + ver)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := remote.Image(ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := inspect(t, img)
+		meta := p.pkg[0]
+		if meta.GetKind() != "Configuration" || meta.GetName() != "homeplane-namespaced" {
+			t.Fatalf("meta is %s %s, want Configuration homeplane-namespaced", meta.GetKind(), meta.GetName())
+		}
+		deps, _, _ := unstructured.NestedSlice(meta.Object, "spec", "dependsOn")
+		if len(deps) != 2 {
+			t.Errorf("dependencies %v, want the function and the provider", deps)
+		}
+		got := kinds(p.pkg[1:])
+		if got["CompositeResourceDefinition"] != countYAML(t, filepath.Join(root, "package/configuration-namespaced/xrds")) ||
+			got["Composition"] != countYAML(t, filepath.Join(root, "package/configuration-namespaced/compositions")) || len(got) != 2 {
+			t.Errorf("configuration-namespaced objects %v", got)
+		}
+		for _, o := range p.pkg[1:] {
+			if o.GetKind() == "CompositeResourceDefinition" && o.GetAPIVersion() != "apiextensions.crossplane.io/v2" {
+				t.Errorf("XRD %s is %s, want apiextensions.crossplane.io/v2", o.GetName(), o.GetAPIVersion())
+			}
+		}
+		ex := kinds(p.examples)
+		for _, k := range []string{"PostgreSQL", "MatrixServer", "Collabora"} {
+			if ex[k] == 0 {
+				t.Errorf("examples lack a namespaced %s: %v", k, ex)
+			}
+		}
+	})
 }
 
 func checkRuntime(t *testing.T, root, ver, rt, kind, entrypoint string, caCerts bool, plat *v1.Platform, p pkgImage) {

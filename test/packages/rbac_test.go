@@ -92,6 +92,9 @@ func TestClusterRoleCoversComposed(t *testing.T) {
 	}
 	composites := map[string]bool{
 		"database.homeplane.dev": true, "matrix.homeplane.dev": true, "office.homeplane.dev": true,
+		// The namespaced flavour's composites (Crossplane's RBAC manager
+		// grants core access to every XRD's kinds).
+		"database.ns.homeplane.dev": true, "matrix.ns.homeplane.dev": true, "office.ns.homeplane.dev": true,
 		"render.crossplane.io": true, // function results
 	}
 	seen := map[schema.GroupResource]bool{}

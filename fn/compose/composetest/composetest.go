@@ -112,6 +112,21 @@ func Request(t testing.TB, c Claim, parameters any, o ...Option) *compose.Reques
 	return r
 }
 
+// Namespaced makes the request's composite a namespaced composite of kind
+// gvk (Crossplane v2, no claim), as the function builds its request: the
+// composite is named like the claim, in the claim's namespace, without
+// claim labels.
+func Namespaced(gvk schema.GroupVersionKind) Option {
+	return func(_ testing.TB, r *compose.Request) {
+		xr := r.Composite
+		xr.SetAPIVersion(gvk.GroupVersion().String())
+		xr.SetKind(gvk.Kind)
+		xr.SetName(r.ClaimName)
+		xr.SetNamespace(r.Namespace)
+		xr.SetLabels(nil)
+	}
+}
+
 // WithPolicy replaces the platform admin's policy (the function input;
 // DefaultPolicy by default).
 func WithPolicy(p fnv1alpha1.Policy) Option {
