@@ -8,7 +8,6 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
-	"github.com/crossplane/function-sdk-go/response"
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/protobuf/testing/protocmp"
 	"google.golang.org/protobuf/types/known/durationpb"
@@ -46,7 +45,7 @@ func newRequest(xr string) *fnv1.RunFunctionRequest {
 
 func fatal(msg string) *fnv1.RunFunctionResponse {
 	return &fnv1.RunFunctionResponse{
-		Meta:    &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
+		Meta:    &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(ResponseTTL)},
 		Results: []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_FATAL, Message: msg, Target: fnv1.Target_TARGET_COMPOSITE.Enum()}},
 	}
 }
@@ -126,7 +125,7 @@ func TestRunFunction(t *testing.T) {
 			composer: decoding,
 			xr:       testXR,
 			want: &fnv1.RunFunctionResponse{
-				Meta: &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(response.DefaultTTL)},
+				Meta: &fnv1.ResponseMeta{Tag: "hello", Ttl: durationpb.New(ResponseTTL)},
 				Desired: &fnv1.State{
 					Composite: &fnv1.Resource{
 						Resource:          resource.MustStructJSON(`{"status": {"phase": "Running"}}`),

@@ -35,6 +35,7 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
+	"google.golang.org/protobuf/proto"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -65,10 +66,14 @@ type scaleRow struct {
 	CoreCPU, FunctionCPU float64
 	CorePeakMiB          float64
 	FunctionPeakMiB      float64
-	// API server writes per idle minute to anything but leases, events and
-	// nodes (kwok's heartbeats), with the resources written.
-	IdleWritesPerMin float64           `json:"idleWritesPerMinute"`
-	IdleWrites       map[string]int    `json:"idleWrites"`
+	// Objects of the claims' namespaces and their composites whose
+	// resourceVersion changed per idle minute (the goal is 0), by kind; and
+	// write requests per idle minute to anything but leases, events and
+	// nodes (kwok's heartbeats), which counts no-op server-side applies too.
+	IdleWritesPerMin   float64        `json:"idleWritesPerMinute"`
+	IdleChanged        map[string]int `json:"idleChanged"`
+	IdleRequestsPerMin float64        `json:"idleWriteRequestsPerMinute"`
+	IdleWrites         map[string]int `json:"idleWriteRequests"`
 	IdleCPUPerClaimH float64           `json:"idleCPUSecondsPerClaimHour"`
 	Notes            map[string]string `json:"notes,omitempty"`
 }
@@ -158,8 +163,16 @@ func TestScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	versions0, err := resourceVersions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(*scaleIdle)
 	writes1, err := apiServerWrites(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions1, err := resourceVersions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,8 +205,24 @@ func TestScale(t *testing.T) {
 			total += d
 		}
 	}
-	row.IdleWritesPerMin = float64(total) * 60 / idle
+	row.IdleRequestsPerMin = float64(total) * 60 / idle
+	row.IdleChanged = map[string]int{}
+	changed := 0
+	for k, v := range versions1 {
+		if old, ok := versions0[k]; ok && old != v {
+			row.IdleChanged[strings.SplitN(k, "|", 2)[0]]++
+			changed++
+		}
+	}
+	row.IdleWritesPerMin = float64(changed) * 60 / idle
 
+	// JSON has no NaN: a figure that could not be measured is -1.
+	for _, f := range []*float64{&row.RunFunctionP50, &row.RunFunctionP99, &row.ReadyP50, &row.ReadyP99} {
+		if math.IsNaN(*f) {
+			*f = -1
+		}
+	}
+	t.Logf("%+v", row)
 	rows, err := appendRow(filepath.Join(out, "results.json"), row)
 	if err != nil {
 		t.Fatal(err)
@@ -266,10 +295,22 @@ func runFunctionMetrics(ctx context.Context) (float64, *dto.Histogram, error) {
 			calls += m.GetCounter().GetValue()
 		}
 	}
+	// RunFunction is served under v1 and v1beta1: add their histograms.
 	var hist *dto.Histogram
 	for _, m := range families["grpc_server_handling_seconds"].GetMetric() {
-		if isRun(m) {
-			hist = m.GetHistogram()
+		if !isRun(m) {
+			continue
+		}
+		h := m.GetHistogram()
+		if hist == nil {
+			hist = proto.Clone(h).(*dto.Histogram) //nolint:forcetypeassert // Clone keeps the type.
+			continue
+		}
+		count, sum := hist.GetSampleCount()+h.GetSampleCount(), hist.GetSampleSum()+h.GetSampleSum()
+		hist.SampleCount, hist.SampleSum = &count, &sum
+		for i, b := range hist.GetBucket() {
+			c := b.GetCumulativeCount() + h.GetBucket()[i].GetCumulativeCount()
+			b.CumulativeCount = &c
 		}
 	}
 	if hist == nil {
@@ -367,12 +408,12 @@ func appendRow(path string, row scaleRow) ([]scaleRow, error) {
 
 func printTable(rows []scaleRow) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "series\tN\tReady p50 s\tReady p99 s\tall Ready s\tcalls/claim\tidle calls/claim/h\tRunFunction p50 ms\tp99 ms\tcore CPU s\tfn CPU s\tcore peak MiB\tfn peak MiB\tidle writes/min\tidle CPU s/claim/h")
+	fmt.Fprintln(w, "series\tN\tReady p50 s\tReady p99 s\tall Ready s\tcalls/claim\tidle calls/claim/h\tRunFunction p50 ms\tp99 ms\tcore CPU s\tfn CPU s\tcore peak MiB\tfn peak MiB\tidle changes/min\tidle write requests/min\tidle CPU s/claim/h")
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t%.2f\n",
+		fmt.Fprintf(w, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f\t%.2f\n",
 			r.Label, r.N, r.ReadyP50, r.ReadyP99, r.AllReady, r.CallsPerClaim, r.IdleCallsPerClaimHr,
 			r.RunFunctionP50*1000, r.RunFunctionP99*1000, r.CoreCPU, r.FunctionCPU, r.CorePeakMiB, r.FunctionPeakMiB,
-			r.IdleWritesPerMin, r.IdleCPUPerClaimH)
+			r.IdleWritesPerMin, r.IdleRequestsPerMin, r.IdleCPUPerClaimH)
 	}
 	_ = w.Flush()
 	for _, r := range rows {
@@ -385,7 +426,8 @@ func printTable(rows []scaleRow) {
 		for _, k := range keys {
 			parts = append(parts, fmt.Sprintf("%s=%d", k, r.IdleWrites[k]))
 		}
-		fmt.Printf("idle writes %s N=%d: %s\n", r.Label, r.N, strings.Join(parts, " "))
+		fmt.Printf("idle write requests %s N=%d: %s\n", r.Label, r.N, strings.Join(parts, " "))
+		fmt.Printf("idle changed objects %s N=%d: %v\n", r.Label, r.N, r.IdleChanged)
 	}
 }
 
@@ -429,4 +471,36 @@ func plotRows(rows []scaleRow, path string) error {
 		return err
 	}
 	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+}
+
+// scaleKinds are what the claims compose, and the composites themselves.
+var scaleKinds = []string{
+	"v1/ConfigMap", "v1/Secret", "v1/Service", "v1/PersistentVolumeClaim", "v1/Pod",
+	"apps/v1/Deployment", "apps/v1/StatefulSet", "policy/v1/PodDisruptionBudget",
+	"networking.k8s.io/v1/NetworkPolicy", "networking.k8s.io/v1/Ingress",
+	"protection.crossplane.io/v1beta1/Usage", "acid.zalan.do/v1/postgresql",
+	"database.homeplane.dev/v1alpha1/XPostgreSQL", "matrix.homeplane.dev/v1alpha1/XMatrixServer", "office.homeplane.dev/v1alpha1/XCollabora",
+	"database.homeplane.dev/v1alpha1/PostgreSQL", "matrix.homeplane.dev/v1alpha1/MatrixServer", "office.homeplane.dev/v1alpha1/Collabora",
+}
+
+// resourceVersions maps "Kind|namespace/name" to the resourceVersion of
+// every object of scaleKinds in the scale namespaces (and the composites).
+func resourceVersions(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	for _, k := range scaleKinds {
+		i := strings.LastIndex(k, "/")
+		l := &unstructured.UnstructuredList{}
+		l.SetAPIVersion(k[:i])
+		l.SetKind(k[i+1:] + "List")
+		if err := env.c.List(ctx, l); err != nil {
+			return nil, fmt.Errorf("cannot list %s: %w", k, err)
+		}
+		for _, o := range l.Items {
+			if ns := o.GetNamespace(); ns != "" && !strings.HasPrefix(ns, "scale-") {
+				continue
+			}
+			out[k[i+1:]+"|"+o.GetNamespace()+"/"+o.GetName()] = o.GetResourceVersion()
+		}
+	}
+	return out, nil
 }
