@@ -70,12 +70,12 @@ type scaleRow struct {
 	// resourceVersion changed per idle minute (the goal is 0), by kind; and
 	// write requests per idle minute to anything but leases, events and
 	// nodes (kwok's heartbeats), which counts no-op server-side applies too.
-	IdleWritesPerMin   float64        `json:"idleWritesPerMinute"`
-	IdleChanged        map[string]int `json:"idleChanged"`
-	IdleRequestsPerMin float64        `json:"idleWriteRequestsPerMinute"`
-	IdleWrites         map[string]int `json:"idleWriteRequests"`
-	IdleCPUPerClaimH float64           `json:"idleCPUSecondsPerClaimHour"`
-	Notes            map[string]string `json:"notes,omitempty"`
+	IdleWritesPerMin   float64           `json:"idleWritesPerMinute"`
+	IdleChanged        map[string]int    `json:"idleChanged"`
+	IdleRequestsPerMin float64           `json:"idleWriteRequestsPerMinute"`
+	IdleWrites         map[string]int    `json:"idleWriteRequests"`
+	IdleCPUPerClaimH   float64           `json:"idleCPUSecondsPerClaimHour"`
+	Notes              map[string]string `json:"notes,omitempty"`
 }
 
 func TestScale(t *testing.T) {
