@@ -64,8 +64,11 @@ func (g *Group) Nodes(ctx context.Context, cp *ControlPlane, bins NodeBinaries, 
 				Labels: map[string]string{corev1.LabelHostname: fmt.Sprintf("node-%d", i), "type": "kwok"},
 			},
 			Status: corev1.NodeStatus{
-				Capacity:    corev1.ResourceList{"cpu": resource.MustParse("32"), "memory": resource.MustParse("128Gi"), "pods": resource.MustParse("250")},
-				Allocatable: corev1.ResourceList{"cpu": resource.MustParse("32"), "memory": resource.MustParse("128Gi"), "pods": resource.MustParse("250")},
+				// Room for make scale's 1000 claims (Collabora asks for
+				// 1.8 CPU each): capacity is kwok's to pretend, so the
+				// scheduler is never what saturates.
+				Capacity:    corev1.ResourceList{"cpu": resource.MustParse("1000"), "memory": resource.MustParse("4Ti"), "pods": resource.MustParse("2000")},
+				Allocatable: corev1.ResourceList{"cpu": resource.MustParse("1000"), "memory": resource.MustParse("4Ti"), "pods": resource.MustParse("2000")},
 			},
 		}
 		if err := cp.Client.Create(ctx, node); err != nil && !apierrors.IsAlreadyExists(err) {
