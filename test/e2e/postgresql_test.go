@@ -19,13 +19,15 @@ import (
 // operatorRuns waits until the real Zalando operator reports the
 // postgresql Running (it created the Services, Secrets, PodDisruptionBudgets
 // and StatefulSet, whose pods kwok runs and the harness's Patroni labelled),
-// failing at once on a status that says the operator refused it. Every
+// failing at once on a status that says the operator refused it. With the
+// pooler on it takes over two minutes: the operator retries a connection to
+// PostgreSQL (none runs here) for its pooler's lookup function. Every
 // database owner has its credentials Secret; it returns the first
 // database's owner's credentials as the operator generated them.
 func operatorRuns(t *testing.T, pg *unstructured.Unstructured) (user, password string) {
 	t.Helper()
 	ctx := context.Background()
-	err := poll(ctx, 3*time.Minute, "postgresql "+pg.GetName()+" Running", func() (bool, string, error) {
+	err := poll(ctx, 5*time.Minute, "postgresql "+pg.GetName()+" Running", func() (bool, string, error) {
 		cur, err := get(ctx, pg)
 		if err != nil {
 			return false, "", err
