@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
@@ -211,36 +210,7 @@ spec:
 
 	// Deletion protection: the composite itself is what a Usage protects.
 	waitComposedBy(t, xr, gvkUsage, 2)
-	for _, u := range []*unstructured.Unstructured{&pg, xr} {
-		err := poll(ctx, 60*time.Second, fmt.Sprintf("%s %s marked in use", u.GetKind(), u.GetName()), func() (bool, string, error) {
-			cur, err := get(ctx, u)
-			if err != nil {
-				return false, "", err
-			}
-			return cur.GetLabels()["crossplane.io/in-use"] == "true", fmt.Sprintf("labels %v", cur.GetLabels()), nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, u := range []*unstructured.Unstructured{xr, &pg} {
-		err := env.c.Delete(ctx, u.DeepCopy())
-		if err == nil {
-			t.Fatalf("deleting %s %s was accepted with deletionProtection on", u.GetKind(), u.GetName())
-		}
-		if !strings.Contains(err.Error(), "deletionProtection") {
-			t.Errorf("refusal to delete %s does not say why: %v", u.GetKind(), err)
-		}
-	}
-	for _, u := range []*unstructured.Unstructured{xr, &pg} {
-		cur, err := get(ctx, u)
-		if err != nil {
-			t.Fatalf("%s %s: %v", u.GetKind(), u.GetName(), err)
-		}
-		if cur.GetDeletionTimestamp() != nil {
-			t.Errorf("%s %s is being deleted despite deletionProtection", u.GetKind(), u.GetName())
-		}
-	}
+	deletionRefused(t, xr, &pg)
 
 	cur, err := get(ctx, xr)
 	if err != nil {

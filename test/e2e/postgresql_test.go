@@ -188,41 +188,7 @@ spec:
 `)
 	pg := waitComposed(t, claim, gvkPostgresql, 1)[0]
 	waitComposed(t, claim, gvkUsage, 1)
-	// Crossplane marks what a Usage protects; only then does its webhook
-	// refuse deletes.
-	for _, u := range []*unstructured.Unstructured{&pg, claim} {
-		err := poll(ctx, 60*time.Second, fmt.Sprintf("%s %s marked in use", u.GetKind(), u.GetName()), func() (bool, string, error) {
-			cur, err := get(ctx, u)
-			if err != nil {
-				return false, "", err
-			}
-			return cur.GetLabels()["crossplane.io/in-use"] == "true", fmt.Sprintf("labels %v", cur.GetLabels()), nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-
-	for _, u := range []*unstructured.Unstructured{claim, &pg} {
-		err := env.c.Delete(ctx, u.DeepCopy())
-		if err == nil {
-			t.Fatalf("deleting %s %s was accepted with deletionProtection on", u.GetKind(), u.GetName())
-		}
-		if !strings.Contains(err.Error(), "deletionProtection") {
-			t.Errorf("refusal to delete %s does not say why: %v", u.GetKind(), err)
-		}
-		t.Logf("delete %s refused: %v", u.GetKind(), err)
-	}
-	// Nothing was deleted: no deletion timestamp anywhere.
-	for _, u := range []*unstructured.Unstructured{claim, &pg} {
-		cur, err := get(ctx, u)
-		if err != nil {
-			t.Fatalf("%s %s: %v", u.GetKind(), u.GetName(), err)
-		}
-		if cur.GetDeletionTimestamp() != nil {
-			t.Errorf("%s %s is being deleted despite deletionProtection", u.GetKind(), u.GetName())
-		}
-	}
+	deletionRefused(t, claim, &pg)
 	// The claim itself says why, not only the refused request.
 	var cur *unstructured.Unstructured
 	err := poll(ctx, 60*time.Second, "claim condition mentions deletionProtection", func() (bool, string, error) {
@@ -263,4 +229,45 @@ spec:
 	}
 	waitGone(t, claim, 90*time.Second)
 	waitGone(t, &pg, 90*time.Second)
+}
+
+// deletionRefused waits until Crossplane marks every object in use (only
+// then does its Usage webhook refuse deletes), then checks that deleting
+// each is refused with a message naming deletionProtection and that none is
+// being deleted.
+func deletionRefused(t *testing.T, objs ...*unstructured.Unstructured) {
+	t.Helper()
+	ctx := context.Background()
+	for _, u := range objs {
+		err := poll(ctx, 60*time.Second, fmt.Sprintf("%s %s marked in use", u.GetKind(), u.GetName()), func() (bool, string, error) {
+			cur, err := get(ctx, u)
+			if err != nil {
+				return false, "", err
+			}
+			return cur.GetLabels()["crossplane.io/in-use"] == "true", fmt.Sprintf("labels %v", cur.GetLabels()), nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, u := range objs {
+		err := env.c.Delete(ctx, u.DeepCopy())
+		if err == nil {
+			t.Fatalf("deleting %s %s was accepted with deletionProtection on", u.GetKind(), u.GetName())
+		}
+		if !strings.Contains(err.Error(), "deletionProtection") {
+			t.Errorf("refusal to delete %s does not say why: %v", u.GetKind(), err)
+		}
+		t.Logf("delete %s refused: %v", u.GetKind(), err)
+	}
+	// Nothing was deleted: no deletion timestamp anywhere.
+	for _, u := range objs {
+		cur, err := get(ctx, u)
+		if err != nil {
+			t.Fatalf("%s %s: %v", u.GetKind(), u.GetName(), err)
+		}
+		if cur.GetDeletionTimestamp() != nil {
+			t.Errorf("%s %s is being deleted despite deletionProtection", u.GetKind(), u.GetName())
+		}
+	}
 }
