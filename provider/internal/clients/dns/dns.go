@@ -396,12 +396,46 @@ func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error
 		if _, more := zp.Next(); more {
 			return nil, fmt.Errorf("record %q holds more than one record", r)
 		}
+		if err := asciiTargets(rr); err != nil {
+			return nil, fmt.Errorf("invalid %s record %q: %w", typ, r, err)
+		}
 		s.RRs = append(s.RRs, rr)
 	}
 	if rrtype == mdns.TypeCNAME && len(s.RRs) > 1 {
 		return nil, errors.New("a CNAME set holds exactly one record")
 	}
 	return s, nil
+}
+
+// asciiTargets converts the domain names inside rr's RDATA (a CNAME's
+// target, an MX exchange; the types RecordSet allows) with ToASCII, as ParseSet does the owner
+// name: written raw, "bücher.example." is sent as UTF-8 octets no resolver
+// asks for (RFC 5890 §2.3.2.1: names on the wire are A-labels).
+func asciiTargets(rr mdns.RR) error {
+	var names []*string
+	switch r := rr.(type) {
+	case *mdns.CNAME:
+		names = []*string{&r.Target}
+	case *mdns.NS:
+		names = []*string{&r.Ns}
+	case *mdns.PTR:
+		names = []*string{&r.Ptr}
+	case *mdns.MX:
+		names = []*string{&r.Mx}
+	case *mdns.SRV:
+		names = []*string{&r.Target}
+	}
+	for _, n := range names {
+		if isASCII(*n) {
+			continue
+		}
+		a, err := ToASCII(*n)
+		if err != nil {
+			return err
+		}
+		*n = a
+	}
+	return nil
 }
 
 // RData is the normalised RDATA of rr: the text form without the header,

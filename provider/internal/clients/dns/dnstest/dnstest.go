@@ -319,6 +319,33 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 		}
 	})
 
+	// Names inside the data are converted too: a CNAME, MX, SRV or PTR target
+	// written "bücher" is served as its A-label, which is what a resolver
+	// follows.
+	t.Run("InternationalTargets", func(t *testing.T) {
+		for _, tc := range []struct{ typ, data, want string }{
+			{"CNAME", "Bücher", "xn--bcher-kva." + zone},
+			{"MX", "10 mail.bücher.example.", "10 mail.xn--bcher-kva.example."},
+			{"SRV", "0 5 5222 xmpp.straße.example.", "0 5 5222 xmpp.xn--strae-oqa.example."},
+			{"PTR", "host.bücher.example.", "host.xn--bcher-kva.example."},
+		} {
+			s := mustSet(t, zone, "idn-"+strings.ToLower(tc.typ), tc.typ, 300, tc.data)
+			if err := c.Create(ctx, zone, *s, me, false); err != nil {
+				t.Fatalf("Create %s %s: %v", tc.typ, tc.data, err)
+			}
+			if got := srv.Records(s.FQDN, s.Type); len(got) != 1 || got[0] != tc.want {
+				t.Fatalf("%s %s: the server holds %q, want %q", tc.typ, tc.data, got, tc.want)
+			}
+			assertSet(t, c, zone, s)
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+				t.Fatalf("Delete %s: %v", tc.typ, err)
+			}
+		}
+		if _, err := dnsc.ParseSet(zone, "idn-bad", "CNAME", 300, []string{"a‍b"}); err == nil {
+			t.Fatal("a target IDNA refuses (a joiner outside a joining context) was accepted")
+		}
+	})
+
 	// Every name DNS allows works, the marker included: a 253-character name
 	// (its marker moves to the zone, hashed) and a 63-octet label.
 	t.Run("LongestNames", func(t *testing.T) {
