@@ -115,6 +115,12 @@ type OIDCClientObservation struct {
 	// SecretRotation is the value of the rotate-client-secret annotation
 	// last acted on.
 	SecretRotation string `json:"secretRotation,omitempty"`
+	// DeletedClientID is the client this resource deleted at the backend
+	// (the server confirmed the RFC 7592 §2.3 delete). Only after that is a
+	// rejected registration access token taken as the client being gone;
+	// before, it may be a lost token, and deletion waits rather than orphan
+	// the client.
+	DeletedClientID string `json:"deletedClientID,omitempty"`
 }
 
 // An OIDCClientSpec defines the desired state of an OIDCClient.

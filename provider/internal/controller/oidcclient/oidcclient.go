@@ -46,6 +46,7 @@ const (
 	errRotate     = "cannot rotate client secret"
 	errDelete     = "cannot delete OIDC client"
 	errNotOurs    = "%s: client %q"
+	errLostToken  = "cannot delete OIDC client %q: %w; it may still exist at the OpenID provider. To let the resource go without deleting it, set spec.deletionPolicy to Orphan (or leave Delete out of spec.managementPolicies) and delete the client there"
 	errRecord     = "created client %q but cannot record it in status.atProvider"
 	msgSecretLost = "the backend cannot return the client secret and none is stored; set the " + v1alpha1.AnnotationRotateSecret + " annotation to issue a new one"
 )
@@ -68,6 +69,7 @@ func Setup(mgr ctrl.Manager, o controller.Options) error {
 			Resolver: pcfg.NewResolver(mgr.GetClient()),
 			Kube:     mgr.GetClient(),
 			HTTP:     &http.Client{Timeout: 30 * time.Second},
+			Tokens:   &TokenStash{},
 		}),
 		// The backend issues the client id; the external name is set on
 		// Create, or by hand to adopt an existing client.
@@ -103,6 +105,9 @@ type Connector struct {
 	Resolver *pcfg.Resolver
 	Kube     client.Client
 	HTTP     *http.Client
+	// Tokens outlive a reconcile: credentials a backend issued that the
+	// connection Secret may not hold yet.
+	Tokens *TokenStash
 }
 
 // Connect resolves the provider config and returns an external client.
@@ -147,6 +152,7 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (manag
 	e := NewExternal(cl, c.Kube).WithOwnership(oidc.OwnerMarker(cfg.OwnerID(), cr.GetNamespace(), cr.GetName()),
 		cfg.Kind == apisv1alpha1.ClusterProviderConfigKind)
 	e.status = c.Kube
+	e.tokens = c.Tokens
 	return e, nil
 }
 
@@ -163,6 +169,9 @@ type External struct {
 	// status, when set, records the new client's ID in the resource's
 	// status right after Create (see recordCreated).
 	status client.StatusClient
+	// tokens, when set, keeps what Create and Update return until the
+	// connection Secret holds it.
+	tokens *TokenStash
 }
 
 // NewExternal returns an external client; kube reads the connection secret.
@@ -307,6 +316,41 @@ func (e *External) details(ctx context.Context, st oidc.State) (managed.Connecti
 	return cd, iss, nil
 }
 
+// get reads the client with the stored state or, when this process keeps
+// newer credentials for it (TokenStash), with those first, falling back to
+// the stored ones if the server rejects them. It returns the state that
+// worked.
+func (e *External) get(ctx context.Context, cr *v1alpha1.OIDCClient, stored oidc.State) (*oidc.Observed, oidc.State, error) {
+	e.tokens.Stored(cr.GetUID(), stored)
+	kept, ok := e.tokens.Recover(cr.GetUID(), stored)
+	if !ok {
+		obs, err := e.oidc.Get(ctx, stored)
+		return obs, stored, err
+	}
+	obs, err := e.oidc.Get(ctx, kept)
+	if !errors.Is(err, oidc.ErrTokenRejected) {
+		return obs, kept, err
+	}
+	obs, err2 := e.oidc.Get(ctx, stored)
+	if err2 == nil {
+		// The stored token works: what was kept is stale.
+		e.tokens.Forget(cr.GetUID())
+		return obs, stored, nil
+	}
+	return nil, kept, err
+}
+
+// current is the stored state with whatever newer credentials this process
+// keeps for the client (see get, which drops stale ones).
+func (e *External) current(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.State, error) {
+	st, err := e.stored(ctx, cr)
+	if err != nil {
+		return st, err
+	}
+	st, _ = e.tokens.Recover(cr.GetUID(), st)
+	return st, nil
+}
+
 // Observe reads the client and republishes the stored secret, which some
 // backends cannot return on read.
 func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalObservation, error) {
@@ -317,16 +361,18 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 	if st.ClientID == "" {
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
-	obs, err := e.oidc.Get(ctx, st)
+	obs, st, err := e.get(ctx, cr, st)
 	if errors.Is(err, oidc.ErrNotFound) {
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	// A rejected registration access token is not proof that the client
-	// is gone, so it is reported (Synced=False) rather than replaced; only
-	// while the resource is being deleted, after our RFC 7592 DELETE (which
-	// makes the server answer 401), is it taken as gone.
+	// is gone, so it is reported (Synced=False) rather than replaced. While
+	// the resource is being deleted it is taken as gone only after this
+	// resource's own delete was confirmed (which makes the server answer
+	// 401); before that, Delete is tried and says why it cannot.
 	if errors.Is(err, oidc.ErrTokenRejected) && meta.WasDeleted(cr) {
-		return managed.ExternalObservation{ResourceExists: false}, nil
+		gone := cr.Status.AtProvider.DeletedClientID != "" && cr.Status.AtProvider.DeletedClientID == st.ClientID
+		return managed.ExternalObservation{ResourceExists: !gone}, nil
 	}
 	if err != nil {
 		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
@@ -373,6 +419,9 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 	if err != nil {
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
+	// Kept before anything else can fail: the secret and the registration
+	// access token exist nowhere else until the connection Secret is written.
+	e.tokens.Keep(cr.GetUID(), st)
 	meta.SetExternalName(cr, st.ClientID)
 	cr.Status.AtProvider.ClientID = st.ClientID
 	// A new client has a new secret: any rotation request is satisfied.
@@ -410,7 +459,7 @@ func (e *External) recordCreated(ctx context.Context, cr *v1alpha1.OIDCClient) e
 // Update applies spec changes and, when asked through the annotation,
 // rotates the secret.
 func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalUpdate, error) {
-	st, err := e.stored(ctx, cr)
+	st, err := e.current(ctx, cr)
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
@@ -418,11 +467,14 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 		if st, err = e.oidc.RotateSecret(ctx, st); err != nil {
 			return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errRotate, err)
 		}
+		e.tokens.Keep(cr.GetUID(), st)
 		cr.Status.AtProvider.SecretRotation = want
 	}
 	if st, err = e.oidc.Update(ctx, e.spec(cr, st), st); err != nil {
 		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
 	}
+	// Hydra has just replaced the token this update was made with.
+	e.tokens.Keep(cr.GetUID(), st)
 	cd, _, err := e.details(ctx, st)
 	if err != nil {
 		return managed.ExternalUpdate{}, err
@@ -433,13 +485,19 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 // Delete removes the client.
 func (e *External) Delete(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalDelete, error) {
 	cr.SetConditions(xpv2.Deleting())
-	st, err := e.stored(ctx, cr)
+	st, err := e.current(ctx, cr)
 	if err != nil {
 		return managed.ExternalDelete{}, err
 	}
-	if err := e.oidc.Delete(ctx, st); err != nil {
+	err = e.oidc.Delete(ctx, st)
+	if errors.Is(err, oidc.ErrTokenRejected) {
+		return managed.ExternalDelete{}, fmt.Errorf(errLostToken, st.ClientID, err)
+	}
+	if err != nil {
 		return managed.ExternalDelete{}, fmt.Errorf("%s: %w", errDelete, err)
 	}
+	cr.Status.AtProvider.DeletedClientID = st.ClientID
+	e.tokens.Forget(cr.GetUID())
 	return managed.ExternalDelete{}, nil
 }
 

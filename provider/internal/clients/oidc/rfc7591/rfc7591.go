@@ -326,7 +326,9 @@ func (c *Client) RotateSecret(_ context.Context, st oidc.State) (oidc.State, err
 	return st, oidc.ErrRotateUnsupported
 }
 
-// Delete deregisters the client (RFC 7592 §2.3).
+// Delete deregisters the client (RFC 7592 §2.3). A rejected token is no
+// proof that the client is gone (see Get): it is oidc.ErrTokenRejected
+// unless the admin API (Config.AdminURL) says the client does not exist.
 func (c *Client) Delete(ctx context.Context, st oidc.State) error {
 	u, err := c.clientURI(ctx, st)
 	if err != nil {
@@ -334,6 +336,9 @@ func (c *Client) Delete(ctx context.Context, st oidc.State) error {
 	}
 	code, err := c.do(ctx, http.MethodDelete, u, st.RegistrationAccessToken, nil, nil)
 	if code == http.StatusUnauthorized || code == http.StatusNotFound {
+		if err := c.confirmGone(ctx, st.ClientID, err); !errors.Is(err, oidc.ErrNotFound) {
+			return err
+		}
 		return nil
 	}
 	return err

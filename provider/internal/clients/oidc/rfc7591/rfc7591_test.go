@@ -126,8 +126,17 @@ func TestHydra(t *testing.T) {
 	if h.TokenWorks(t, st2.ClientID, st2.ClientSecret, "profile") {
 		t.Fatal("deleted client still gets tokens")
 	}
-	if err := c.Delete(ctx, st2); err != nil {
-		t.Fatalf("second Delete: %v", err)
+	// A second delete cannot tell a deleted client from a lost token either:
+	// without the admin API it is refused, so no client is left behind
+	// silently; with it, the client's absence is confirmed.
+	if err := c.Delete(ctx, st2); !errors.Is(err, oidc.ErrTokenRejected) {
+		t.Fatalf("second Delete: got %v, want ErrTokenRejected", err)
+	}
+	if err := admin.Delete(ctx, st2); err != nil {
+		t.Fatalf("second Delete, admin API set: %v", err)
+	}
+	if err := down.Delete(ctx, st2); !errors.Is(err, oidc.ErrTokenRejected) {
+		t.Fatalf("second Delete, admin API down: got %v, want ErrTokenRejected", err)
 	}
 }
 
