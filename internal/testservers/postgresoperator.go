@@ -25,27 +25,36 @@ const (
 const operatorNamespace = "postgres-operator"
 
 // PostgresOperator runs the Zalando postgres-operator out of cluster
-// against cp with its built-in defaults (a ConfigMap that names only
-// api_port, moved off 8080 where Crossplane's RBAC manager serves metrics:
-// everything else, load balancers included, is what the operator's code
-// defaults to, as in a careless install), watching every namespace, without
-// access to databases (no PostgreSQL runs in kwok's pods) or a teams API. It restarts the operator once if its first start
+// against cp with its built-in defaults: a ConfigMap that names only
+// api_port (moved off 8080, where Crossplane's RBAC manager serves metrics)
+// and config; everything else, load balancers included, is what the
+// operator's code defaults to, as in a careless install. It watches every
+// namespace, without access to databases (no PostgreSQL runs in kwok's
+// pods) or a teams API, and restarts the operator once if its first start
 // exits after registering its CRD, which v1.15.1 does.
 //
 // Until ctx ends it also plays the one act of Patroni, inside the Spilo
 // image, that the operator waits for: once every pod of a cluster is Ready,
 // it labels the lowest ordinal spilo-role=master and the others
 // spilo-role=replica. Nothing else of Spilo is played.
-func (g *Group) PostgresOperator(ctx context.Context, cp *ControlPlane, bin string, logf func(string, ...any)) error {
+//
+// config holds further keys of the operator's ConfigMap, as a platform
+// admin would set them (e.g. "workers": the operator creates one cluster at
+// a time per worker and keeps the worker until its pods are Ready).
+func (g *Group) PostgresOperator(ctx context.Context, cp *ControlPlane, bin string, config map[string]string, logf func(string, ...any)) error {
 	start := time.Now()
 	ports, err := FreePorts(1)
 	if err != nil {
 		return err
 	}
+	data := map[string]string{"api_port": strconv.Itoa(ports[0])}
+	for k, v := range config {
+		data[k] = v
+	}
 	for _, o := range []client.Object{
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: operatorNamespace}},
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNamespace, Name: "postgres-operator"},
-			Data: map[string]string{"api_port": strconv.Itoa(ports[0])}},
+			Data: data},
 	} {
 		if err := cp.Client.Create(ctx, o); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("cannot create the operator's %T: %w", o, err)

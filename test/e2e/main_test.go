@@ -189,7 +189,12 @@ func setup(ctx context.Context) (*environment, error) {
 		return nil, err
 	}
 	phase("composed kinds' CRDs", start)
-	if err := procs.PostgresOperator(ctx, cp, bins["operator"], logf); err != nil {
+	// E2E_OPERATOR_WORKERS: the operator's "workers" (default 8), for make scale.
+	var opConfig map[string]string
+	if w := os.Getenv("E2E_OPERATOR_WORKERS"); w != "" {
+		opConfig = map[string]string{"workers": w}
+	}
+	if err := procs.PostgresOperator(ctx, cp, bins["operator"], opConfig, logf); err != nil {
 		return nil, err
 	}
 	start = time.Now()
