@@ -33,6 +33,9 @@ type Crossplane struct {
 	// CA is the CA `core init` generated: core dials functions with a
 	// client certificate it signed and trusts servers it signed.
 	CA *CA
+	// MetricsURL serves core's Prometheus metrics, among them
+	// function_run_function_request_total per function.
+	MetricsURL string
 }
 
 // CrossplaneIdentities are the kubeconfigs core and its RBAC manager run
@@ -133,6 +136,7 @@ func (g *Group) Crossplane(ctx context.Context, cp *ControlPlane, bin, crdsDir s
 		return nil, err
 	}
 	webhookPort, healthPort, metricsPort := ports[0], ports[1], ports[2]
+	x.MetricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 	x.Process, err = g.Run("crossplane", append(env, "ENABLE_WEBHOOKS=true"), bin, "core", "start",
 		"--package-runtime=External",
 		"--enable-webhooks=true",
