@@ -72,7 +72,7 @@ type patch struct {
 
 func TestPatchAndTransformPostgreSQL(t *testing.T) {
 	var pt ptComposition
-	readYAML(t, filepath.Join("pt-postgresql-composition.yaml"), &pt)
+	readYAML(t, "pt-postgresql-composition.yaml", &pt)
 	var ours ptComposition
 	readYAML(t, filepath.Join(root, "package", "configuration", "compositions", "postgresql.yaml"), &ours)
 	if pt.Kind != "Composition" || pt.Spec.Mode != "Pipeline" {
