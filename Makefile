@@ -88,16 +88,24 @@ release-test:
 	PACKAGE_PLATFORMS="$(RELEASE_PLATFORMS)" $(GO) test -count=1 ./test/packages
 
 ## scale: N claims on the e2e control plane, what they cost (a benchmark, not a test gate): make scale N=300 LABEL=after
-# Appends to _output/scale/results.json and plots _output/scale/scale.png.
+# Appends to $(OUT)/results.json and plots $(OUT)/scale.png. KINDS: claim
+# kinds, comma separated. FUNCTION2 and COMPOSITION2 (with LABEL2): a second
+# series, another function's binary and its Composition for one of our XRDs.
 N ?= 100
 LABEL ?= homeplane
+KINDS ?= PostgreSQL,MatrixServer,Collabora
+OUT ?= $(OUTPUT)/scale
+LABEL2 ?= other
+SCALE_ARGS = -scale.n=$(N) -scale.label=$(LABEL) -scale.kinds=$(KINDS) -scale.out=$(abspath $(OUT)) \
+  $(if $(FUNCTION2),-scale.function2=$(abspath $(FUNCTION2))) \
+  $(if $(COMPOSITION2),-scale.composition2=$(abspath $(COMPOSITION2)) -scale.label2=$(LABEL2))
 .PHONY: scale
 scale: provider-test-deps e2e-tools
 	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
 	E2E_FUNCTION=$${E2E_FUNCTION:-$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/function)} \
 	  E2E_PROVIDER=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/provider) \
 	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
-	  $(GO) test -tags 'e2e scale' -count=1 -timeout 60m -v -run '^TestScale$$' ./test/e2e/ -args -scale.n=$(N) -scale.label=$(LABEL)
+	  $(GO) test -tags 'e2e scale' -count=1 -timeout 90m -v -run '^TestScale$$' ./test/e2e/ -args $(SCALE_ARGS)
 
 ## bench: Go benchmarks (not a test gate)
 bench:

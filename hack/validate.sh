@@ -8,6 +8,8 @@
 #     VolumeSnapshot CRDs from their Go modules
 #     (versions pinned by go.mod),
 #   - Crossplane's own CRDs (Usage, Composition) from the core module.
+# The Compositions make scale runs side by side (test/scale) are validated as
+# Compositions too.
 # Core Kubernetes kinds are validated strictly by test/render.
 set -euo pipefail
 rendered=${1:?usage: $0 RENDERED_DIR}
@@ -45,7 +47,7 @@ chmod -R u+w "$schemas"
 resources=$work/resources
 mkdir -p "$resources"
 n=0
-for f in "$rendered"/*.yaml examples/*/claim.yaml examples/*/xr.yaml examples/*/*/xr.yaml package/configuration/compositions/*.yaml package/configuration-namespaced/compositions/*.yaml; do
+for f in "$rendered"/*.yaml examples/*/claim.yaml examples/*/xr.yaml examples/*/*/xr.yaml package/configuration/compositions/*.yaml package/configuration-namespaced/compositions/*.yaml test/scale/*.yaml; do
   [[ -f "$f" ]] || continue
   n=$((n + 1))
   cp "$f" "$resources/$n-$(basename "$f")"

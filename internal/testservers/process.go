@@ -285,6 +285,20 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
+// ResetPeakRSS restarts the process's peak resident memory (VmHWM) from its
+// current size, so that a benchmark measures the peak of one phase, not of
+// everything before it (Linux: "5" to /proc/<pid>/clear_refs).
+func (p *Process) ResetPeakRSS() error {
+	if p.cmd.Process == nil {
+		return fmt.Errorf("%s has not started", p.Name)
+	}
+	path := fmt.Sprintf("/proc/%d/clear_refs", p.cmd.Process.Pid)
+	if err := os.WriteFile(path, []byte("5"), 0o600); err != nil {
+		return fmt.Errorf("cannot reset the peak RSS of %s: %w", p.Name, err)
+	}
+	return nil
+}
+
 // Usage is what a process has cost so far: CPU seconds (user and system,
 // from /proc/<pid>/stat, in clock ticks of 1/100 s) and its peak resident
 // memory (VmHWM in /proc/<pid>/status), for benchmarks on Linux.

@@ -294,10 +294,12 @@ func moduleDir(ctx context.Context, module string) (string, error) {
 // claims reach their real status: serviceaccount because pods need their
 // namespace's default ServiceAccount to be admitted, nodelifecycle to lift
 // the not-ready taint from kwok's nodes, clusterrole-aggregation to fill
-// Crossplane's aggregated ClusterRoles.
+// Crossplane's aggregated ClusterRoles, pvc-protection to lift the finalizer
+// it sets once no pod uses a claim (else a namespace with a volume claim
+// never finishes terminating).
 var realControllers = []string{
 	"deployment", "replicaset", "statefulset", "endpointslice", "disruption",
-	"persistentvolume-binder", "garbagecollector", "namespace", "serviceaccount", "nodelifecycle",
+	"persistentvolume-binder", "pvc-protection", "garbagecollector", "namespace", "serviceaccount", "nodelifecycle",
 	"clusterrole-aggregation",
 }
 

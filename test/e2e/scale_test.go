@@ -7,8 +7,13 @@ package e2e
 // operator, Crossplane core) and reports what they cost: time until Ready,
 // RunFunction calls and latency from the function's own metrics, CPU and
 // peak memory of Crossplane core and the function, API server writes once
-// idle. Each run appends its row to results.json in -scale.out, and
+// idle. Each series appends its row to results.json in -scale.out, and
 // scale.png plots every row there against N.
+//
+// With -scale.function2 and -scale.composition2, a second series runs on the
+// same control plane once the first is removed: N claims selecting that
+// Composition, composed by that function (installed as ours is), measured
+// the same way with its process in place of ours.
 
 import (
 	"context"
@@ -36,33 +41,51 @@ import (
 	"gonum.org/v1/plot/plotutil"
 	"gonum.org/v1/plot/vg"
 	"google.golang.org/protobuf/proto"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/homeplane/homeplane/internal/testservers"
 )
 
 var (
-	scaleN     = flag.Int("scale.n", 100, "claims to apply, a third of each kind")
-	scaleLabel = flag.String("scale.label", "homeplane", "name of this run's series in the table and the plot (e.g. before, after)")
-	scaleOut   = flag.String("scale.out", "", "directory of results.json and scale.png (default _output/scale)")
-	scaleIdle  = flag.Duration("scale.idle", time.Minute, "how long to watch the idle control plane")
+	scaleN          = flag.Int("scale.n", 100, "claims to apply per series, the kinds of -scale.kinds in turn")
+	scaleLabel      = flag.String("scale.label", "homeplane", "name of this run's series in the table and the plot (e.g. before, after)")
+	scaleOut        = flag.String("scale.out", "", "directory of results.json and scale.png (default _output/scale)")
+	scaleIdle       = flag.Duration("scale.idle", time.Minute, "how long to watch the idle control plane")
+	scaleClaimKinds = flag.String("scale.kinds", "PostgreSQL,MatrixServer,Collabora", "claim kinds of Homeplane's series, comma separated")
+	// A second series on the same control plane: another function and a
+	// Composition for one of our XRDs that it runs.
+	scaleFunction2    = flag.String("scale.function2", "", "binary of another composition function, run as a second series (with -scale.composition2)")
+	scaleComposition2 = flag.String("scale.composition2", "", "Composition file of the second series: its functionRef names the function, its compositeTypeRef the claims' kind")
+	scaleLabel2       = flag.String("scale.label2", "other", "name of the second series")
 )
 
-// scaleRow is one run's figures.
+// scaleRow is one series' figures.
 type scaleRow struct {
 	Label string `json:"label"`
 	N     int    `json:"n"`
+	// Claim kinds applied in turn (empty in rows from before the flag: all
+	// three) and the Composition they selected (empty: the XRD's default).
+	Kinds       string `json:"kinds,omitempty"`
+	Composition string `json:"composition,omitempty"`
 	// Seconds from the first claim's creation until each claim is Ready.
 	ReadyP50 float64 `json:"readyP50Seconds"`
 	ReadyP99 float64 `json:"readyP99Seconds"`
 	AllReady float64 `json:"allReadySeconds"`
 	// RunFunction calls per claim until all were Ready, and per claim per
-	// idle hour; latency quantiles from the function's histogram.
+	// idle hour; latency quantiles from the function's histogram. -1 when
+	// the function serves no metrics.
 	CallsPerClaim       float64 `json:"callsPerClaim"`
 	IdleCallsPerClaimHr float64 `json:"idleCallsPerClaimHour"`
 	RunFunctionP50      float64 `json:"runFunctionP50Seconds"`
 	RunFunctionP99      float64 `json:"runFunctionP99Seconds"`
-	// CPU seconds until all were Ready and peak RSS, per process.
+	// CPU seconds until all were Ready and peak RSS during the series, per
+	// process.
 	CoreCPU, FunctionCPU float64
 	CorePeakMiB          float64
 	FunctionPeakMiB      float64
@@ -78,9 +101,25 @@ type scaleRow struct {
 	Notes              map[string]string `json:"notes,omitempty"`
 }
 
+// scaleSeries is one series: N claims composed by one function process.
+type scaleSeries struct {
+	label string
+	// prefix names the series' namespaces (<prefix>-0, <prefix>-1, ...)
+	// and is its claims' homeplane.dev/scale label.
+	prefix string
+	kinds  []claimKind
+	// composition is what the claims select; "" for the XRD's default.
+	composition string
+	fn          *testservers.Process
+	// metrics is the function's Prometheus endpoint; "" when it has none.
+	metrics string
+}
+
+// claimKind is a claim kind and the kind of its composites.
+type claimKind struct{ apiVersion, kind, composite string }
+
 func TestScale(t *testing.T) {
 	ctx := context.Background()
-	n := *scaleN
 	out := *scaleOut
 	if out == "" {
 		out = filepath.Join(repoRoot, "_output", "scale")
@@ -88,20 +127,77 @@ func TestScale(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	ours := scaleSeries{label: *scaleLabel, prefix: "scale", fn: env.fn, metrics: env.fnMetrics}
+	for k := range strings.SplitSeq(*scaleClaimKinds, ",") {
+		k = strings.TrimSpace(k)
+		v, ok := scaleAPIVersion[k]
+		if !ok {
+			t.Fatalf("-scale.kinds: unknown kind %q (PostgreSQL, MatrixServer, Collabora)", k)
+		}
+		ours.kinds = append(ours.kinds, claimKind{apiVersion: v, kind: k, composite: "X" + k})
+	}
+	series := []scaleSeries{ours}
+	if *scaleFunction2 != "" || *scaleComposition2 != "" {
+		if *scaleFunction2 == "" || *scaleComposition2 == "" {
+			t.Fatal("-scale.function2 and -scale.composition2 go together")
+		}
+		// Installed first: a mistake there shows before minutes of the
+		// first series.
+		other, err := installOtherFunction(ctx, *scaleFunction2, *scaleComposition2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other.label = *scaleLabel2
+		series = append(series, other)
+	}
+	var rows []scaleRow
+	for i, s := range series {
+		if i > 0 {
+			// The previous series' idle claims would count in this one's
+			// CPU and write requests.
+			if err := removeSeries(ctx, series[i-1], *scaleN); err != nil {
+				t.Fatal(err)
+			}
+		}
+		row := runSeries(ctx, t, s, *scaleN)
+		var err error
+		if rows, err = appendRow(filepath.Join(out, "results.json"), row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	printTable(rows)
+	if err := plotRows(rows, filepath.Join(out, "scale.png")); err != nil {
+		t.Errorf("cannot plot: %v", err)
+	}
+}
+
+// runSeries applies n claims of a series, waits until all are Ready,
+// watches the idle control plane and returns the series' figures.
+func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow {
+	t.Helper()
+	t.Logf("series %s: %d claims in %s-* namespaces", s.label, n, s.prefix)
+	for _, p := range []*testservers.Process{env.x.Process, s.fn} {
+		if err := p.ResetPeakRSS(); err != nil {
+			t.Logf("peak RSS counts from the process's start: %v", err)
+		}
+	}
 	coreCPU0, _, err := env.x.Process.Usage()
 	if err != nil {
 		t.Fatal(err)
 	}
-	fnCPU0, _, err := env.fn.Usage()
+	fnCPU0, _, err := s.fn.Usage()
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls0, _, err := runFunctionMetrics(ctx)
+	calls0, _, err := runFunctionMetrics(ctx, s.metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	claims := scaleClaims(n)
+	claims, err := scaleClaims(n, s)
+	if err != nil {
+		t.Fatal(err)
+	}
 	namespaces := map[string]bool{}
 	for _, c := range claims {
 		namespaces[c.GetNamespace()] = true
@@ -130,18 +226,18 @@ func TestScale(t *testing.T) {
 	t.Logf("created %d claims in %s", n, time.Since(start).Round(time.Millisecond))
 
 	ready := map[string]time.Duration{}
-	err = poll(ctx, 20*time.Minute, fmt.Sprintf("%d claims Ready", n), func() (bool, string, error) {
-		for _, gvk := range []string{"PostgreSQL", "MatrixServer", "Collabora"} {
+	err = poll(ctx, 20*time.Minute, fmt.Sprintf("%d claims of series %s Ready", n, s.label), func() (bool, string, error) {
+		for _, k := range s.kinds {
 			l := &unstructured.UnstructuredList{}
-			l.SetAPIVersion(scaleAPIVersion[gvk])
-			l.SetKind(gvk + "List")
-			if err := env.c.List(ctx, l, client.MatchingLabels{"homeplane.dev/scale": "true"}); err != nil {
+			l.SetAPIVersion(k.apiVersion)
+			l.SetKind(k.kind + "List")
+			if err := env.c.List(ctx, l, client.MatchingLabels{"homeplane.dev/scale": s.prefix}); err != nil {
 				return false, "", err
 			}
 			for i := range l.Items {
-				k := gvk + "/" + l.Items[i].GetNamespace() + "/" + l.Items[i].GetName()
-				if _, ok := ready[k]; !ok && condition(&l.Items[i], "Ready").Status == "True" {
-					ready[k] = time.Since(start)
+				key := k.kind + "/" + l.Items[i].GetNamespace() + "/" + l.Items[i].GetName()
+				if _, ok := ready[key]; !ok && condition(&l.Items[i], "Ready").Status == "True" {
+					ready[key] = time.Since(start)
 				}
 			}
 		}
@@ -152,8 +248,8 @@ func TestScale(t *testing.T) {
 	}
 	allReady := time.Since(start)
 	coreCPU1, corePeak, _ := env.x.Process.Usage()
-	fnCPU1, fnPeak, _ := env.fn.Usage()
-	calls1, hist, err := runFunctionMetrics(ctx)
+	fnCPU1, fnPeak, _ := s.fn.Usage()
+	calls1, hist, err := runFunctionMetrics(ctx, s.metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +259,7 @@ func TestScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	versions0, err := resourceVersions(ctx)
+	versions0, err := resourceVersions(ctx, s.prefix+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,13 +268,13 @@ func TestScale(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	versions1, err := resourceVersions(ctx)
+	versions1, err := resourceVersions(ctx, s.prefix+"-")
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls2, _, _ := runFunctionMetrics(ctx)
+	calls2, _, _ := runFunctionMetrics(ctx, s.metrics)
 	coreCPU2, _, _ := env.x.Process.Usage()
-	fnCPU2, _, _ := env.fn.Usage()
+	fnCPU2, _, _ := s.fn.Usage()
 
 	durations := make([]float64, 0, len(ready))
 	for _, d := range ready {
@@ -186,8 +282,12 @@ func TestScale(t *testing.T) {
 	}
 	sort.Float64s(durations)
 	idle := scaleIdle.Seconds()
+	kinds := make([]string, len(s.kinds))
+	for i, k := range s.kinds {
+		kinds[i] = k.kind
+	}
 	row := scaleRow{
-		Label: *scaleLabel, N: n,
+		Label: s.label, N: n, Kinds: strings.Join(kinds, ","), Composition: s.composition,
 		ReadyP50: quantile(durations, 0.5), ReadyP99: quantile(durations, 0.99), AllReady: allReady.Seconds(),
 		CallsPerClaim:       (calls1 - calls0) / float64(n),
 		IdleCallsPerClaimHr: (calls2 - calls1) / float64(n) * 3600 / idle,
@@ -197,6 +297,10 @@ func TestScale(t *testing.T) {
 		CorePeakMiB: float64(corePeak) / (1 << 20), FunctionPeakMiB: float64(fnPeak) / (1 << 20),
 		IdleWrites:       map[string]int{},
 		IdleCPUPerClaimH: ((coreCPU2 - coreCPU1) + (fnCPU2 - fnCPU1)) / float64(n) * 3600 / idle,
+	}
+	if s.metrics == "" {
+		row.CallsPerClaim, row.IdleCallsPerClaimHr = math.NaN(), math.NaN()
+		row.Notes = map[string]string{"runFunction": "not measured: the function serves no metrics"}
 	}
 	total := 0
 	for k, v := range writes1 {
@@ -217,20 +321,13 @@ func TestScale(t *testing.T) {
 	row.IdleWritesPerMin = float64(changed) * 60 / idle
 
 	// JSON has no NaN: a figure that could not be measured is -1.
-	for _, f := range []*float64{&row.RunFunctionP50, &row.RunFunctionP99, &row.ReadyP50, &row.ReadyP99} {
+	for _, f := range []*float64{&row.RunFunctionP50, &row.RunFunctionP99, &row.ReadyP50, &row.ReadyP99, &row.CallsPerClaim, &row.IdleCallsPerClaimHr} {
 		if math.IsNaN(*f) {
 			*f = -1
 		}
 	}
 	t.Logf("%+v", row)
-	rows, err := appendRow(filepath.Join(out, "results.json"), row)
-	if err != nil {
-		t.Fatal(err)
-	}
-	printTable(rows)
-	if err := plotRows(rows, filepath.Join(out, "scale.png")); err != nil {
-		t.Errorf("cannot plot: %v", err)
-	}
+	return row
 }
 
 var scaleAPIVersion = map[string]string{
@@ -239,35 +336,220 @@ var scaleAPIVersion = map[string]string{
 	"Collabora":    "office.homeplane.dev/v1alpha1",
 }
 
-// scaleClaims are n claims, the three kinds in turn, ten to a namespace.
-func scaleClaims(n int) []*unstructured.Unstructured {
+// scaleClaims are a series' n claims, its kinds in turn, ten to a
+// namespace.
+func scaleClaims(n int, s scaleSeries) ([]*unstructured.Unstructured, error) {
 	out := make([]*unstructured.Unstructured, 0, n)
 	for i := range n {
-		ns := fmt.Sprintf("scale-%d", i/10)
-		var kind string
+		k := s.kinds[i%len(s.kinds)]
 		var params map[string]any
-		switch i % 3 {
-		case 0:
-			kind, params = "PostgreSQL", map[string]any{"storage": "1Gi", "deletionProtection": false}
-		case 1:
-			kind, params = "MatrixServer", map[string]any{"serverName": fmt.Sprintf("m%d.scale.test", i), "storage": "1Gi", "deletionProtection": false}
+		switch k.kind {
+		case "PostgreSQL":
+			params = map[string]any{"storage": "1Gi", "deletionProtection": false}
+		case "MatrixServer":
+			params = map[string]any{"serverName": fmt.Sprintf("m%d.%s.test", i, s.prefix), "storage": "1Gi", "deletionProtection": false}
+		case "Collabora":
+			params = map[string]any{"host": fmt.Sprintf("c%d.%s.test", i, s.prefix), "wopiHosts": []any{"https://cloud.scale.test"}}
 		default:
-			kind, params = "Collabora", map[string]any{"host": fmt.Sprintf("c%d.scale.test", i), "wopiHosts": []any{"https://cloud.scale.test"}}
+			return nil, fmt.Errorf("no scale parameters for claims of kind %s", k.kind)
 		}
-		u := obj(scaleAPIVersion[kind], kind, ns, fmt.Sprintf("s%d", i), map[string]any{
+		spec := map[string]any{
 			"parameters":                 params,
 			"writeConnectionSecretToRef": map[string]any{"name": fmt.Sprintf("s%d-connection", i)},
-		})
-		u.SetLabels(map[string]string{"homeplane.dev/scale": "true"})
+		}
+		if s.composition != "" {
+			spec["compositionRef"] = map[string]any{"name": s.composition}
+		}
+		u := obj(k.apiVersion, k.kind, fmt.Sprintf("%s-%d", s.prefix, i/10), fmt.Sprintf("s%d", i), spec)
+		u.SetLabels(map[string]string{"homeplane.dev/scale": s.prefix})
 		out = append(out, u)
 	}
-	return out
+	return out, nil
 }
 
-// runFunctionMetrics reads the function's RunFunction call count and
-// handling time histogram.
-func runFunctionMetrics(ctx context.Context) (float64, *dto.Histogram, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, env.fnMetrics, nil)
+// removeSeries deletes a series' namespaces and waits until they and the
+// claims' composites are gone.
+func removeSeries(ctx context.Context, s scaleSeries, n int) error {
+	start := time.Now()
+	var namespaces []string
+	for i := range (n + 9) / 10 {
+		namespaces = append(namespaces, fmt.Sprintf("%s-%d", s.prefix, i))
+	}
+	for _, name := range namespaces {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if err := env.c.Delete(ctx, ns); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("cannot delete namespace %s: %w", name, err)
+		}
+	}
+	err := poll(ctx, 15*time.Minute, "series "+s.label+" removed", func() (bool, string, error) {
+		left := 0
+		for _, name := range namespaces {
+			err := env.c.Get(ctx, client.ObjectKey{Name: name}, &corev1.Namespace{})
+			if err == nil {
+				left++
+			} else if !apierrors.IsNotFound(err) {
+				return false, "", err
+			}
+		}
+		xrs := 0
+		for _, k := range s.kinds {
+			l := &unstructured.UnstructuredList{}
+			l.SetAPIVersion(k.apiVersion)
+			l.SetKind(k.composite + "List")
+			if err := env.c.List(ctx, l); err != nil {
+				return false, "", err
+			}
+			for _, xr := range l.Items {
+				if strings.HasPrefix(xr.GetLabels()["crossplane.io/claim-namespace"], s.prefix+"-") {
+					xrs++
+				}
+			}
+		}
+		return left == 0 && xrs == 0, fmt.Sprintf("%d namespaces and %d composites left", left, xrs), nil
+	})
+	phase("series "+s.label+" removed", start)
+	return err
+}
+
+// installOtherFunction installs the function a Composition file names the
+// way installPackages installs ours (a Function package in the loopback
+// registry, the binary run as a local process with a server certificate
+// from Crossplane's CA, the harness playing the runtime), applies the
+// Composition and returns the series that selects it.
+func installOtherFunction(ctx context.Context, bin, compositionFile string) (scaleSeries, error) {
+	start := time.Now()
+	objs, err := readObjects(compositionFile)
+	if err != nil {
+		return scaleSeries{}, fmt.Errorf("cannot read %s: %w", compositionFile, err)
+	}
+	if len(objs) != 1 || objs[0].GetKind() != "Composition" {
+		return scaleSeries{}, fmt.Errorf("%s: want one Composition", compositionFile)
+	}
+	comp := objs[0]
+	steps, _, _ := unstructured.NestedSlice(comp.Object, "spec", "pipeline")
+	names := map[string]bool{}
+	for _, st := range steps {
+		m, _ := st.(map[string]any)
+		if n, _, _ := unstructured.NestedString(m, "functionRef", "name"); n != "" && n != functionName {
+			names[n] = true
+		}
+	}
+	if len(names) != 1 {
+		return scaleSeries{}, fmt.Errorf("%s names %d functions other than ours, want one: %v", compositionFile, len(names), names)
+	}
+	var name string
+	for n := range names {
+		name = n
+	}
+	apiVersion, _, _ := unstructured.NestedString(comp.Object, "spec", "compositeTypeRef", "apiVersion")
+	kind, _, _ := unstructured.NestedString(comp.Object, "spec", "compositeTypeRef", "kind")
+	claim, err := claimKindOf(ctx, apiVersion, kind)
+	if err != nil {
+		return scaleSeries{}, fmt.Errorf("%s: %w", compositionFile, err)
+	}
+
+	// A minimal package: its metadata only, no runtime image (the
+	// harness runs the binary).
+	cli, err := toolsCache.Find("crossplane")
+	if err != nil {
+		return scaleSeries{}, err
+	}
+	dir := filepath.Join(workDir, "function2")
+	root := filepath.Join(dir, "package")
+	if err := os.MkdirAll(root, 0o700); err != nil {
+		return scaleSeries{}, err
+	}
+	meta := fmt.Sprintf("apiVersion: meta.pkg.crossplane.io/v1\nkind: Function\nmetadata:\n  name: %s\nspec: {}\n", name)
+	if err := os.WriteFile(filepath.Join(root, "crossplane.yaml"), []byte(meta), 0o600); err != nil {
+		return scaleSeries{}, err
+	}
+	xpkg := filepath.Join(dir, name+".xpkg")
+	if _, err := testservers.Output(ctx, nil, cli, "xpkg", "build", "--package-root="+root,
+		"--examples-root="+filepath.Join(dir, "no-examples"), "-o", xpkg); err != nil {
+		return scaleSeries{}, fmt.Errorf("cannot build the package of %s: %w", name, err)
+	}
+	version := packageVersion()
+	// Under our prefix: the ImageConfig already points it at the registry.
+	ref := fmt.Sprintf("%s/homeplane/%s:%s", env.registry, name, version)
+	if _, err := testservers.Output(ctx, []string{"DOCKER_CONFIG=" + filepath.Join(workDir, "docker")}, cli, "xpkg", "push", "-f", xpkg, ref); err != nil {
+		return scaleSeries{}, fmt.Errorf("cannot push the package of %s: %w", name, err)
+	}
+
+	// Started like ours (function-sdk-go's flags and environment), without
+	// a metrics endpoint: an SDK function serves none unless it adds one.
+	port, err := testservers.FreePorts(1)
+	if err != nil {
+		return scaleSeries{}, err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port[0])
+	crt, key, err := env.x.CA.Issue(name)
+	if err != nil {
+		return scaleSeries{}, err
+	}
+	tlsDir := filepath.Join(dir, "tls")
+	if err := testservers.WriteTLSDir(tlsDir, crt, key, env.x.CA.CertPEM); err != nil {
+		return scaleSeries{}, err
+	}
+	fn, err := procs.Run(name, []string{"TLS_SERVER_CERTS_DIR=" + tlsDir}, bin, "--address="+addr, "--debug")
+	if err != nil {
+		return scaleSeries{}, err
+	}
+	if err := fn.WaitTCP(ctx, addr); err != nil {
+		return scaleSeries{}, err
+	}
+	f := obj("pkg.crossplane.io/v1", "Function", "", name, map[string]any{"package": pkgPrefix + name + ":" + version})
+	if err := env.c.Create(ctx, f); err != nil {
+		return scaleSeries{}, fmt.Errorf("cannot create Function %s: %w", name, err)
+	}
+	if err := playRuntime(ctx, env.c, env.x, "Function", name, addr, func() (*testservers.Process, error) { return fn, nil }); err != nil {
+		return scaleSeries{}, err
+	}
+	if err := waitPackageHealthy(ctx, env.c, "Function", name); err != nil {
+		return scaleSeries{}, err
+	}
+	if err := apply(ctx, env.c, comp); err != nil {
+		return scaleSeries{}, err
+	}
+	phase("function "+name+" installed", start)
+	return scaleSeries{prefix: "scale2", kinds: []claimKind{claim}, composition: comp.GetName(), fn: fn}, nil
+}
+
+// claimKindOf finds the claim kind of a composite kind in the installed
+// XRDs.
+func claimKindOf(ctx context.Context, apiVersion, kind string) (claimKind, error) {
+	gv, err := schema.ParseGroupVersion(apiVersion)
+	if err != nil {
+		return claimKind{}, fmt.Errorf("compositeTypeRef: %w", err)
+	}
+	xrds := &unstructured.UnstructuredList{}
+	xrds.SetAPIVersion("apiextensions.crossplane.io/v1")
+	xrds.SetKind("CompositeResourceDefinitionList")
+	if err := env.c.List(ctx, xrds); err != nil {
+		return claimKind{}, fmt.Errorf("cannot list XRDs: %w", err)
+	}
+	for _, x := range xrds.Items {
+		g, _, _ := unstructured.NestedString(x.Object, "spec", "group")
+		k, _, _ := unstructured.NestedString(x.Object, "spec", "names", "kind")
+		if g != gv.Group || k != kind {
+			continue
+		}
+		claim, _, _ := unstructured.NestedString(x.Object, "spec", "claimNames", "kind")
+		if claim == "" {
+			return claimKind{}, fmt.Errorf("XRD %s offers no claim; make scale applies claims", x.GetName())
+		}
+		return claimKind{apiVersion: apiVersion, kind: claim, composite: kind}, nil
+	}
+	return claimKind{}, fmt.Errorf("no XRD installed for %s %s", apiVersion, kind)
+}
+
+// runFunctionMetrics reads a function's RunFunction call count and
+// handling time histogram from its Prometheus endpoint; with none, NaN and
+// no histogram.
+func runFunctionMetrics(ctx context.Context, endpoint string) (float64, *dto.Histogram, error) {
+	if endpoint == "" {
+		return math.NaN(), nil, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -408,11 +690,22 @@ func appendRow(path string, row scaleRow) ([]scaleRow, error) {
 
 func printTable(rows []scaleRow) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "series\tN\tReady p50 s\tReady p99 s\tall Ready s\tcalls/claim\tidle calls/claim/h\tRunFunction p50 ms\tp99 ms\tcore CPU s\tfn CPU s\tcore peak MiB\tfn peak MiB\tidle changes/min\tidle write requests/min\tidle CPU s/claim/h")
+	fmt.Fprintln(w, "series\tN\tkinds\tReady p50 s\tReady p99 s\tall Ready s\tcalls/claim\tidle calls/claim/h\tRunFunction p50 ms\tp99 ms\tcore CPU s\tfn CPU s\tcore peak MiB\tfn peak MiB\tidle changes/min\tidle write requests/min\tidle CPU s/claim/h")
+	// -1 is a figure not measured.
+	f := func(format string, v float64) string {
+		if v < 0 {
+			return "n/a"
+		}
+		return fmt.Sprintf(format, v)
+	}
 	for _, r := range rows {
-		fmt.Fprintf(w, "%s\t%d\t%.1f\t%.1f\t%.1f\t%.2f\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f\t%.2f\n",
-			r.Label, r.N, r.ReadyP50, r.ReadyP99, r.AllReady, r.CallsPerClaim, r.IdleCallsPerClaimHr,
-			r.RunFunctionP50*1000, r.RunFunctionP99*1000, r.CoreCPU, r.FunctionCPU, r.CorePeakMiB, r.FunctionPeakMiB,
+		kinds := r.Kinds
+		if kinds == "" {
+			kinds = "all"
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f\t%.2f\n",
+			r.Label, r.N, kinds, r.ReadyP50, r.ReadyP99, r.AllReady, f("%.2f", r.CallsPerClaim), f("%.1f", r.IdleCallsPerClaimHr),
+			f("%.1f", r.RunFunctionP50*1000), f("%.1f", r.RunFunctionP99*1000), r.CoreCPU, r.FunctionCPU, r.CorePeakMiB, r.FunctionPeakMiB,
 			r.IdleWritesPerMin, r.IdleRequestsPerMin, r.IdleCPUPerClaimH)
 	}
 	_ = w.Flush()
@@ -428,6 +721,9 @@ func printTable(rows []scaleRow) {
 		}
 		fmt.Printf("idle write requests %s N=%d: %s\n", r.Label, r.N, strings.Join(parts, " "))
 		fmt.Printf("idle changed objects %s N=%d: %v\n", r.Label, r.N, r.IdleChanged)
+		if len(r.Notes) > 0 {
+			fmt.Printf("notes %s N=%d: %v\n", r.Label, r.N, r.Notes)
+		}
 	}
 }
 
@@ -484,8 +780,9 @@ var scaleKinds = []string{
 }
 
 // resourceVersions maps "Kind|namespace/name" to the resourceVersion of
-// every object of scaleKinds in the scale namespaces (and the composites).
-func resourceVersions(ctx context.Context) (map[string]string, error) {
+// every object of scaleKinds in the namespaces starting with prefix (and
+// the composites of claims there).
+func resourceVersions(ctx context.Context, prefix string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, k := range scaleKinds {
 		i := strings.LastIndex(k, "/")
@@ -496,7 +793,11 @@ func resourceVersions(ctx context.Context) (map[string]string, error) {
 			return nil, fmt.Errorf("cannot list %s: %w", k, err)
 		}
 		for _, o := range l.Items {
-			if ns := o.GetNamespace(); ns != "" && !strings.HasPrefix(ns, "scale-") {
+			ns := o.GetNamespace()
+			if ns == "" {
+				ns = o.GetLabels()["crossplane.io/claim-namespace"]
+			}
+			if !strings.HasPrefix(ns, prefix) {
 				continue
 			}
 			out[k[i+1:]+"|"+o.GetNamespace()+"/"+o.GetName()] = o.GetResourceVersion()
