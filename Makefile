@@ -91,6 +91,8 @@ release-test:
 # Appends to $(OUT)/results.json and plots $(OUT)/scale.png. KINDS: claim
 # kinds, comma separated. FUNCTION2 and COMPOSITION2 (with LABEL2): a second
 # series, another function's binary and its Composition for one of our XRDs.
+# OPERATOR_WORKERS: the Zalando operator's workers (its default is 8).
+# RESPONSE_CACHE=1: Crossplane core's function response cache (alpha).
 N ?= 100
 LABEL ?= homeplane
 KINDS ?= PostgreSQL,MatrixServer,Collabora
@@ -105,6 +107,7 @@ scale: provider-test-deps e2e-tools
 	E2E_FUNCTION=$${E2E_FUNCTION:-$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/function)} \
 	  E2E_PROVIDER=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/provider) \
 	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
+	  E2E_OPERATOR_WORKERS=$(OPERATOR_WORKERS) E2E_FUNCTION_RESPONSE_CACHE=$(RESPONSE_CACHE) \
 	  $(GO) test -tags 'e2e scale' -count=1 -timeout 90m -v -run '^TestScale$$' ./test/e2e/ -args $(SCALE_ARGS)
 
 ## bench: Go benchmarks (not a test gate)

@@ -52,7 +52,11 @@ type CrossplaneIdentities struct {
 // manager identity it runs `rbac init` and `rbac start` too, which grant
 // core access to the composite kinds of each XRD and providers access to
 // their kinds, as in a real install.
-func (g *Group) Crossplane(ctx context.Context, cp *ControlPlane, bin, crdsDir string, ids CrossplaneIdentities) (*Crossplane, error) {
+//
+// responseCache turns on core's function response cache (an alpha feature,
+// --enable-function-response-cache) with its files under the work
+// directory.
+func (g *Group) Crossplane(ctx context.Context, cp *ControlPlane, bin, crdsDir string, ids CrossplaneIdentities, responseCache bool) (*Crossplane, error) {
 	start := time.Now()
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: CrossplaneNamespace}}
 	if err := cp.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
@@ -137,17 +141,21 @@ func (g *Group) Crossplane(ctx context.Context, cp *ControlPlane, bin, crdsDir s
 	}
 	webhookPort, healthPort, metricsPort := ports[0], ports[1], ports[2]
 	x.MetricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
-	x.Process, err = g.Run("crossplane", append(env, "ENABLE_WEBHOOKS=true"), bin, "core", "start",
+	args := []string{"core", "start",
 		"--package-runtime=External",
 		"--enable-webhooks=true",
 		fmt.Sprintf("--webhook-port=%d", webhookPort),
-		"--tls-server-certs-dir="+webhookDir,
-		"--tls-client-certs-dir="+clientDir,
-		"--xpkg-cache-dir="+cacheDir,
+		"--tls-server-certs-dir=" + webhookDir,
+		"--tls-client-certs-dir=" + clientDir,
+		"--xpkg-cache-dir=" + cacheDir,
 		fmt.Sprintf("--metrics-port=%d", metricsPort),
 		fmt.Sprintf("--health-probe-port=%d", healthPort),
 		"--poll-interval=15s",
-		"--debug")
+		"--debug"}
+	if responseCache {
+		args = append(args, "--enable-function-response-cache", "--xfn-cache-dir="+filepath.Join(dir, "xfn-cache"))
+	}
+	x.Process, err = g.Run("crossplane", append(env, "ENABLE_WEBHOOKS=true"), bin, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -216,7 +216,9 @@ func setup(ctx context.Context) (*environment, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.x, err = procs.Crossplane(ctx, cp, bins["core"], filepath.Join(coreDir, "cluster", "crds"), ids); err != nil {
+	// E2E_FUNCTION_RESPONSE_CACHE=1: core caches function responses, for make scale.
+	if e.x, err = procs.Crossplane(ctx, cp, bins["core"], filepath.Join(coreDir, "cluster", "crds"), ids,
+		os.Getenv("E2E_FUNCTION_RESPONSE_CACHE") == "1"); err != nil {
 		return nil, err
 	}
 

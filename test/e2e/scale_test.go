@@ -82,8 +82,17 @@ type scaleRow struct {
 	// the function serves no metrics.
 	CallsPerClaim       float64 `json:"callsPerClaim"`
 	IdleCallsPerClaimHr float64 `json:"idleCallsPerClaimHour"`
-	RunFunctionP50      float64 `json:"runFunctionP50Seconds"`
-	RunFunctionP99      float64 `json:"runFunctionP99Seconds"`
+	// Composite reconciles per claim until all were Ready and RunFunction
+	// calls per reconcile, both as Crossplane core counts them
+	// (controller_runtime_reconcile_total of the composite controllers,
+	// function_run_function_request_total of the series' function: calls
+	// its response cache answered are not calls); cache hits per claim
+	// (0 without --enable-function-response-cache).
+	ReconcilesPerClaim float64 `json:"reconcilesPerClaim"`
+	CallsPerReconcile  float64 `json:"callsPerReconcile"`
+	CacheHitsPerClaim  float64 `json:"cacheHitsPerClaim"`
+	RunFunctionP50     float64 `json:"runFunctionP50Seconds"`
+	RunFunctionP99     float64 `json:"runFunctionP99Seconds"`
 	// CPU seconds until all were Ready and peak RSS during the series, per
 	// process.
 	CoreCPU, FunctionCPU float64
@@ -111,6 +120,8 @@ type scaleSeries struct {
 	// composition is what the claims select; "" for the XRD's default.
 	composition string
 	fn          *testservers.Process
+	// function is the Function's name, as core's metrics label its calls.
+	function string
 	// metrics is the function's Prometheus endpoint; "" when it has none.
 	metrics string
 }
@@ -127,7 +138,7 @@ func TestScale(t *testing.T) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	ours := scaleSeries{label: *scaleLabel, prefix: "scale", fn: env.fn, metrics: env.fnMetrics}
+	ours := scaleSeries{label: *scaleLabel, prefix: "scale", fn: env.fn, function: functionName, metrics: env.fnMetrics}
 	for k := range strings.SplitSeq(*scaleClaimKinds, ",") {
 		k = strings.TrimSpace(k)
 		v, ok := scaleAPIVersion[k]
@@ -189,7 +200,11 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls0, _, err := runFunctionMetrics(ctx, s.metrics)
+	core0, err := readCoreMetrics(ctx, s.function)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = runFunctionMetrics(ctx, s.metrics)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,6 +241,7 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	t.Logf("created %d claims in %s", n, time.Since(start).Round(time.Millisecond))
 
 	ready := map[string]time.Duration{}
+	lastLog := time.Now()
 	err = poll(ctx, 20*time.Minute, fmt.Sprintf("%d claims of series %s Ready", n, s.label), func() (bool, string, error) {
 		for _, k := range s.kinds {
 			l := &unstructured.UnstructuredList{}
@@ -241,6 +257,10 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 				}
 			}
 		}
+		if time.Since(lastLog) >= 30*time.Second {
+			lastLog = time.Now()
+			t.Logf("%s: %s", time.Since(start).Round(time.Second), readyByKind(ready))
+		}
 		return len(ready) >= n, fmt.Sprintf("%d of %d Ready", len(ready), n), nil
 	})
 	if err != nil {
@@ -249,7 +269,11 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	allReady := time.Since(start)
 	coreCPU1, corePeak, _ := env.x.Process.Usage()
 	fnCPU1, fnPeak, _ := s.fn.Usage()
-	calls1, hist, err := runFunctionMetrics(ctx, s.metrics)
+	_, hist, err := runFunctionMetrics(ctx, s.metrics)
+	if err != nil {
+		t.Fatal(err)
+	}
+	core1, err := readCoreMetrics(ctx, s.function)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +296,10 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls2, _, _ := runFunctionMetrics(ctx, s.metrics)
+	core2, err := readCoreMetrics(ctx, s.function)
+	if err != nil {
+		t.Fatal(err)
+	}
 	coreCPU2, _, _ := env.x.Process.Usage()
 	fnCPU2, _, _ := s.fn.Usage()
 
@@ -289,8 +316,11 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	row := scaleRow{
 		Label: s.label, N: n, Kinds: strings.Join(kinds, ","), Composition: s.composition,
 		ReadyP50: quantile(durations, 0.5), ReadyP99: quantile(durations, 0.99), AllReady: allReady.Seconds(),
-		CallsPerClaim:       (calls1 - calls0) / float64(n),
-		IdleCallsPerClaimHr: (calls2 - calls1) / float64(n) * 3600 / idle,
+		CallsPerClaim:       (core1.calls - core0.calls) / float64(n),
+		IdleCallsPerClaimHr: (core2.calls - core1.calls) / float64(n) * 3600 / idle,
+		ReconcilesPerClaim:  (core1.reconciles - core0.reconciles) / float64(n),
+		CallsPerReconcile:   (core1.calls - core0.calls) / (core1.reconciles - core0.reconciles),
+		CacheHitsPerClaim:   (core1.cacheHits - core0.cacheHits) / float64(n),
 		RunFunctionP50:      histogramQuantile(hist, 0.5),
 		RunFunctionP99:      histogramQuantile(hist, 0.99),
 		CoreCPU:             coreCPU1 - coreCPU0, FunctionCPU: fnCPU1 - fnCPU0,
@@ -299,8 +329,7 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 		IdleCPUPerClaimH: ((coreCPU2 - coreCPU1) + (fnCPU2 - fnCPU1)) / float64(n) * 3600 / idle,
 	}
 	if s.metrics == "" {
-		row.CallsPerClaim, row.IdleCallsPerClaimHr = math.NaN(), math.NaN()
-		row.Notes = map[string]string{"runFunction": "not measured: the function serves no metrics"}
+		row.Notes = map[string]string{"runFunction": "latency not measured: the function serves no metrics"}
 	}
 	total := 0
 	for k, v := range writes1 {
@@ -321,7 +350,7 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	row.IdleWritesPerMin = float64(changed) * 60 / idle
 
 	// JSON has no NaN: a figure that could not be measured is -1.
-	for _, f := range []*float64{&row.RunFunctionP50, &row.RunFunctionP99, &row.ReadyP50, &row.ReadyP99, &row.CallsPerClaim, &row.IdleCallsPerClaimHr} {
+	for _, f := range []*float64{&row.RunFunctionP50, &row.RunFunctionP99, &row.ReadyP50, &row.ReadyP99, &row.CallsPerClaim, &row.IdleCallsPerClaimHr, &row.CallsPerReconcile} {
 		if math.IsNaN(*f) {
 			*f = -1
 		}
@@ -511,7 +540,7 @@ func installOtherFunction(ctx context.Context, bin, compositionFile string) (sca
 		return scaleSeries{}, err
 	}
 	phase("function "+name+" installed", start)
-	return scaleSeries{prefix: "scale2", kinds: []claimKind{claim}, composition: comp.GetName(), fn: fn}, nil
+	return scaleSeries{prefix: "scale2", kinds: []claimKind{claim}, composition: comp.GetName(), fn: fn, function: name}, nil
 }
 
 // claimKindOf finds the claim kind of a composite kind in the installed
@@ -540,6 +569,71 @@ func claimKindOf(ctx context.Context, apiVersion, kind string) (claimKind, error
 		return claimKind{apiVersion: apiVersion, kind: claim, composite: kind}, nil
 	}
 	return claimKind{}, fmt.Errorf("no XRD installed for %s %s", apiVersion, kind)
+}
+
+// readyByKind counts Ready claims per kind, for progress lines.
+func readyByKind(ready map[string]time.Duration) string {
+	by := map[string]int{}
+	for k := range ready {
+		by[strings.SplitN(k, "/", 2)[0]]++
+	}
+	kinds := make([]string, 0, len(by))
+	for k, c := range by {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, c))
+	}
+	slices.Sort(kinds)
+	return strings.Join(kinds, ", ") + " Ready"
+}
+
+// coreMetrics are counters of Crossplane core's Prometheus endpoint.
+type coreMetrics struct {
+	// reconciles of every composite controller ("composite/<XRD name>").
+	reconciles float64
+	// calls sent to one function, and answers core's response cache gave.
+	calls, cacheHits float64
+}
+
+// readCoreMetrics reads core's counters for the Function named function.
+func readCoreMetrics(ctx context.Context, function string) (coreMetrics, error) {
+	var m coreMetrics
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, env.x.MetricsURL, nil)
+	if err != nil {
+		return m, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return m, fmt.Errorf("cannot read Crossplane core's metrics: %w", err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	tp := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := tp.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return m, fmt.Errorf("cannot parse Crossplane core's metrics: %w", err)
+	}
+	label := func(x *dto.Metric, name string) string {
+		for _, l := range x.GetLabel() {
+			if l.GetName() == name {
+				return l.GetValue()
+			}
+		}
+		return ""
+	}
+	for _, x := range families["controller_runtime_reconcile_total"].GetMetric() {
+		if strings.HasPrefix(label(x, "controller"), "composite/") {
+			m.reconciles += x.GetCounter().GetValue()
+		}
+	}
+	for _, x := range families["function_run_function_request_total"].GetMetric() {
+		if label(x, "function_name") == function {
+			m.calls += x.GetCounter().GetValue()
+		}
+	}
+	for _, x := range families["function_run_function_response_cache_hits_total"].GetMetric() {
+		if f := label(x, "function_name"); f == "" || f == function {
+			m.cacheHits += x.GetCounter().GetValue()
+		}
+	}
+	return m, nil
 }
 
 // runFunctionMetrics reads a function's RunFunction call count and
@@ -690,7 +784,7 @@ func appendRow(path string, row scaleRow) ([]scaleRow, error) {
 
 func printTable(rows []scaleRow) {
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "series\tN\tkinds\tReady p50 s\tReady p99 s\tall Ready s\tcalls/claim\tidle calls/claim/h\tRunFunction p50 ms\tp99 ms\tcore CPU s\tfn CPU s\tcore peak MiB\tfn peak MiB\tidle changes/min\tidle write requests/min\tidle CPU s/claim/h")
+	fmt.Fprintln(w, "series\tN\tkinds\tReady p50 s\tReady p99 s\tall Ready s\tcalls/claim\treconciles/claim\tcalls/reconcile\tcache hits/claim\tidle calls/claim/h\tRunFunction p50 ms\tp99 ms\tcore CPU s\tfn CPU s\tcore peak MiB\tfn peak MiB\tidle changes/min\tidle write requests/min\tidle CPU s/claim/h")
 	// -1 is a figure not measured.
 	f := func(format string, v float64) string {
 		if v < 0 {
@@ -703,8 +797,16 @@ func printTable(rows []scaleRow) {
 		if kinds == "" {
 			kinds = "all"
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f\t%.2f\n",
-			r.Label, r.N, kinds, r.ReadyP50, r.ReadyP99, r.AllReady, f("%.2f", r.CallsPerClaim), f("%.1f", r.IdleCallsPerClaimHr),
+		// Rows from before core's counters were read have none.
+		core := func(format string, v float64) string {
+			if r.ReconcilesPerClaim == 0 {
+				return "n/a"
+			}
+			return f(format, v)
+		}
+		fmt.Fprintf(w, "%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f\t%.2f\n",
+			r.Label, r.N, kinds, r.ReadyP50, r.ReadyP99, r.AllReady, f("%.2f", r.CallsPerClaim), core("%.1f", r.ReconcilesPerClaim),
+			core("%.2f", r.CallsPerReconcile), core("%.1f", r.CacheHitsPerClaim), f("%.1f", r.IdleCallsPerClaimHr),
 			f("%.1f", r.RunFunctionP50*1000), f("%.1f", r.RunFunctionP99*1000), r.CoreCPU, r.FunctionCPU, r.CorePeakMiB, r.FunctionPeakMiB,
 			r.IdleWritesPerMin, r.IdleRequestsPerMin, r.IdleCPUPerClaimH)
 	}
