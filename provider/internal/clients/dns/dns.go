@@ -26,6 +26,11 @@ var (
 	ErrOwnedByOther = errors.New("record set is owned by another resource (its ownership marker names another owner); adopt: true only takes over sets without a marker")
 	// ErrReservedName means the set's name is an ownership marker's name.
 	ErrReservedName = errors.New("names whose first label starts with " + MarkerPrefix + " hold ownership markers and cannot be managed")
+	// ErrNameForm means a name is not in the one form the provider accepts:
+	// letters, digits, "-" and "_" per label (and a lone "*" as the first
+	// label), or characters IDNA converts. Presentation escapes ("\095" is
+	// "_" on the wire) are refused, so every check sees the name as sent.
+	ErrNameForm = errors.New("name holds characters other than letters, digits, '-' and '_' (a lone '*' as first label for a wildcard; internationalised characters are converted): escapes such as \\095 or \\. are refused, write the character itself")
 	// ErrNameTooLong means a name, or the marker derived from it, breaks a
 	// DNS length limit (RFC 1035 §2.3.4).
 	ErrNameTooLong = errors.New("name too long for DNS")
@@ -363,10 +368,56 @@ func FQDN(name, zone string) string {
 	}
 }
 
-// ParseSet builds a set from zone-file RDATA strings; relative names inside
-// RDATA are relative to the zone, as in a zone file. Zone and name are
-// converted with ToASCII and checked with CheckName.
+// CheckCanonical reports whether fqdn (ToASCII's output) is in the one form
+// names are compared, hashed and sent in: every label letters, digits, "-"
+// and "_" only, but for a first label of a lone "*" when wildcard is true.
+// There is then one text per wire name: a presentation escape ("\095" is
+// "_", "\042" is "*") or any other character would give a second text
+// for the same octets, and so a way round IsMarkerName, IsWildcard and the
+// marker's hash.
+func CheckCanonical(fqdn string, wildcard bool) error {
+	text := strings.TrimSuffix(fqdn, ".")
+	if text == "" {
+		return nil // the root
+	}
+	for i, l := range strings.Split(text, ".") {
+		if l == "*" && i == 0 && wildcard {
+			continue
+		}
+		if l == "" {
+			return fmt.Errorf("%w: %q has an empty label", ErrNameForm, fqdn)
+		}
+		for j := range len(l) {
+			switch c := l[j]; {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+			case c == '\\':
+				return fmt.Errorf("%w: %q holds an escape", ErrNameForm, fqdn)
+			default:
+				return fmt.Errorf("%w: %q holds %q", ErrNameForm, fqdn, rune(c))
+			}
+		}
+	}
+	return nil
+}
+
+// ParseSet builds a set from zone-file RDATA strings as a user wrote them;
+// relative names inside RDATA are relative to the zone, as in a zone file.
+// Zone and name are converted with ToASCII and must then be canonical
+// (CheckCanonical: no escapes, only a lone "*" as a wildcard's first
+// label) and fit CheckName; so must names inside the records (asciiTargets).
 func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error) {
+	return parseSet(zone, name, typ, ttl, records, true)
+}
+
+// ParseServerSet builds a set from RDATA a server returned for a name the
+// provider asked about: names inside it are taken as stored (an earlier
+// release may have stored a target as escaped octets), so drift can be
+// read and put back.
+func ParseServerSet(zone, fqdn, typ string, ttl uint32, records []string) (*Set, error) {
+	return parseSet(zone, fqdn, typ, ttl, records, false)
+}
+
+func parseSet(zone, name, typ string, ttl uint32, records []string, strict bool) (*Set, error) {
 	rrtype, ok := mdns.StringToType[strings.ToUpper(typ)]
 	if !ok {
 		return nil, fmt.Errorf("unknown record type %q", typ)
@@ -378,6 +429,14 @@ func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error
 	fqdn, err := ToASCII(FQDN(name, zone))
 	if err != nil {
 		return nil, err
+	}
+	if strict {
+		if err := CheckCanonical(zone, false); err != nil {
+			return nil, fmt.Errorf("zone: %w", err)
+		}
+		if err := CheckCanonical(fqdn, true); err != nil {
+			return nil, err
+		}
 	}
 	if err := CheckName(fqdn); err != nil {
 		return nil, err
@@ -396,7 +455,7 @@ func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error
 		if _, more := zp.Next(); more {
 			return nil, fmt.Errorf("record %q holds more than one record", r)
 		}
-		if err := asciiTargets(rr); err != nil {
+		if err := asciiTargets(rr, strict); err != nil {
 			return nil, fmt.Errorf("invalid %s record %q: %w", typ, r, err)
 		}
 		s.RRs = append(s.RRs, rr)
@@ -410,8 +469,11 @@ func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error
 // asciiTargets converts the domain names inside rr's RDATA (a CNAME's
 // target, an MX exchange; the types RecordSet allows) with ToASCII, as ParseSet does the owner
 // name: written raw, "bücher.example." is sent as UTF-8 octets no resolver
-// asks for (RFC 5890 §2.3.2.1: names on the wire are A-labels).
-func asciiTargets(rr mdns.RR) error {
+// asks for (RFC 5890 §2.3.2.1: names on the wire are A-labels). When
+// strict, an escape in such a name is refused: "b\195\188cher" is
+// ASCII text for the same raw UTF-8 octets, which IDNA would never see.
+// The root "." (null MX, SRV "no service") stays valid.
+func asciiTargets(rr mdns.RR, strict bool) error {
 	var names []*string
 	switch r := rr.(type) {
 	case *mdns.CNAME:
@@ -426,6 +488,9 @@ func asciiTargets(rr mdns.RR) error {
 		names = []*string{&r.Target}
 	}
 	for _, n := range names {
+		if strict && strings.ContainsRune(*n, '\\') {
+			return fmt.Errorf("%w: target %q holds an escape", ErrNameForm, *n)
+		}
 		if isASCII(*n) {
 			continue
 		}

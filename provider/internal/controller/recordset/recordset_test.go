@@ -347,6 +347,13 @@ func TestInvalidSpec(t *testing.T) {
 		recordSet("x.test", "www", "MX", 300, "mail"),
 		recordSet("x.test", "www", "CNAME", 300, "a", "b"),
 		recordSet("x.test", "www.other.test.", "A", 300, "192.0.2.1"),
+		// Escapes: one name, one text (issue 19's review).
+		recordSet("x.test", `\095homeplane-a.www`, "TXT", 300, `"heritage=homeplane"`),
+		recordSet("x.test", "_homeplane-a.www", "TXT", 300, `"heritage=homeplane"`),
+		recordSet("x.test", `\042.apps`, "A", 300, "192.0.2.1"),
+		recordSet("x.test", `b\195\188cher`, "A", 300, "192.0.2.1"),
+		recordSet("x.test", "www", "CNAME", 300, `b\195\188cher.example.`),
+		recordSet(`x\.test`, "www", "A", 300, "192.0.2.1"),
 	} {
 		if _, err := e.Observe(context.Background(), cr); err == nil || !strings.Contains(err.Error(), errSpec) {
 			t.Errorf("%v: got %v, want %q", cr.Spec.ForProvider.Records, err, errSpec)

@@ -606,6 +606,81 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 		}
 	})
 
+	// An internationalised NS target is sent as its A-label. The server
+	// answers for a delegation with a referral, so the check reads the
+	// authority section (and the marker, below the cut, by Owns).
+	t.Run("InternationalNSTarget", func(t *testing.T) {
+		s := mustSet(t, zone, "idn-ns", "NS", 300, "ns.Bücher.example.", "ns2.straße.example.")
+		if err := c.Create(ctx, zone, *s, me, false); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		want := []string{"ns.xn--bcher-kva.example.", "ns2.xn--strae-oqa.example."}
+		if got := referral(t, srv, s.FQDN); !slices.Equal(got, want) {
+			t.Fatalf("the server refers to %q, want %q", got, want)
+		}
+		assertSet(t, c, zone, s)
+		if ours, err := c.Owns(ctx, zone, s.FQDN, s.Type, me); err != nil || !ours {
+			t.Fatalf("Owns = %v, %v", ours, err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if _, err := dnsc.ParseSet(zone, "idn-ns", "NS", 300, []string{`ns.b\195\188cher.example.`}); !errors.Is(err, dnsc.ErrNameForm) {
+			t.Fatalf("an NS target of escaped octets: got %v, want ErrNameForm", err)
+		}
+	})
+
+	// Escapes are refused, so a name has one text: the hostile-tenant cases
+	// of issue 19's review, each of which took over a victim's set on every
+	// backend while ParseSet accepted escapes.
+	t.Run("EscapedNamesRefused", func(t *testing.T) {
+		victim := tenantA
+		www := mustSet(t, zone, "esc-www", "A", 300, "192.0.2.1")
+		wc := mustSet(t, zone, "*.esc-apps", "A", 300, "192.0.2.2")
+		lbl := strings.Repeat("a", 63)
+		long := lbl + "." + lbl + "." + lbl + "."
+		// "_homeplane-a.<long>.<zone>" just fits: the marker is not hashed.
+		long += strings.Repeat("b", MaxName-len("_homeplane-a.")-len(zone)-len(long)-1)
+		longSet := mustSet(t, zone, long, "A", 300, "192.0.2.3")
+		for _, s := range []*dnsc.Set{www, wc, longSet} {
+			if err := c.Create(ctx, zone, *s, victim, false); err != nil {
+				t.Fatalf("Create %s: %v", s.FQDN, err)
+			}
+		}
+		i := strings.Index(long, "b")
+		for _, tc := range []struct{ name, typ, data string }{
+			{`\095homeplane-a.esc-www`, "TXT", `"` + tenantB.MarkerText() + `"`}, // the victim's marker
+			{`\095HOMEPLANE-a.esc-www`, "TXT", `"` + tenantB.MarkerText() + `"`},
+			{`\042.esc-apps`, "A", "203.0.113.2"}, // the victim's wildcard
+			{long[:i] + `\098` + long[i+1:], "A", "203.0.113.3"}, // the long name, hashed differently
+			{`esc\-www`, "A", "203.0.113.4"},
+		} {
+			s, err := dnsc.ParseSet(zone, tc.name, tc.typ, 300, []string{tc.data})
+			if errors.Is(err, dnsc.ErrNameForm) {
+				continue
+			}
+			if err == nil {
+				err = c.Create(ctx, zone, *s, tenantB, true)
+			}
+			t.Errorf("ParseSet(%q) accepted (%v; adopt by another tenant: %v), want ErrNameForm", tc.name, s, err)
+		}
+		// Written plainly, each is refused as another's.
+		for _, s := range []*dnsc.Set{mustSet(t, zone, "*.esc-apps", "A", 300, "203.0.113.2"), mustSet(t, zone, long, "A", 300, "203.0.113.3")} {
+			if err := c.Create(ctx, zone, *s, tenantB, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+				t.Fatalf("adopt %s by another tenant: got %v, want ErrOwnedByOther", s.FQDN, err)
+			}
+		}
+		for _, s := range []*dnsc.Set{www, wc, longSet} {
+			assertSet(t, c, zone, s)
+			if ours, err := c.Owns(ctx, zone, s.FQDN, s.Type, victim); err != nil || !ours {
+				t.Fatalf("%s no longer the victim's: %v, %v", s.FQDN, ours, err)
+			}
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, victim, false); err != nil {
+				t.Fatalf("Delete %s: %v", s.FQDN, err)
+			}
+		}
+	})
+
 	// A wildcard marked by an earlier release at "_homeplane-a.*.<parent>"
 	// (RFC 2136 servers took it) stays its owner's; the next write moves the
 	// marker (RFC 2136 removes the old one; the API cannot name it).
@@ -761,4 +836,24 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 			t.Fatalf("Delete: %v", err)
 		}
 	})
+}
+
+// referral is the NS targets the server refers to for the delegation at
+// name (authority section of an unsigned query).
+func referral(t *testing.T, srv *testservers.DNS, name string) []string {
+	t.Helper()
+	m := new(mdns.Msg)
+	m.SetQuestion(name, mdns.TypeNS)
+	r, _, err := (&mdns.Client{Net: "tcp", Timeout: 5 * time.Second}).Exchange(m, srv.Addr)
+	if err != nil {
+		t.Fatalf("query %s NS: %v", name, err)
+	}
+	var out []string
+	for _, rr := range append(r.Answer, r.Ns...) {
+		if ns, ok := rr.(*mdns.NS); ok && strings.EqualFold(ns.Hdr.Name, name) {
+			out = append(out, ns.Ns)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

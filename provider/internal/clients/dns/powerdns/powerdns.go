@@ -170,7 +170,7 @@ func (c *Client) Get(ctx context.Context, zoneName, fqdn string, rrtype uint16) 
 	if s.TTL != nil {
 		ttl = *s.TTL
 	}
-	set, err := dnsc.ParseSet(zoneName, fqdn, s.Type, ttl, contents)
+	set, err := dnsc.ParseServerSet(zoneName, fqdn, s.Type, ttl, contents)
 	if err != nil {
 		return nil, fmt.Errorf("powerdns returned an unparsable %s set at %s: %w", s.Type, fqdn, err)
 	}
