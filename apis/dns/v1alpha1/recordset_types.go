@@ -73,6 +73,11 @@ type RecordSetObservation struct {
 	TTL *int64 `json:"ttl,omitempty"`
 	// Records observed, normalised.
 	Records []string `json:"records,omitempty"`
+	// Owner is the ownership marker text the provider wrote at the set, or
+	// read there as this resource's own. Tenants cannot write status, so
+	// unlike an annotation it proves ownership: while it differs from the
+	// resource's owner text, every Observe reads the marker again.
+	Owner string `json:"owner,omitempty"`
 }
 
 // A RecordSetSpec defines the desired state of a RecordSet.

@@ -186,6 +186,13 @@ func NewExternal(c dnsc.Client, owner dnsc.Owner) *External {
 	return &External{dns: c, owner: owner}
 }
 
+// proven reports whether the resource's status records that the set's
+// marker is its own: written by the provider after it wrote or read the
+// marker, and, unlike an annotation, not writable by tenants.
+func (e *External) proven(cr *v1alpha1.RecordSet) bool {
+	return cr.Status.AtProvider.Owner != "" && cr.Status.AtProvider.Owner == e.owner.MarkerText()
+}
+
 func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
 	p := cr.Spec.ForProvider
 	ttl := int64(defaultTTL)
@@ -237,7 +244,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	// so no wildcard answers there and Observe of an unchanged set stays
 	// one query; a changed one is asked about too, in case set and marker
 	// were deleted behind our back and a wildcard answers now.
-	if got != nil && (meta.GetExternalCreateSucceeded(cr).IsZero() || !got.Equal(want)) {
+	if got != nil && (!e.proven(cr) || !got.Equal(want)) {
 		synthesized, err := e.dns.Synthesized(ctx, zone, want.FQDN, want.Type)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
@@ -246,8 +253,10 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 			got = nil
 		}
 	}
-	cr.Status.AtProvider = v1alpha1.RecordSetObservation{FQDN: want.FQDN}
+	cr.Status.AtProvider = v1alpha1.RecordSetObservation{FQDN: want.FQDN, Owner: cr.Status.AtProvider.Owner}
 	if got == nil {
+		// Whatever appears here next is ours only once written or read so.
+		cr.Status.AtProvider.Owner = ""
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if meta.WasDeleted(cr) {
@@ -265,20 +274,24 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	// goes through Update, which takes it over only when allowed and
 	// otherwise reports why, instead of being reported Ready unowned. Sets
 	// the resource created keep to one query per Observe.
-	if upToDate && meta.GetExternalCreateSucceeded(cr).IsZero() {
+	if upToDate && !e.proven(cr) {
 		ours, err := e.dns.Owns(ctx, zone, want.FQDN, want.Type, e.owner)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 		}
 		upToDate = ours
+		cr.Status.AtProvider.Owner = ""
+		if ours {
+			cr.Status.AtProvider.Owner = e.owner.MarkerText()
+		}
 	}
 	ttl := int64(got.TTL)
 	cr.Status.AtProvider.TTL = &ttl
 	cr.Status.AtProvider.Records = got.Records()
-	// Ready only on a set this resource created, or one whose marker it
-	// just read as its own: never on another tenant's set that Update is
-	// about to refuse.
-	if upToDate || !meta.GetExternalCreateSucceeded(cr).IsZero() || !writes(cr.GetManagementPolicies()) {
+	// Ready only on a set whose marker the status records as this
+	// resource's, or that it just read as its own: never on another
+	// tenant's set that Update is about to refuse.
+	if upToDate || e.proven(cr) || !writes(cr.GetManagementPolicies()) {
 		cr.SetConditions(xpv2.Available())
 	} else {
 		cr.SetConditions(xpv2.Unavailable())
@@ -308,6 +321,7 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 	if err := e.verify(ctx, zone, want); err != nil {
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
+	cr.Status.AtProvider.Owner = e.owner.MarkerText()
 	meta.SetExternalName(cr, ExternalName(cr))
 	// Best effort: Delete tries again and reports what fails.
 	_ = e.dropUnicodeSet(ctx, zone, cr, want)
@@ -357,6 +371,7 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 	if err := e.verify(ctx, zone, want); err != nil {
 		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
 	}
+	cr.Status.AtProvider.Owner = e.owner.MarkerText()
 	return managed.ExternalUpdate{}, nil
 }
 

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	mdns "github.com/miekg/dns"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/homeplane/homeplane/apis/dns/v1alpha1"
@@ -363,5 +365,64 @@ func TestInvalidSpec(t *testing.T) {
 	meta.SetExternalName(cr, "other.x.test/A")
 	if _, err := e.Observe(context.Background(), cr); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Errorf("mismatched external name: %v", err)
+	}
+}
+
+// The crossplane.io/external-create-succeeded annotation is the tenant's to
+// write: set on a copy of another tenant's identical set, it must not skip
+// the ownership check. The proof is in status, which tenants cannot write.
+func TestForgedCreateAnnotationIsNoProof(t *testing.T) {
+	srv := testservers.BIND(t, "forge.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	victim := NewExternal(cl, dnsc.ResourceOwner("homeplane", "victim", "www"))
+	evil := NewExternal(cl, dnsc.ResourceOwner("homeplane", "evil", "x"))
+	v := recordSet("forge.test", "www", "A", 300, "192.0.2.10")
+	_ = InitExternalName(ctx, v)
+	if _, err := victim.Create(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	f := recordSet("forge.test", "www", "A", 300, "192.0.2.10")
+	_ = InitExternalName(ctx, f)
+	meta.SetExternalCreateSucceeded(f, time.Now())
+	// A status copied in would be dropped by the API server (status
+	// subresource); one naming the victim does not name this resource.
+	f.Status.AtProvider.Owner = dnsc.ResourceOwner("homeplane", "victim", "www").MarkerText()
+	obs, err := evil.Observe(ctx, f)
+	if err != nil || !obs.ResourceExists || obs.ResourceUpToDate {
+		t.Fatalf("Observe of another's set with a forged annotation: %+v %v; want exists, not up to date", obs, err)
+	}
+	if c := f.Status.GetCondition(xpv2.TypeReady); c.Status == corev1.ConditionTrue {
+		t.Fatalf("Ready=True on another tenant's set: %+v", c)
+	}
+	if _, err := evil.Update(ctx, f); !errors.Is(err, dnsc.ErrNotOwned) {
+		t.Fatalf("Update: got %v, want ErrNotOwned", err)
+	}
+	// The victim, whose resource lost its status (a restore, an upgrade),
+	// reads its marker once and is proven again.
+	v.Status.AtProvider.Owner = ""
+	q := cl.Queries()
+	if obs, err := victim.Observe(ctx, v); err != nil || !obs.ResourceUpToDate {
+		t.Fatalf("victim Observe: %+v %v", obs, err)
+	}
+	if v.Status.AtProvider.Owner == "" {
+		t.Fatal("the marker read as the victim's is not recorded in status")
+	}
+	if c := v.Status.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+		t.Fatalf("victim not Ready: %+v", c)
+	}
+	if n := cl.Queries() - q; n < 2 {
+		t.Fatalf("an unproven Observe sent %d queries; want the marker read too", n)
+	}
+	// Proven, an unchanged set is observed with one query again.
+	q = cl.Queries()
+	if obs, err := victim.Observe(ctx, v); err != nil || !obs.ResourceUpToDate {
+		t.Fatalf("victim Observe: %+v %v", obs, err)
+	}
+	if n := cl.Queries() - q; n != 1 {
+		t.Fatalf("a proven Observe sent %d queries, want 1", n)
 	}
 }

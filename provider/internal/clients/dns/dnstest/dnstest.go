@@ -651,7 +651,7 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 		for _, tc := range []struct{ name, typ, data string }{
 			{`\095homeplane-a.esc-www`, "TXT", `"` + tenantB.MarkerText() + `"`}, // the victim's marker
 			{`\095HOMEPLANE-a.esc-www`, "TXT", `"` + tenantB.MarkerText() + `"`},
-			{`\042.esc-apps`, "A", "203.0.113.2"}, // the victim's wildcard
+			{`\042.esc-apps`, "A", "203.0.113.2"},                // the victim's wildcard
 			{long[:i] + `\098` + long[i+1:], "A", "203.0.113.3"}, // the long name, hashed differently
 			{`esc\-www`, "A", "203.0.113.4"},
 		} {
