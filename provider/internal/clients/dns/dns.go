@@ -38,6 +38,19 @@ var (
 	// cut, RFC 1034 §4.2.1) and the set is neither the delegation's NS set
 	// nor glue: the server refers queries there to the child zone.
 	ErrBelowZoneCut = errors.New("name is below a delegation: the server answers for it with a referral to the child zone, so records there are not served; manage them in the child zone (only the delegation's NS set and glue A/AAAA records for its name servers belong here)")
+	// ErrDelegationNotAllowed means the set is an NS set below the zone's
+	// apex (a delegation) and the provider config does not allow them: a
+	// delegation hands every name at and below it to the name servers it
+	// names, names other tenants may hold.
+	ErrDelegationNotAllowed = errors.New("an NS set below the zone apex delegates every name at and below it to the name servers it names; delegations are off for this provider config (a platform admin allows them with allowDelegations: true in its rfc2136 or powerdns block)")
+	// ErrDelegationOverOthers means a delegation would cover sets or
+	// ownership markers of another tenant (another namespace or control
+	// plane): the delegation would take their names over.
+	ErrDelegationOverOthers = errors.New("a delegation here would hand names another owner holds to other name servers")
+	// ErrDelegationUnverifiable means names exist at or below a delegation
+	// to be made and the server would not list them (no zone transfer for
+	// this key), so whether another tenant holds some cannot be told.
+	ErrDelegationUnverifiable = errors.New("names exist at or below the delegation and the server refuses this key a zone transfer (AXFR), so sets other owners hold there cannot be ruled out; allow the key transfers (BIND allow-transfer { key <name>; }; Knot acl action transfer; PowerDNS TSIG-ALLOW-AXFR metadata) or delegate a name with nothing at or below it")
 	// ErrApex means the set is one the zone's apex cannot take from us: its
 	// NS set (RFC 2136 §3.4.2.4 servers ignore deleting it, so records
 	// would be left behind) or a CNAME (RFC 1034 §3.6.2, beside SOA and NS).
@@ -128,6 +141,79 @@ func CheckAdopt(marker []string, o Owner) error {
 		return nil
 	}
 	return ErrOwnedByOther
+}
+
+// SameTenant reports whether marker text names o's namespace under o's
+// control plane (any resource there): one tenant's resources, such as a
+// delegation and its glue, may cover each other.
+func SameTenant(text string, o Owner) bool {
+	ns, _, ok := strings.Cut(o.Resource, "/")
+	if !ok {
+		return text == o.MarkerText()
+	}
+	prefix := Owner{ID: o.ID, Resource: ns + "/"}.MarkerText()
+	rest, ok := strings.CutPrefix(text, prefix)
+	return ok && !strings.ContainsAny(rest, "/,")
+}
+
+// ForeignMarker reports whether marker strings texts hold an ownership
+// marker of another tenant than o. Other text (a wildcard's TXT answering
+// for a marker's name) is no one's marker.
+func ForeignMarker(texts []string, o Owner) bool {
+	return slices.ContainsFunc(texts, func(t string) bool {
+		return strings.HasPrefix(t, "heritage=homeplane,") && !SameTenant(t, o)
+	})
+}
+
+// RecordTypes are the types a RecordSet may manage.
+var RecordTypes = []uint16{mdns.TypeA, mdns.TypeAAAA, mdns.TypeCNAME, mdns.TypeTXT, mdns.TypeMX,
+	mdns.TypeSRV, mdns.TypeNS, mdns.TypePTR, mdns.TypeCAA}
+
+// ForeignOwned returns what, among a zone's records rrs (a transfer, or
+// the API's listing), at or below fqdn belongs to an owner of another
+// tenant than o (SameTenant): ownership markers there, and sets there
+// whose marker (possibly hashed at the apex) names such an owner. Sets
+// without a marker are no one's and not reported.
+func ForeignOwned(zone, fqdn string, rrs []mdns.RR, o Owner) []string {
+	texts := map[string][]string{}
+	sets := map[string]map[uint16]bool{}
+	for _, rr := range rrs {
+		h := rr.Header()
+		name := strings.ToLower(h.Name)
+		if txt, ok := rr.(*mdns.TXT); ok && IsMarkerName(name) {
+			texts[name] = append(texts[name], TXTText(txt))
+		}
+		if sets[name] == nil {
+			sets[name] = map[uint16]bool{}
+		}
+		sets[name][h.Rrtype] = true
+	}
+	foreign := func(ts []string) bool { return ForeignMarker(ts, o) }
+	var out []string
+	for name, ts := range texts {
+		if mdns.IsSubDomain(fqdn, name) && foreign(ts) {
+			out = append(out, "marker "+strings.TrimSuffix(name, "."))
+		}
+	}
+	for name, types := range sets {
+		if !mdns.IsSubDomain(fqdn, name) || IsMarkerName(name) {
+			continue
+		}
+		for t := range types {
+			m, err := MarkerName(zone, name, t)
+			if err != nil {
+				continue
+			}
+			for _, n := range append([]string{m}, LegacyMarkerNames(name, t)...) {
+				if foreign(texts[n]) {
+					out = append(out, strings.TrimSuffix(name, ".")+"/"+mdns.TypeToString[t])
+					break
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // IsMarkerName reports whether fqdn is (or could be) an ownership marker's
@@ -350,6 +436,12 @@ type Client interface {
 	// Replace swaps the whole set atomically if we own it (ErrNotOwned
 	// otherwise), or, with adopt, if no other owner does (ErrOwnedByOther).
 	Replace(ctx context.Context, zone string, s Set, o Owner, adopt bool) error
+	// ForeignBelow returns the sets and ownership markers at or below fqdn
+	// that belong to another tenant than o (ForeignOwned), to check a
+	// delegation before it is made. complete is false when the server let
+	// only the markers derivable from fqdn be read (no zone transfer):
+	// sets further below were not seen.
+	ForeignBelow(ctx context.Context, zone, fqdn string, o Owner) (foreign []string, complete bool, err error)
 	// Delete removes the set and its marker if we own it (or force).
 	Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o Owner, force bool) error
 }

@@ -317,7 +317,7 @@ func TestAdoptedDelegationConverges(t *testing.T) {
 	ctx := context.Background()
 	ns, _ := dnsc.ParseSet(srv.Zone, "sub", "NS", 300, []string{"ns.example.net."})
 	dnstest.OutOfBand(t, srv, ns)
-	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-sub"))
+	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-sub")).WithDelegations()
 	cr := recordSet("deleg.test", "sub", "NS", 300, "ns.example.net.")
 	cr.Spec.ForProvider.Adopt = true
 	obs, err := e.Observe(ctx, cr)
@@ -365,6 +365,82 @@ func TestInvalidSpec(t *testing.T) {
 	meta.SetExternalName(cr, "other.x.test/A")
 	if _, err := e.Observe(context.Background(), cr); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Errorf("mismatched external name: %v", err)
+	}
+}
+
+// A delegation is the provider config's choice (allowDelegations), and even
+// then never made over another tenant's names: a tenant's "shop NS
+// ns.attacker.example." would hand the victim's www.shop to the attacker's
+// server.
+func TestDelegationNeedsKnobAndFreeNames(t *testing.T) {
+	for _, kind := range []string{"bind", "knot", "pdns"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := dnsServer(t, kind, "dlg.test")
+			cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			victim := NewExternal(cl, dnsc.ResourceOwner("homeplane", "victim", "www"))
+			www := recordSet("dlg.test", "www.shop", "A", 300, "192.0.2.1")
+			if _, err := victim.Create(ctx, www); err != nil {
+				t.Fatal(err)
+			}
+
+			evil := NewExternal(cl, dnsc.ResourceOwner("homeplane", "evil", "x"))
+			evil.knob = "ClusterProviderConfig dns: spec.rfc2136.allowDelegations"
+			ns := recordSet("dlg.test", "shop", "NS", 300, "ns.attacker.example.")
+			if _, err := evil.Create(ctx, ns); !errors.Is(err, dnsc.ErrDelegationNotAllowed) ||
+				!strings.Contains(err.Error(), "spec.rfc2136.allowDelegations") {
+				t.Fatalf("delegation without the knob: got %v, want ErrDelegationNotAllowed naming the knob", err)
+			}
+			ns.Spec.ForProvider.Adopt = true
+			if _, err := evil.Update(ctx, ns); !errors.Is(err, dnsc.ErrDelegationNotAllowed) {
+				t.Fatalf("delegation without the knob through Update: got %v", err)
+			}
+			evil.WithDelegations()
+			// PowerDNS refuses the test key a zone transfer: what is below
+			// cannot be listed there, and that refuses too.
+			_, err = evil.Create(ctx, ns)
+			switch {
+			case errors.Is(err, dnsc.ErrDelegationOverOthers) && strings.Contains(err.Error(), "www.shop.dlg.test"):
+			case kind == "pdns" && errors.Is(err, dnsc.ErrDelegationUnverifiable):
+			default:
+				t.Fatalf("delegation over another tenant's set: got %v, want ErrDelegationOverOthers naming it", err)
+			}
+			if got, err := cl.Get(ctx, "dlg.test.", "www.shop.dlg.test.", mdns.TypeA); err != nil || got == nil {
+				t.Fatalf("the victim's set is no longer served: %v %v", got, err)
+			}
+			// Over names no one else holds, an allowed delegation is made.
+			free := recordSet("dlg.test", "free", "NS", 300, "ns.example.net.")
+			if _, err := evil.Create(ctx, free); err != nil {
+				t.Fatalf("delegation over free names: %v", err)
+			}
+			if obs, err := evil.Observe(ctx, free); err != nil || !obs.ResourceUpToDate {
+				t.Fatalf("Observe the delegation: %+v %v", obs, err)
+			}
+			// Its own delegation is updated without listing what is below.
+			free.Spec.ForProvider.Records = []string{"ns.example.net.", "ns2.example.net."}
+			if _, err := evil.Update(ctx, free); err != nil {
+				t.Fatalf("Update the delegation: %v", err)
+			}
+			// The apex NS set stays refused whatever the knob says.
+			apex := recordSet("dlg.test", "@", "NS", 300, "ns.example.net.")
+			if _, err := evil.Create(ctx, apex); !errors.Is(err, dnsc.ErrApex) {
+				t.Fatalf("apex NS: got %v", err)
+			}
+		})
+	}
+}
+
+func dnsServer(t *testing.T, kind, zone string) *testservers.DNS {
+	switch kind {
+	case "bind":
+		return testservers.BIND(t, zone)
+	case "knot":
+		return testservers.Knot(t, zone)
+	default:
+		return testservers.PowerDNS(t, zone)
 	}
 }
 

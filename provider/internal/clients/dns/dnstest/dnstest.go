@@ -681,6 +681,69 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 		}
 	})
 
+	// Before a delegation is made, what lies at and below its name is read:
+	// another tenant's sets and markers there would be handed to the
+	// delegation's name servers.
+	t.Run("ForeignBelowDelegation", func(t *testing.T) {
+		victim := dnsc.ResourceOwner("homeplane", "victim", "shop")
+		sibling := dnsc.ResourceOwner("homeplane", "victim", "glue") // same namespace
+		// A 253-character name below: its marker is hashed at the apex.
+		lbl := strings.Repeat("c", 63)
+		deep := lbl + "." + lbl + "." + lbl + "." + strings.Repeat("d", MaxName-3*64-len(".fb-shop.")-len(zone)) + ".fb-shop"
+		sets := []*dnsc.Set{
+			mustSet(t, zone, "www.fb-shop", "A", 300, "192.0.2.1"),
+			mustSet(t, zone, "*.fb-shop", "TXT", 300, `"hi"`),
+			mustSet(t, zone, "fb-shop", "MX", 300, "10 mail.example."),
+			mustSet(t, zone, deep, "A", 300, "192.0.2.2"),
+		}
+		if _, err := dnsc.MarkerName(zone, sets[3].FQDN, sets[3].Type); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sets {
+			if err := c.Create(ctx, zone, *s, victim, false); err != nil {
+				t.Fatalf("Create %s: %v", s.FQDN, err)
+			}
+		}
+		shop := FQDN(t, "fb-shop", zone)
+		foreign, complete, err := c.ForeignBelow(ctx, zone, shop, tenantB)
+		if err != nil {
+			t.Fatalf("ForeignBelow: %v", err)
+		}
+		t.Logf("complete=%v foreign=%q", complete, foreign)
+		wantSeen := []string{"fb-shop." + strings.TrimSuffix(zone, ".") + "/MX"}
+		if complete {
+			wantSeen = append(wantSeen, "www.fb-shop."+strings.TrimSuffix(zone, ".")+"/A",
+				strings.TrimSuffix(sets[3].FQDN, ".")+"/A", "*.fb-shop."+strings.TrimSuffix(zone, ".")+"/TXT")
+		} else {
+			wantSeen = []string{"marker _homeplane-mx.fb-shop." + strings.TrimSuffix(zone, "."),
+				"marker _homeplane-txt-wildcard.fb-shop." + strings.TrimSuffix(zone, ".")}
+		}
+		for _, w := range wantSeen {
+			if !slices.Contains(foreign, w) {
+				t.Errorf("ForeignBelow(%s) = %q, missing %q", shop, foreign, w)
+			}
+		}
+		for _, o := range []dnsc.Owner{victim, sibling} {
+			if f, _, err := c.ForeignBelow(ctx, zone, shop, o); err != nil || len(f) > 0 {
+				t.Errorf("ForeignBelow for the owner's own namespace = %q, %v; want none", f, err)
+			}
+		}
+		if f, _, err := c.ForeignBelow(ctx, zone, FQDN(t, "fb-free", zone), tenantB); err != nil || len(f) > 0 {
+			t.Errorf("ForeignBelow of an unused name = %q, %v; want none", f, err)
+		}
+		// An unmarked (hand-made) set is no one's.
+		hand := mustSet(t, zone, "x.fb-hand", "A", 300, "192.0.2.9")
+		OutOfBand(t, srv, hand)
+		if f, _, err := c.ForeignBelow(ctx, zone, FQDN(t, "fb-hand", zone), tenantB); err != nil || len(f) > 0 {
+			t.Errorf("ForeignBelow over an unmarked set = %q, %v; want none", f, err)
+		}
+		for _, s := range sets {
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, victim, false); err != nil {
+				t.Fatalf("Delete %s: %v", s.FQDN, err)
+			}
+		}
+	})
+
 	// A wildcard marked by an earlier release at "_homeplane-a.*.<parent>"
 	// (RFC 2136 servers took it) stays its owner's; the next write moves the
 	// marker (RFC 2136 removes the old one; the API cannot name it).
