@@ -100,3 +100,39 @@ func TestProviderConfigCredentialSources(t *testing.T) {
 		})
 	}
 }
+
+// RecordSet names and zones take one text per wire name: zone-file escapes
+// ("\095" is "_", "\042" is "*") and other characters are refused by the
+// API server, as ParseSet refuses them again in the provider.
+func TestRecordSetNamePattern(t *testing.T) {
+	rs := crdValidator(t, "../../package/provider/crds/dns.homeplane.dev_recordsets.yaml")
+	obj := func(zone, name string) map[string]any {
+		return map[string]any{
+			"apiVersion": "dns.homeplane.dev/v1alpha1", "kind": "RecordSet",
+			"metadata": map[string]any{"name": "rs", "namespace": "apps"},
+			"spec": map[string]any{"forProvider": map[string]any{
+				"zone": zone, "name": name, "type": "A", "records": []any{"192.0.2.1"},
+			}},
+		}
+	}
+	for _, name := range []string{"www", "@", "*", "*.apps", "_dmarc", "_imaps._tcp.mail", "bücher", "WWW.Shop", "www.example.org.", "xn--bcher-kva"} {
+		if errs := rs(obj("example.org", name)); len(errs) > 0 {
+			t.Errorf("name %q refused: %v", name, errs.ToAggregate())
+		}
+	}
+	for _, name := range []string{`\095homeplane-a.www`, `\042.apps`, `\*.apps`, `b\195\188cher`, `a\.b`, "a b", "a/b", "a@b", "a.*.b", "*a", "**", "a*", "@.www", "a:b", `a"b`} {
+		if errs := rs(obj("example.org", name)); len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), "forProvider.name") {
+			t.Errorf("name %q: want a pattern error on spec.forProvider.name, got %v", name, errs.ToAggregate())
+		}
+	}
+	for _, zone := range []string{`ex\097mple.org`, "*.example.org", "@", "example org"} {
+		if errs := rs(obj(zone, "www")); len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), "forProvider.zone") {
+			t.Errorf("zone %q: want a pattern error on spec.forProvider.zone, got %v", zone, errs.ToAggregate())
+		}
+	}
+	for _, zone := range []string{"example.org", "example.org.", "bücher.example"} {
+		if errs := rs(obj(zone, "www")); len(errs) > 0 {
+			t.Errorf("zone %q refused: %v", zone, errs.ToAggregate())
+		}
+	}
+}

@@ -47,6 +47,17 @@ type RFC2136Config struct {
 	// +kubebuilder:default=hmac-sha256
 	// +optional
 	TSIGAlgorithm string `json:"tsigAlgorithm,omitempty"`
+
+	// AllowDelegations lets RecordSets of type NS below the zone's apex be
+	// managed with this config. Such a set is a delegation: every name at
+	// and below it is then answered by the name servers it names, including
+	// names other tenants' RecordSets hold, so it is the platform admin's
+	// choice and off by default (a namespaced ProviderConfig can allow it
+	// only for its own credentials, whose key bounds what it can change
+	// anyway). Even when allowed, a delegation over a set or ownership
+	// marker of another owner is refused.
+	// +optional
+	AllowDelegations bool `json:"allowDelegations,omitempty"`
 }
 
 // PowerDNSConfig talks to the PowerDNS authoritative HTTP API.
@@ -59,6 +70,17 @@ type PowerDNSConfig struct {
 	// +kubebuilder:default=localhost
 	// +optional
 	ServerID string `json:"serverID,omitempty"`
+
+	// AllowDelegations lets RecordSets of type NS below the zone's apex be
+	// managed with this config. Such a set is a delegation: every name at
+	// and below it is then answered by the name servers it names, including
+	// names other tenants' RecordSets hold, so it is the platform admin's
+	// choice and off by default (a namespaced ProviderConfig can allow it
+	// only for its own credentials, whose key bounds what it can change
+	// anyway). Even when allowed, a delegation over a set or ownership
+	// marker of another owner is refused.
+	// +optional
+	AllowDelegations bool `json:"allowDelegations,omitempty"`
 }
 
 // RFC7591Config registers clients through OpenID Connect Dynamic Client

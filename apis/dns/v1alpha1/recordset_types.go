@@ -16,7 +16,10 @@ type RecordType string
 // RecordSetParameters are the desired state of one name+type set.
 type RecordSetParameters struct {
 	// Zone the set lives in, e.g. example.org (trailing dot optional).
+	// Letters, digits, "-", "_" and internationalised characters; no
+	// escapes ("\DDD").
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:Pattern=`^[^\x00-\x2c\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]+$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="zone is immutable"
 	Zone string `json:"zone"`
 
@@ -24,8 +27,13 @@ type RecordSetParameters struct {
 	// wildcard (RFC 4592). Internationalised labels ("bücher") are stored
 	// as their A-labels ("xn--bcher-kva", IDNA Lookup profile); see
 	// status.atProvider.fqdn. With the zone at most 253 characters and 63
-	// per label (RFC 1035 §2.3.4).
+	// per label (RFC 1035 §2.3.4). Labels hold letters, digits, "-", "_"
+	// and internationalised characters only, "*" only as a wildcard's whole
+	// first label: zone-file escapes ("\095" is "_") are refused, so a
+	// name has one text, the one every check sees. Names whose first label
+	// starts with "_homeplane-" hold ownership markers and are refused.
 	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:Pattern=`^(@|\*|(\*\.)?[^\x00-\x2c\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f]+)$`
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="name is immutable"
 	Name string `json:"name"`
 
@@ -65,6 +73,11 @@ type RecordSetObservation struct {
 	TTL *int64 `json:"ttl,omitempty"`
 	// Records observed, normalised.
 	Records []string `json:"records,omitempty"`
+	// Owner is the ownership marker text the provider wrote at the set, or
+	// read there as this resource's own. Tenants cannot write status, so
+	// unlike an annotation it proves ownership: while it differs from the
+	// resource's owner text, every Observe reads the marker again.
+	Owner string `json:"owner,omitempty"`
 }
 
 // A RecordSetSpec defines the desired state of a RecordSet.

@@ -26,6 +26,11 @@ var (
 	ErrOwnedByOther = errors.New("record set is owned by another resource (its ownership marker names another owner); adopt: true only takes over sets without a marker")
 	// ErrReservedName means the set's name is an ownership marker's name.
 	ErrReservedName = errors.New("names whose first label starts with " + MarkerPrefix + " hold ownership markers and cannot be managed")
+	// ErrNameForm means a name is not in the one form the provider accepts:
+	// letters, digits, "-" and "_" per label (and a lone "*" as the first
+	// label), or characters IDNA converts. Presentation escapes ("\095" is
+	// "_" on the wire) are refused, so every check sees the name as sent.
+	ErrNameForm = errors.New("name holds characters other than letters, digits, '-' and '_' (a lone '*' as first label for a wildcard; internationalised characters are converted): escapes such as \\095 or \\. are refused, write the character itself")
 	// ErrNameTooLong means a name, or the marker derived from it, breaks a
 	// DNS length limit (RFC 1035 §2.3.4).
 	ErrNameTooLong = errors.New("name too long for DNS")
@@ -33,6 +38,19 @@ var (
 	// cut, RFC 1034 §4.2.1) and the set is neither the delegation's NS set
 	// nor glue: the server refers queries there to the child zone.
 	ErrBelowZoneCut = errors.New("name is below a delegation: the server answers for it with a referral to the child zone, so records there are not served; manage them in the child zone (only the delegation's NS set and glue A/AAAA records for its name servers belong here)")
+	// ErrDelegationNotAllowed means the set is an NS set below the zone's
+	// apex (a delegation) and the provider config does not allow them: a
+	// delegation hands every name at and below it to the name servers it
+	// names, names other tenants may hold.
+	ErrDelegationNotAllowed = errors.New("an NS set below the zone apex delegates every name at and below it to the name servers it names; delegations are off for this provider config (a platform admin allows them with allowDelegations: true in its rfc2136 or powerdns block)")
+	// ErrDelegationOverOthers means a delegation would cover sets or
+	// ownership markers of another tenant (another namespace or control
+	// plane): the delegation would take their names over.
+	ErrDelegationOverOthers = errors.New("a delegation here would hand names another owner holds to other name servers")
+	// ErrDelegationUnverifiable means names exist at or below a delegation
+	// to be made and the server would not list them (no zone transfer for
+	// this key), so whether another tenant holds some cannot be told.
+	ErrDelegationUnverifiable = errors.New("names exist at or below the delegation and the server refuses this key a zone transfer (AXFR), so sets other owners hold there cannot be ruled out; allow the key transfers (BIND allow-transfer { key <name>; }; Knot acl action transfer; PowerDNS TSIG-ALLOW-AXFR metadata) or delegate a name with nothing at or below it")
 	// ErrApex means the set is one the zone's apex cannot take from us: its
 	// NS set (RFC 2136 §3.4.2.4 servers ignore deleting it, so records
 	// would be left behind) or a CNAME (RFC 1034 §3.6.2, beside SOA and NS).
@@ -123,6 +141,79 @@ func CheckAdopt(marker []string, o Owner) error {
 		return nil
 	}
 	return ErrOwnedByOther
+}
+
+// SameTenant reports whether marker text names o's namespace under o's
+// control plane (any resource there): one tenant's resources, such as a
+// delegation and its glue, may cover each other.
+func SameTenant(text string, o Owner) bool {
+	ns, _, ok := strings.Cut(o.Resource, "/")
+	if !ok {
+		return text == o.MarkerText()
+	}
+	prefix := Owner{ID: o.ID, Resource: ns + "/"}.MarkerText()
+	rest, ok := strings.CutPrefix(text, prefix)
+	return ok && !strings.ContainsAny(rest, "/,")
+}
+
+// ForeignMarker reports whether marker strings texts hold an ownership
+// marker of another tenant than o. Other text (a wildcard's TXT answering
+// for a marker's name) is no one's marker.
+func ForeignMarker(texts []string, o Owner) bool {
+	return slices.ContainsFunc(texts, func(t string) bool {
+		return strings.HasPrefix(t, "heritage=homeplane,") && !SameTenant(t, o)
+	})
+}
+
+// RecordTypes are the types a RecordSet may manage.
+var RecordTypes = []uint16{mdns.TypeA, mdns.TypeAAAA, mdns.TypeCNAME, mdns.TypeTXT, mdns.TypeMX,
+	mdns.TypeSRV, mdns.TypeNS, mdns.TypePTR, mdns.TypeCAA}
+
+// ForeignOwned returns what, among a zone's records rrs (a transfer, or
+// the API's listing), at or below fqdn belongs to an owner of another
+// tenant than o (SameTenant): ownership markers there, and sets there
+// whose marker (possibly hashed at the apex) names such an owner. Sets
+// without a marker are no one's and not reported.
+func ForeignOwned(zone, fqdn string, rrs []mdns.RR, o Owner) []string {
+	texts := map[string][]string{}
+	sets := map[string]map[uint16]bool{}
+	for _, rr := range rrs {
+		h := rr.Header()
+		name := strings.ToLower(h.Name)
+		if txt, ok := rr.(*mdns.TXT); ok && IsMarkerName(name) {
+			texts[name] = append(texts[name], TXTText(txt))
+		}
+		if sets[name] == nil {
+			sets[name] = map[uint16]bool{}
+		}
+		sets[name][h.Rrtype] = true
+	}
+	foreign := func(ts []string) bool { return ForeignMarker(ts, o) }
+	var out []string
+	for name, ts := range texts {
+		if mdns.IsSubDomain(fqdn, name) && foreign(ts) {
+			out = append(out, "marker "+strings.TrimSuffix(name, "."))
+		}
+	}
+	for name, types := range sets {
+		if !mdns.IsSubDomain(fqdn, name) || IsMarkerName(name) {
+			continue
+		}
+		for t := range types {
+			m, err := MarkerName(zone, name, t)
+			if err != nil {
+				continue
+			}
+			for _, n := range append([]string{m}, LegacyMarkerNames(name, t)...) {
+				if foreign(texts[n]) {
+					out = append(out, strings.TrimSuffix(name, ".")+"/"+mdns.TypeToString[t])
+					break
+				}
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // IsMarkerName reports whether fqdn is (or could be) an ownership marker's
@@ -345,6 +436,12 @@ type Client interface {
 	// Replace swaps the whole set atomically if we own it (ErrNotOwned
 	// otherwise), or, with adopt, if no other owner does (ErrOwnedByOther).
 	Replace(ctx context.Context, zone string, s Set, o Owner, adopt bool) error
+	// ForeignBelow returns the sets and ownership markers at or below fqdn
+	// that belong to another tenant than o (ForeignOwned), to check a
+	// delegation before it is made. complete is false when the server let
+	// only the markers derivable from fqdn be read (no zone transfer):
+	// sets further below were not seen.
+	ForeignBelow(ctx context.Context, zone, fqdn string, o Owner) (foreign []string, complete bool, err error)
 	// Delete removes the set and its marker if we own it (or force).
 	Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o Owner, force bool) error
 }
@@ -363,10 +460,56 @@ func FQDN(name, zone string) string {
 	}
 }
 
-// ParseSet builds a set from zone-file RDATA strings; relative names inside
-// RDATA are relative to the zone, as in a zone file. Zone and name are
-// converted with ToASCII and checked with CheckName.
+// CheckCanonical reports whether fqdn (ToASCII's output) is in the one form
+// names are compared, hashed and sent in: every label letters, digits, "-"
+// and "_" only, but for a first label of a lone "*" when wildcard is true.
+// There is then one text per wire name: a presentation escape ("\095" is
+// "_", "\042" is "*") or any other character would give a second text
+// for the same octets, and so a way round IsMarkerName, IsWildcard and the
+// marker's hash.
+func CheckCanonical(fqdn string, wildcard bool) error {
+	text := strings.TrimSuffix(fqdn, ".")
+	if text == "" {
+		return nil // the root
+	}
+	for i, l := range strings.Split(text, ".") {
+		if l == "*" && i == 0 && wildcard {
+			continue
+		}
+		if l == "" {
+			return fmt.Errorf("%w: %q has an empty label", ErrNameForm, fqdn)
+		}
+		for j := range len(l) {
+			switch c := l[j]; {
+			case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '_':
+			case c == '\\':
+				return fmt.Errorf("%w: %q holds an escape", ErrNameForm, fqdn)
+			default:
+				return fmt.Errorf("%w: %q holds %q", ErrNameForm, fqdn, rune(c))
+			}
+		}
+	}
+	return nil
+}
+
+// ParseSet builds a set from zone-file RDATA strings as a user wrote them;
+// relative names inside RDATA are relative to the zone, as in a zone file.
+// Zone and name are converted with ToASCII and must then be canonical
+// (CheckCanonical: no escapes, only a lone "*" as a wildcard's first
+// label) and fit CheckName; so must names inside the records (asciiTargets).
 func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error) {
+	return parseSet(zone, name, typ, ttl, records, true)
+}
+
+// ParseServerSet builds a set from RDATA a server returned for a name the
+// provider asked about: names inside it are taken as stored (an earlier
+// release may have stored a target as escaped octets), so drift can be
+// read and put back.
+func ParseServerSet(zone, fqdn, typ string, ttl uint32, records []string) (*Set, error) {
+	return parseSet(zone, fqdn, typ, ttl, records, false)
+}
+
+func parseSet(zone, name, typ string, ttl uint32, records []string, strict bool) (*Set, error) {
 	rrtype, ok := mdns.StringToType[strings.ToUpper(typ)]
 	if !ok {
 		return nil, fmt.Errorf("unknown record type %q", typ)
@@ -378,6 +521,14 @@ func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error
 	fqdn, err := ToASCII(FQDN(name, zone))
 	if err != nil {
 		return nil, err
+	}
+	if strict {
+		if err := CheckCanonical(zone, false); err != nil {
+			return nil, fmt.Errorf("zone: %w", err)
+		}
+		if err := CheckCanonical(fqdn, true); err != nil {
+			return nil, err
+		}
 	}
 	if err := CheckName(fqdn); err != nil {
 		return nil, err
@@ -396,7 +547,7 @@ func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error
 		if _, more := zp.Next(); more {
 			return nil, fmt.Errorf("record %q holds more than one record", r)
 		}
-		if err := asciiTargets(rr); err != nil {
+		if err := asciiTargets(rr, strict); err != nil {
 			return nil, fmt.Errorf("invalid %s record %q: %w", typ, r, err)
 		}
 		s.RRs = append(s.RRs, rr)
@@ -410,8 +561,11 @@ func ParseSet(zone, name, typ string, ttl uint32, records []string) (*Set, error
 // asciiTargets converts the domain names inside rr's RDATA (a CNAME's
 // target, an MX exchange; the types RecordSet allows) with ToASCII, as ParseSet does the owner
 // name: written raw, "bücher.example." is sent as UTF-8 octets no resolver
-// asks for (RFC 5890 §2.3.2.1: names on the wire are A-labels).
-func asciiTargets(rr mdns.RR) error {
+// asks for (RFC 5890 §2.3.2.1: names on the wire are A-labels). When
+// strict, an escape in such a name is refused: "b\195\188cher" is
+// ASCII text for the same raw UTF-8 octets, which IDNA would never see.
+// The root "." (null MX, SRV "no service") stays valid.
+func asciiTargets(rr mdns.RR, strict bool) error {
 	var names []*string
 	switch r := rr.(type) {
 	case *mdns.CNAME:
@@ -426,6 +580,9 @@ func asciiTargets(rr mdns.RR) error {
 		names = []*string{&r.Target}
 	}
 	for _, n := range names {
+		if strict && strings.ContainsRune(*n, '\\') {
+			return fmt.Errorf("%w: target %q holds an escape", ErrNameForm, *n)
+		}
 		if isASCII(*n) {
 			continue
 		}

@@ -131,3 +131,70 @@ func TestTXTTextRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: %q, want %q", got, o.MarkerText())
 	}
 }
+
+// TestParseSetCanonicalNames: a name reaches the checks (IsMarkerName,
+// IsWildcard, MarkerName's hash) in the one text it has on the wire; an
+// escape, which gives the same octets a second text, is refused.
+func TestParseSetCanonicalNames(t *testing.T) {
+	const zone = "example.org."
+	for name, want := range map[string]string{
+		"www":                 "www.example.org.",
+		"WWW.Shop":            "www.shop.example.org.",
+		"*.apps":              "*.apps.example.org.",
+		"*":                   "*.example.org.",
+		"@":                   "example.org.",
+		"_dmarc":              "_dmarc.example.org.",
+		"_imaps._tcp.mail":    "_imaps._tcp.mail.example.org.",
+		"bücher":              "xn--bcher-kva.example.org.",
+		"ｗｗｗ":                 "www.example.org.", // fullwidth letters map to ASCII
+		"www.example.org.":    "www.example.org.",
+		"xn--bcher-kva.store": "xn--bcher-kva.store.example.org.",
+	} {
+		s, err := ParseSet(zone, name, "A", 300, []string{"192.0.2.1"})
+		if err != nil || s.FQDN != want {
+			t.Errorf("ParseSet(%q) = %v, %v; want %q", name, s, err, want)
+		}
+	}
+	for _, name := range []string{
+		`\095homeplane-a.www`, // "_homeplane-a.www" on the wire
+		`\042.apps`,           // "*.apps"
+		`\*.apps`,
+		`aaa\098`,       // "aaab": another text, another marker hash
+		`b\195\188cher`, // raw UTF-8 octets, never converted to an A-label
+		`a\.b`,          // a dot inside a label
+		`a\ b`,
+		"a b", "a/b", "a+b", "a@b", "a:b", `a"b`, "a(b", "a!b",
+		"a.*.b", "**", "*a.b", "a*",
+		"a..b",
+	} {
+		if _, err := ParseSet(zone, name, "A", 300, []string{"192.0.2.1"}); !errors.Is(err, ErrNameForm) {
+			t.Errorf("ParseSet(%q): got %v, want ErrNameForm", name, err)
+		}
+	}
+	for _, z := range []string{`ex\097mple.org`, "*.example.org", "ex ample.org"} {
+		if _, err := ParseSet(z, "www", "A", 300, []string{"192.0.2.1"}); !errors.Is(err, ErrNameForm) {
+			t.Errorf("ParseSet in zone %q: got %v, want ErrNameForm", z, err)
+		}
+	}
+	// Names inside record data: escapes refused, the root kept.
+	for typ, rec := range map[string]string{
+		"CNAME": `b\195\188cher.example.`,
+		"MX":    `10 mail\.x.example.`,
+		"SRV":   `0 0 443 \095x.example.`,
+		"NS":    `ns\0491.example.`,
+		"PTR":   `host\032a.example.`,
+	} {
+		if _, err := ParseSet(zone, "t", typ, 300, []string{rec}); !errors.Is(err, ErrNameForm) {
+			t.Errorf("ParseSet %s %q: got %v, want ErrNameForm", typ, rec, err)
+		}
+	}
+	for typ, rec := range map[string]string{"MX": "0 .", "SRV": "0 0 0 .", "CNAME": "bücher.example."} {
+		if _, err := ParseSet(zone, "t", typ, 300, []string{rec}); err != nil {
+			t.Errorf("ParseSet %s %q: %v", typ, rec, err)
+		}
+	}
+	// What a server returns is read as stored, escapes and all.
+	if _, err := ParseServerSet(zone, "t.example.org.", "CNAME", 300, []string{`b\195\188cher.example.`}); err != nil {
+		t.Errorf("ParseServerSet: %v", err)
+	}
+}

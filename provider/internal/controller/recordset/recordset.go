@@ -148,12 +148,14 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.RecordSet) (manage
 		return nil, err
 	}
 	var cl dnsc.Client
+	var delegations bool
 	switch cfg.Spec.Type {
 	case apisv1alpha1.BackendRFC2136:
 		b := cfg.Spec.RFC2136
 		if b == nil {
 			return nil, fmt.Errorf(errNoBlock, cfg.Kind, cfg.Name, cfg.Spec.Type, "rfc2136")
 		}
+		delegations = b.AllowDelegations
 		cl, err = rfc2136.New(rfc2136.Config{Server: b.Server, KeyName: b.TSIGKeyName, Algorithm: b.TSIGAlgorithm,
 			Secret: strings.TrimSpace(string(cfg.Credentials))})
 	case apisv1alpha1.BackendPowerDNS:
@@ -161,6 +163,7 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.RecordSet) (manage
 		if b == nil {
 			return nil, fmt.Errorf(errNoBlock, cfg.Kind, cfg.Name, cfg.Spec.Type, "powerdns")
 		}
+		delegations = b.AllowDelegations
 		cl, err = powerdns.New(powerdns.Config{URL: b.URL, ServerID: b.ServerID,
 			APIKey: strings.TrimSpace(string(cfg.Credentials)), HTTP: c.HTTP})
 	default: // Resolve lets only the types above through
@@ -172,18 +175,74 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.RecordSet) (manage
 	if c.Wrap != nil {
 		cl = c.Wrap(cl)
 	}
-	return NewExternal(cl, dnsc.ResourceOwner(cfg.OwnerID(), cr.GetNamespace(), cr.GetName())), nil
+	e := NewExternal(cl, dnsc.ResourceOwner(cfg.OwnerID(), cr.GetNamespace(), cr.GetName()))
+	e.knob = fmt.Sprintf("%s %s: spec.%s.allowDelegations", cfg.Kind, cfg.Name, cfg.Spec.Type)
+	if delegations {
+		e = e.WithDelegations()
+	}
+	return e, nil
 }
 
 // External reconciles one RecordSet against a DNS backend.
 type External struct {
 	dns   dnsc.Client
 	owner dnsc.Owner
+	// delegations lets NS sets below the apex be written; knob names the
+	// setting in messages.
+	delegations bool
+	knob        string
 }
 
 // NewExternal returns an external client acting as owner.
 func NewExternal(c dnsc.Client, owner dnsc.Owner) *External {
-	return &External{dns: c, owner: owner}
+	return &External{dns: c, owner: owner, knob: "spec.<backend>.allowDelegations"}
+}
+
+// WithDelegations lets e write NS sets below the zone's apex (the
+// provider config's allowDelegations).
+func (e *External) WithDelegations() *External {
+	e.delegations = true
+	return e
+}
+
+// checkDelegation refuses to write a delegation (an NS set below the apex)
+// unless the provider config allows them, and then over names another
+// tenant holds: once the delegation exists the server refers queries for
+// every name at and below it to the delegation's name servers.
+func (e *External) checkDelegation(ctx context.Context, zone string, want *dnsc.Set) error {
+	if want.Type != mdns.TypeNS || want.FQDN == zone {
+		return nil
+	}
+	if !e.delegations {
+		return fmt.Errorf("%w (%s is false)", dnsc.ErrDelegationNotAllowed, e.knob)
+	}
+	// A delegation this resource already holds was checked when it was
+	// made; names below it are not served, so no one has made sets there
+	// through the provider since (Get reports ErrBelowZoneCut).
+	if ours, err := e.dns.Owns(ctx, zone, want.FQDN, want.Type, e.owner); err != nil || ours {
+		return err
+	}
+	foreign, complete, err := e.dns.ForeignBelow(ctx, zone, want.FQDN, e.owner)
+	if err != nil {
+		return fmt.Errorf("cannot check for other owners' sets at and below the delegation %s: %w", want.FQDN, err)
+	}
+	if len(foreign) > 0 {
+		if len(foreign) > 5 {
+			foreign = append(foreign[:5], "…")
+		}
+		return fmt.Errorf("%w: %s", dnsc.ErrDelegationOverOthers, strings.Join(foreign, ", "))
+	}
+	if !complete {
+		return fmt.Errorf("%s: %w", want.FQDN, dnsc.ErrDelegationUnverifiable)
+	}
+	return nil
+}
+
+// proven reports whether the resource's status records that the set's
+// marker is its own: written by the provider after it wrote or read the
+// marker, and, unlike an annotation, not writable by tenants.
+func (e *External) proven(cr *v1alpha1.RecordSet) bool {
+	return cr.Status.AtProvider.Owner != "" && cr.Status.AtProvider.Owner == e.owner.MarkerText()
 }
 
 func desired(cr *v1alpha1.RecordSet) (string, *dnsc.Set, error) {
@@ -237,7 +296,7 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	// so no wildcard answers there and Observe of an unchanged set stays
 	// one query; a changed one is asked about too, in case set and marker
 	// were deleted behind our back and a wildcard answers now.
-	if got != nil && (meta.GetExternalCreateSucceeded(cr).IsZero() || !got.Equal(want)) {
+	if got != nil && (!e.proven(cr) || !got.Equal(want)) {
 		synthesized, err := e.dns.Synthesized(ctx, zone, want.FQDN, want.Type)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
@@ -246,8 +305,10 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 			got = nil
 		}
 	}
-	cr.Status.AtProvider = v1alpha1.RecordSetObservation{FQDN: want.FQDN}
+	cr.Status.AtProvider = v1alpha1.RecordSetObservation{FQDN: want.FQDN, Owner: cr.Status.AtProvider.Owner}
 	if got == nil {
+		// Whatever appears here next is ours only once written or read so.
+		cr.Status.AtProvider.Owner = ""
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
 	if meta.WasDeleted(cr) {
@@ -265,20 +326,24 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.RecordSet) (managed
 	// goes through Update, which takes it over only when allowed and
 	// otherwise reports why, instead of being reported Ready unowned. Sets
 	// the resource created keep to one query per Observe.
-	if upToDate && meta.GetExternalCreateSucceeded(cr).IsZero() {
+	if upToDate && !e.proven(cr) {
 		ours, err := e.dns.Owns(ctx, zone, want.FQDN, want.Type, e.owner)
 		if err != nil {
 			return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
 		}
 		upToDate = ours
+		cr.Status.AtProvider.Owner = ""
+		if ours {
+			cr.Status.AtProvider.Owner = e.owner.MarkerText()
+		}
 	}
 	ttl := int64(got.TTL)
 	cr.Status.AtProvider.TTL = &ttl
 	cr.Status.AtProvider.Records = got.Records()
-	// Ready only on a set this resource created, or one whose marker it
-	// just read as its own: never on another tenant's set that Update is
-	// about to refuse.
-	if upToDate || !meta.GetExternalCreateSucceeded(cr).IsZero() || !writes(cr.GetManagementPolicies()) {
+	// Ready only on a set whose marker the status records as this
+	// resource's, or that it just read as its own: never on another
+	// tenant's set that Update is about to refuse.
+	if upToDate || e.proven(cr) || !writes(cr.GetManagementPolicies()) {
 		cr.SetConditions(xpv2.Available())
 	} else {
 		cr.SetConditions(xpv2.Unavailable())
@@ -302,12 +367,16 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 		return managed.ExternalCreation{}, err
 	}
 	cr.SetConditions(xpv2.Creating())
+	if err := e.checkDelegation(ctx, zone, want); err != nil {
+		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
+	}
 	if err := e.dns.Create(ctx, zone, *want, e.owner, cr.Spec.ForProvider.Adopt); err != nil {
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
 	if err := e.verify(ctx, zone, want); err != nil {
 		return managed.ExternalCreation{}, fmt.Errorf("%s: %w", errCreate, err)
 	}
+	cr.Status.AtProvider.Owner = e.owner.MarkerText()
 	meta.SetExternalName(cr, ExternalName(cr))
 	// Best effort: Delete tries again and reports what fails.
 	_ = e.dropUnicodeSet(ctx, zone, cr, want)
@@ -351,12 +420,16 @@ func (e *External) Update(ctx context.Context, cr *v1alpha1.RecordSet) (managed.
 	if err != nil {
 		return managed.ExternalUpdate{}, err
 	}
+	if err := e.checkDelegation(ctx, zone, want); err != nil {
+		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
+	}
 	if err := e.dns.Replace(ctx, zone, *want, e.owner, cr.Spec.ForProvider.Adopt); err != nil {
 		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
 	}
 	if err := e.verify(ctx, zone, want); err != nil {
 		return managed.ExternalUpdate{}, fmt.Errorf("%s: %w", errUpdate, err)
 	}
+	cr.Status.AtProvider.Owner = e.owner.MarkerText()
 	return managed.ExternalUpdate{}, nil
 }
 

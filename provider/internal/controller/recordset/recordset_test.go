@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	mdns "github.com/miekg/dns"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/homeplane/homeplane/apis/dns/v1alpha1"
@@ -315,7 +317,7 @@ func TestAdoptedDelegationConverges(t *testing.T) {
 	ctx := context.Background()
 	ns, _ := dnsc.ParseSet(srv.Zone, "sub", "NS", 300, []string{"ns.example.net."})
 	dnstest.OutOfBand(t, srv, ns)
-	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-sub"))
+	e := NewExternal(cl, dnsc.ResourceOwner("homeplane", "apps", "rs-sub")).WithDelegations()
 	cr := recordSet("deleg.test", "sub", "NS", 300, "ns.example.net.")
 	cr.Spec.ForProvider.Adopt = true
 	obs, err := e.Observe(ctx, cr)
@@ -347,6 +349,13 @@ func TestInvalidSpec(t *testing.T) {
 		recordSet("x.test", "www", "MX", 300, "mail"),
 		recordSet("x.test", "www", "CNAME", 300, "a", "b"),
 		recordSet("x.test", "www.other.test.", "A", 300, "192.0.2.1"),
+		// Escapes: one name, one text (issue 19's review).
+		recordSet("x.test", `\095homeplane-a.www`, "TXT", 300, `"heritage=homeplane"`),
+		recordSet("x.test", "_homeplane-a.www", "TXT", 300, `"heritage=homeplane"`),
+		recordSet("x.test", `\042.apps`, "A", 300, "192.0.2.1"),
+		recordSet("x.test", `b\195\188cher`, "A", 300, "192.0.2.1"),
+		recordSet("x.test", "www", "CNAME", 300, `b\195\188cher.example.`),
+		recordSet(`x\.test`, "www", "A", 300, "192.0.2.1"),
 	} {
 		if _, err := e.Observe(context.Background(), cr); err == nil || !strings.Contains(err.Error(), errSpec) {
 			t.Errorf("%v: got %v, want %q", cr.Spec.ForProvider.Records, err, errSpec)
@@ -356,5 +365,140 @@ func TestInvalidSpec(t *testing.T) {
 	meta.SetExternalName(cr, "other.x.test/A")
 	if _, err := e.Observe(context.Background(), cr); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Errorf("mismatched external name: %v", err)
+	}
+}
+
+// A delegation is the provider config's choice (allowDelegations), and even
+// then never made over another tenant's names: a tenant's "shop NS
+// ns.attacker.example." would hand the victim's www.shop to the attacker's
+// server.
+func TestDelegationNeedsKnobAndFreeNames(t *testing.T) {
+	for _, kind := range []string{"bind", "knot", "pdns"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := dnsServer(t, kind, "dlg.test")
+			cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			victim := NewExternal(cl, dnsc.ResourceOwner("homeplane", "victim", "www"))
+			www := recordSet("dlg.test", "www.shop", "A", 300, "192.0.2.1")
+			if _, err := victim.Create(ctx, www); err != nil {
+				t.Fatal(err)
+			}
+
+			evil := NewExternal(cl, dnsc.ResourceOwner("homeplane", "evil", "x"))
+			evil.knob = "ClusterProviderConfig dns: spec.rfc2136.allowDelegations"
+			ns := recordSet("dlg.test", "shop", "NS", 300, "ns.attacker.example.")
+			if _, err := evil.Create(ctx, ns); !errors.Is(err, dnsc.ErrDelegationNotAllowed) ||
+				!strings.Contains(err.Error(), "spec.rfc2136.allowDelegations") {
+				t.Fatalf("delegation without the knob: got %v, want ErrDelegationNotAllowed naming the knob", err)
+			}
+			ns.Spec.ForProvider.Adopt = true
+			if _, err := evil.Update(ctx, ns); !errors.Is(err, dnsc.ErrDelegationNotAllowed) {
+				t.Fatalf("delegation without the knob through Update: got %v", err)
+			}
+			evil.WithDelegations()
+			// PowerDNS refuses the test key a zone transfer: what is below
+			// cannot be listed there, and that refuses too.
+			_, err = evil.Create(ctx, ns)
+			switch {
+			case errors.Is(err, dnsc.ErrDelegationOverOthers) && strings.Contains(err.Error(), "www.shop.dlg.test"):
+			case kind == "pdns" && errors.Is(err, dnsc.ErrDelegationUnverifiable):
+			default:
+				t.Fatalf("delegation over another tenant's set: got %v, want ErrDelegationOverOthers naming it", err)
+			}
+			if got, err := cl.Get(ctx, "dlg.test.", "www.shop.dlg.test.", mdns.TypeA); err != nil || got == nil {
+				t.Fatalf("the victim's set is no longer served: %v %v", got, err)
+			}
+			// Over names no one else holds, an allowed delegation is made.
+			free := recordSet("dlg.test", "free", "NS", 300, "ns.example.net.")
+			if _, err := evil.Create(ctx, free); err != nil {
+				t.Fatalf("delegation over free names: %v", err)
+			}
+			if obs, err := evil.Observe(ctx, free); err != nil || !obs.ResourceUpToDate {
+				t.Fatalf("Observe the delegation: %+v %v", obs, err)
+			}
+			// Its own delegation is updated without listing what is below.
+			free.Spec.ForProvider.Records = []string{"ns.example.net.", "ns2.example.net."}
+			if _, err := evil.Update(ctx, free); err != nil {
+				t.Fatalf("Update the delegation: %v", err)
+			}
+			// The apex NS set stays refused whatever the knob says.
+			apex := recordSet("dlg.test", "@", "NS", 300, "ns.example.net.")
+			if _, err := evil.Create(ctx, apex); !errors.Is(err, dnsc.ErrApex) {
+				t.Fatalf("apex NS: got %v", err)
+			}
+		})
+	}
+}
+
+func dnsServer(t *testing.T, kind, zone string) *testservers.DNS {
+	switch kind {
+	case "bind":
+		return testservers.BIND(t, zone)
+	case "knot":
+		return testservers.Knot(t, zone)
+	default:
+		return testservers.PowerDNS(t, zone)
+	}
+}
+
+// The crossplane.io/external-create-succeeded annotation is the tenant's to
+// write: set on a copy of another tenant's identical set, it must not skip
+// the ownership check. The proof is in status, which tenants cannot write.
+func TestForgedCreateAnnotationIsNoProof(t *testing.T) {
+	srv := testservers.BIND(t, "forge.test")
+	cl, err := rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	victim := NewExternal(cl, dnsc.ResourceOwner("homeplane", "victim", "www"))
+	evil := NewExternal(cl, dnsc.ResourceOwner("homeplane", "evil", "x"))
+	v := recordSet("forge.test", "www", "A", 300, "192.0.2.10")
+	_ = InitExternalName(ctx, v)
+	if _, err := victim.Create(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	f := recordSet("forge.test", "www", "A", 300, "192.0.2.10")
+	_ = InitExternalName(ctx, f)
+	meta.SetExternalCreateSucceeded(f, time.Now())
+	// A status copied in would be dropped by the API server (status
+	// subresource); one naming the victim does not name this resource.
+	f.Status.AtProvider.Owner = dnsc.ResourceOwner("homeplane", "victim", "www").MarkerText()
+	obs, err := evil.Observe(ctx, f)
+	if err != nil || !obs.ResourceExists || obs.ResourceUpToDate {
+		t.Fatalf("Observe of another's set with a forged annotation: %+v %v; want exists, not up to date", obs, err)
+	}
+	if c := f.Status.GetCondition(xpv2.TypeReady); c.Status == corev1.ConditionTrue {
+		t.Fatalf("Ready=True on another tenant's set: %+v", c)
+	}
+	if _, err := evil.Update(ctx, f); !errors.Is(err, dnsc.ErrNotOwned) {
+		t.Fatalf("Update: got %v, want ErrNotOwned", err)
+	}
+	// The victim, whose resource lost its status (a restore, an upgrade),
+	// reads its marker once and is proven again.
+	v.Status.AtProvider.Owner = ""
+	q := cl.Queries()
+	if obs, err := victim.Observe(ctx, v); err != nil || !obs.ResourceUpToDate {
+		t.Fatalf("victim Observe: %+v %v", obs, err)
+	}
+	if v.Status.AtProvider.Owner == "" {
+		t.Fatal("the marker read as the victim's is not recorded in status")
+	}
+	if c := v.Status.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+		t.Fatalf("victim not Ready: %+v", c)
+	}
+	if n := cl.Queries() - q; n < 2 {
+		t.Fatalf("an unproven Observe sent %d queries; want the marker read too", n)
+	}
+	// Proven, an unchanged set is observed with one query again.
+	q = cl.Queries()
+	if obs, err := victim.Observe(ctx, v); err != nil || !obs.ResourceUpToDate {
+		t.Fatalf("victim Observe: %+v %v", obs, err)
+	}
+	if n := cl.Queries() - q; n != 1 {
+		t.Fatalf("a proven Observe sent %d queries, want 1", n)
 	}
 }

@@ -606,6 +606,144 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 		}
 	})
 
+	// An internationalised NS target is sent as its A-label. The server
+	// answers for a delegation with a referral, so the check reads the
+	// authority section (and the marker, below the cut, by Owns).
+	t.Run("InternationalNSTarget", func(t *testing.T) {
+		s := mustSet(t, zone, "idn-ns", "NS", 300, "ns.Bücher.example.", "ns2.straße.example.")
+		if err := c.Create(ctx, zone, *s, me, false); err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		want := []string{"ns.xn--bcher-kva.example.", "ns2.xn--strae-oqa.example."}
+		if got := referral(t, srv, s.FQDN); !slices.Equal(got, want) {
+			t.Fatalf("the server refers to %q, want %q", got, want)
+		}
+		assertSet(t, c, zone, s)
+		if ours, err := c.Owns(ctx, zone, s.FQDN, s.Type, me); err != nil || !ours {
+			t.Fatalf("Owns = %v, %v", ours, err)
+		}
+		if err := c.Delete(ctx, zone, s.FQDN, s.Type, me, false); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if _, err := dnsc.ParseSet(zone, "idn-ns", "NS", 300, []string{`ns.b\195\188cher.example.`}); !errors.Is(err, dnsc.ErrNameForm) {
+			t.Fatalf("an NS target of escaped octets: got %v, want ErrNameForm", err)
+		}
+	})
+
+	// Escapes are refused, so a name has one text: the hostile-tenant cases
+	// of issue 19's review, each of which took over a victim's set on every
+	// backend while ParseSet accepted escapes.
+	t.Run("EscapedNamesRefused", func(t *testing.T) {
+		victim := tenantA
+		www := mustSet(t, zone, "esc-www", "A", 300, "192.0.2.1")
+		wc := mustSet(t, zone, "*.esc-apps", "A", 300, "192.0.2.2")
+		lbl := strings.Repeat("a", 63)
+		long := lbl + "." + lbl + "." + lbl + "."
+		// "_homeplane-a.<long>.<zone>" just fits: the marker is not hashed.
+		long += strings.Repeat("b", MaxName-len("_homeplane-a.")-len(zone)-len(long)-1)
+		longSet := mustSet(t, zone, long, "A", 300, "192.0.2.3")
+		for _, s := range []*dnsc.Set{www, wc, longSet} {
+			if err := c.Create(ctx, zone, *s, victim, false); err != nil {
+				t.Fatalf("Create %s: %v", s.FQDN, err)
+			}
+		}
+		i := strings.Index(long, "b")
+		for _, tc := range []struct{ name, typ, data string }{
+			{`\095homeplane-a.esc-www`, "TXT", `"` + tenantB.MarkerText() + `"`}, // the victim's marker
+			{`\095HOMEPLANE-a.esc-www`, "TXT", `"` + tenantB.MarkerText() + `"`},
+			{`\042.esc-apps`, "A", "203.0.113.2"},                // the victim's wildcard
+			{long[:i] + `\098` + long[i+1:], "A", "203.0.113.3"}, // the long name, hashed differently
+			{`esc\-www`, "A", "203.0.113.4"},
+		} {
+			s, err := dnsc.ParseSet(zone, tc.name, tc.typ, 300, []string{tc.data})
+			if errors.Is(err, dnsc.ErrNameForm) {
+				continue
+			}
+			if err == nil {
+				err = c.Create(ctx, zone, *s, tenantB, true)
+			}
+			t.Errorf("ParseSet(%q) accepted (%v; adopt by another tenant: %v), want ErrNameForm", tc.name, s, err)
+		}
+		// Written plainly, each is refused as another's.
+		for _, s := range []*dnsc.Set{mustSet(t, zone, "*.esc-apps", "A", 300, "203.0.113.2"), mustSet(t, zone, long, "A", 300, "203.0.113.3")} {
+			if err := c.Create(ctx, zone, *s, tenantB, true); !errors.Is(err, dnsc.ErrOwnedByOther) {
+				t.Fatalf("adopt %s by another tenant: got %v, want ErrOwnedByOther", s.FQDN, err)
+			}
+		}
+		for _, s := range []*dnsc.Set{www, wc, longSet} {
+			assertSet(t, c, zone, s)
+			if ours, err := c.Owns(ctx, zone, s.FQDN, s.Type, victim); err != nil || !ours {
+				t.Fatalf("%s no longer the victim's: %v, %v", s.FQDN, ours, err)
+			}
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, victim, false); err != nil {
+				t.Fatalf("Delete %s: %v", s.FQDN, err)
+			}
+		}
+	})
+
+	// Before a delegation is made, what lies at and below its name is read:
+	// another tenant's sets and markers there would be handed to the
+	// delegation's name servers.
+	t.Run("ForeignBelowDelegation", func(t *testing.T) {
+		victim := dnsc.ResourceOwner("homeplane", "victim", "shop")
+		sibling := dnsc.ResourceOwner("homeplane", "victim", "glue") // same namespace
+		// A 253-character name below: its marker is hashed at the apex.
+		lbl := strings.Repeat("c", 63)
+		deep := lbl + "." + lbl + "." + lbl + "." + strings.Repeat("d", MaxName-3*64-len(".fb-shop.")-len(zone)) + ".fb-shop"
+		sets := []*dnsc.Set{
+			mustSet(t, zone, "www.fb-shop", "A", 300, "192.0.2.1"),
+			mustSet(t, zone, "*.fb-shop", "TXT", 300, `"hi"`),
+			mustSet(t, zone, "fb-shop", "MX", 300, "10 mail.example."),
+			mustSet(t, zone, deep, "A", 300, "192.0.2.2"),
+		}
+		if _, err := dnsc.MarkerName(zone, sets[3].FQDN, sets[3].Type); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sets {
+			if err := c.Create(ctx, zone, *s, victim, false); err != nil {
+				t.Fatalf("Create %s: %v", s.FQDN, err)
+			}
+		}
+		shop := FQDN(t, "fb-shop", zone)
+		foreign, complete, err := c.ForeignBelow(ctx, zone, shop, tenantB)
+		if err != nil {
+			t.Fatalf("ForeignBelow: %v", err)
+		}
+		t.Logf("complete=%v foreign=%q", complete, foreign)
+		wantSeen := []string{"fb-shop." + strings.TrimSuffix(zone, ".") + "/MX"}
+		if complete {
+			wantSeen = append(wantSeen, "www.fb-shop."+strings.TrimSuffix(zone, ".")+"/A",
+				strings.TrimSuffix(sets[3].FQDN, ".")+"/A", "*.fb-shop."+strings.TrimSuffix(zone, ".")+"/TXT")
+		} else {
+			wantSeen = []string{"marker _homeplane-mx.fb-shop." + strings.TrimSuffix(zone, "."),
+				"marker _homeplane-txt-wildcard.fb-shop." + strings.TrimSuffix(zone, ".")}
+		}
+		for _, w := range wantSeen {
+			if !slices.Contains(foreign, w) {
+				t.Errorf("ForeignBelow(%s) = %q, missing %q", shop, foreign, w)
+			}
+		}
+		for _, o := range []dnsc.Owner{victim, sibling} {
+			if f, _, err := c.ForeignBelow(ctx, zone, shop, o); err != nil || len(f) > 0 {
+				t.Errorf("ForeignBelow for the owner's own namespace = %q, %v; want none", f, err)
+			}
+		}
+		if f, _, err := c.ForeignBelow(ctx, zone, FQDN(t, "fb-free", zone), tenantB); err != nil || len(f) > 0 {
+			t.Errorf("ForeignBelow of an unused name = %q, %v; want none", f, err)
+		}
+		// An unmarked (hand-made) set is no one's.
+		hand := mustSet(t, zone, "x.fb-hand", "A", 300, "192.0.2.9")
+		OutOfBand(t, srv, hand)
+		if f, _, err := c.ForeignBelow(ctx, zone, FQDN(t, "fb-hand", zone), tenantB); err != nil || len(f) > 0 {
+			t.Errorf("ForeignBelow over an unmarked set = %q, %v; want none", f, err)
+		}
+		for _, s := range sets {
+			if err := c.Delete(ctx, zone, s.FQDN, s.Type, victim, false); err != nil {
+				t.Fatalf("Delete %s: %v", s.FQDN, err)
+			}
+		}
+	})
+
 	// A wildcard marked by an earlier release at "_homeplane-a.*.<parent>"
 	// (RFC 2136 servers took it) stays its owner's; the next write moves the
 	// marker (RFC 2136 removes the old one; the API cannot name it).
@@ -761,4 +899,24 @@ func Run(t *testing.T, srv *testservers.DNS, c dnsc.Client, bad Broken) {
 			t.Fatalf("Delete: %v", err)
 		}
 	})
+}
+
+// referral is the NS targets the server refers to for the delegation at
+// name (authority section of an unsigned query).
+func referral(t *testing.T, srv *testservers.DNS, name string) []string {
+	t.Helper()
+	m := new(mdns.Msg)
+	m.SetQuestion(name, mdns.TypeNS)
+	r, _, err := (&mdns.Client{Net: "tcp", Timeout: 5 * time.Second}).Exchange(m, srv.Addr)
+	if err != nil {
+		t.Fatalf("query %s NS: %v", name, err)
+	}
+	var out []string
+	for _, rr := range append(r.Answer, r.Ns...) {
+		if ns, ok := rr.(*mdns.NS); ok && strings.EqualFold(ns.Hdr.Name, name) {
+			out = append(out, ns.Ns)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -170,7 +170,7 @@ func (c *Client) Get(ctx context.Context, zoneName, fqdn string, rrtype uint16) 
 	if s.TTL != nil {
 		ttl = *s.TTL
 	}
-	set, err := dnsc.ParseSet(zoneName, fqdn, s.Type, ttl, contents)
+	set, err := dnsc.ParseServerSet(zoneName, fqdn, s.Type, ttl, contents)
 	if err != nil {
 		return nil, fmt.Errorf("powerdns returned an unparsable %s set at %s: %w", s.Type, fqdn, err)
 	}
@@ -310,4 +310,32 @@ func (c *Client) Delete(ctx context.Context, zoneName, fqdn string, rrtype uint1
 		rrset{Name: fqdn, Type: mdns.TypeToString[rrtype], ChangeType: "DELETE", Records: []record{}},
 		rrset{Name: marker, Type: "TXT", ChangeType: "DELETE", Records: []record{}},
 	)
+}
+
+// ForeignBelow reads the whole zone (one request; the API lists records
+// below zone cuts as well) and reports what at or below fqdn another
+// tenant owns. It is always complete.
+func (c *Client) ForeignBelow(ctx context.Context, zoneName, fqdn string, o dnsc.Owner) ([]string, bool, error) {
+	var z zone
+	if err := c.do(ctx, http.MethodGet, zoneName, url.Values{"rrsets": {"true"}}, nil, &z); err != nil {
+		return nil, false, err
+	}
+	var rrs []mdns.RR
+	for _, s := range z.RRSets {
+		rrtype, ok := mdns.StringToType[s.Type]
+		if !ok {
+			continue
+		}
+		hdr := mdns.RR_Header{Name: s.Name, Rrtype: rrtype, Class: mdns.ClassINET}
+		if rrtype != mdns.TypeTXT {
+			rrs = append(rrs, &mdns.ANY{Hdr: hdr})
+			continue
+		}
+		for _, r := range s.Records {
+			if rr, err := mdns.NewRR(mdns.Fqdn(s.Name) + " 0 IN TXT " + r.Content); err == nil && rr != nil {
+				rrs = append(rrs, rr)
+			}
+		}
+	}
+	return dnsc.ForeignOwned(zoneName, fqdn, rrs, o), true, nil
 }

@@ -552,3 +552,80 @@ func (c *Client) Delete(ctx context.Context, zone, fqdn string, rrtype uint16, o
 	m.RemoveRRset([]mdns.RR{header(name, mdns.TypeTXT)})
 	return c.update(ctx, zone, fqdn, rrtype, m)
 }
+
+// ForeignBelow reads the zone with a TSIG-signed transfer (AXFR, RFC 5936),
+// which holds the records below zone cuts too, and reports what at or below
+// fqdn another tenant owns. Where the server refuses this key a transfer,
+// a query for fqdn that gets NXDOMAIN proves nothing is at or below it
+// (RFC 8020); otherwise it reads the markers derivable from fqdn: those of
+// every set type at fqdn and at the wildcard below it (by prerequisite
+// where a zone cut hides them), and reports complete false, since sets
+// further below cannot be listed.
+func (c *Client) ForeignBelow(ctx context.Context, zone, fqdn string, o dnsc.Owner) ([]string, bool, error) {
+	if rrs, err := c.transfer(zone); err == nil {
+		return dnsc.ForeignOwned(zone, fqdn, rrs, o), true, nil
+	}
+	r, _, _, err := c.ask(ctx, zone, fqdn, mdns.TypeTXT)
+	if err != nil {
+		return nil, false, err
+	}
+	if r.Rcode == mdns.RcodeNameError && len(r.Answer) == 0 {
+		return nil, true, nil
+	}
+	var out []string
+	for _, name := range []string{fqdn, "*." + fqdn} {
+		if dnsc.CheckName(name) != nil {
+			continue
+		}
+		for _, t := range dnsc.RecordTypes {
+			ms, err := c.markers(ctx, zone, name, t)
+			if err != nil {
+				return nil, false, err
+			}
+			for _, mk := range ms {
+				foreign := dnsc.ForeignMarker(mk.texts, o)
+				if mk.occluded && len(mk.texts) == 0 {
+					// Unreadable below the cut: no TXT set, or ours.
+					none, err := c.holds(ctx, zone, mk.name, nil)
+					if err == nil && !none {
+						var ours bool
+						ours, err = c.holds(ctx, zone, mk.name, dnsc.MarkerRRAt(mk.name, 0, o))
+						foreign = !ours
+					}
+					if err != nil {
+						return nil, false, err
+					}
+				}
+				if foreign {
+					out = append(out, "marker "+strings.TrimSuffix(mk.name, "."))
+				}
+			}
+		}
+	}
+	return out, false, nil
+}
+
+// transfer reads the whole zone with a TSIG-signed AXFR.
+func (c *Client) transfer(zone string) ([]mdns.RR, error) {
+	m := new(mdns.Msg)
+	m.SetAxfr(mdns.Fqdn(zone))
+	m.SetTsig(c.key, c.algo, fudge, c.cfg.Now().Unix())
+	t := &mdns.Transfer{DialTimeout: c.cfg.Timeout, ReadTimeout: c.cfg.Timeout, WriteTimeout: c.cfg.Timeout,
+		TsigSecret: map[string]string{c.key: c.cfg.Secret}}
+	c.queries.Add(1)
+	ch, err := t.In(m, c.cfg.Server)
+	if err != nil {
+		return nil, err
+	}
+	var out []mdns.RR
+	for env := range ch {
+		if env.Error != nil {
+			return nil, env.Error
+		}
+		out = append(out, env.RR...)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("empty zone transfer")
+	}
+	return out, nil
+}
