@@ -352,16 +352,16 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	if err != nil {
 		return st, err
 	}
-	p, err := c.toProvider(ctx, s)
-	if err != nil {
-		return st, err
-	}
 	a, taken, err := c.app(ctx, cur.PK)
 	if err != nil {
 		return st, err
 	}
 	if a == nil && taken != nil {
 		return st, fmt.Errorf(errAppTaken, c.cfg.Slug, taken.Provider, cur.PK)
+	}
+	p, err := c.toProvider(ctx, s)
+	if err != nil {
+		return st, err
 	}
 	st.ID = strconv.Itoa(cur.PK)
 	if _, err := c.do(ctx, http.MethodPatch, c.api("providers/oauth2/"+st.ID+"/"), p, nil); err != nil {
