@@ -116,9 +116,13 @@ func (f *fakeAuthentik) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.log = append(f.log, r.Method+" "+p)
 	reply := func(code int, v any) {
 		w.Header().Set("Content-Type", "application/json")
+		b, err := json.Marshal(v)
+		if err != nil {
+			code, b = http.StatusInternalServerError, []byte(`{"detail":"fake: cannot encode"}`)
+		}
 		w.WriteHeader(code)
 		if v != nil {
-			_ = json.NewEncoder(w).Encode(v)
+			_, _ = w.Write(b)
 		}
 	}
 	switch {
