@@ -246,8 +246,9 @@ func TestSlugOfAnotherTenantsApplication(t *testing.T) {
 	b.Status.AtProvider.BackendID = "2"
 	cl, _ := authentik.New(authentik.Config{URL: srv.URL, Token: "admin", Slug: Spec(b).Slug, LegacySlugs: LegacySlugs(b)})
 	eb := NewExternal(cl, kube).WithOwnership(oidc.OwnerMarker("hp", "tenant-b", "evil"), true)
-	if _, err := eb.Observe(ctx, b); err != nil {
-		t.Fatal(err)
+	obs, err := eb.Observe(ctx, b)
+	if err != nil || !obs.ResourceExists || obs.ResourceUpToDate {
+		t.Fatalf("Observe: %+v %v; want exists and not up to date, so that Update reports the slug", obs, err)
 	}
 	f.apps["shop"]["name"] = "Shop"
 	b.Spec.ForProvider.DisplayName = "Evil"

@@ -50,6 +50,10 @@ type Client struct {
 	// slug is the slug of the application found exposing the client (Get),
 	// for Issuer; cfg.Slug until one is found.
 	slug string
+	// taken is set by Get when no application exposes the client and the
+	// one at cfg.Slug exposes another provider: UpToDate is then false, so
+	// that Update reports it.
+	taken bool
 }
 
 var _ oidc.Client = &Client{}
@@ -296,10 +300,11 @@ func (c *Client) Get(ctx context.Context, st oidc.State) (*oidc.Observed, error)
 	if err != nil {
 		return nil, err
 	}
-	a, _, err := c.app(ctx, p.PK)
+	a, taken, err := c.app(ctx, p.PK)
 	if err != nil {
 		return nil, err
 	}
+	c.taken = a == nil && taken != nil
 	if a != nil {
 		c.slug = a.Slug
 	}
@@ -426,10 +431,11 @@ func (c *Client) Delete(ctx context.Context, st oidc.State) error {
 }
 
 // UpToDate compares what an authentik provider stores; grant types are not
-// configurable per provider there.
+// configurable per provider there. A client whose slug names another
+// provider's application is never up to date: Update says why.
 func (c *Client) UpToDate(want oidc.Spec, got *oidc.Observed) bool {
 	g := got.Spec
-	return name(want) == g.DisplayName &&
+	return !c.taken && name(want) == g.DisplayName &&
 		oidc.SameSet(want.RedirectURIs, g.RedirectURIs) &&
 		oidc.SameSet(want.Scopes, g.Scopes) &&
 		want.Public == g.Public

@@ -76,9 +76,17 @@ func TestAuthentikSlugOfAnotherApplication(t *testing.T) {
 	own := mustCreate(t, c.WithSlug("tenant-b-evil"), "tenant-b.evil", "https://b.example/cb")
 	f.apps["shop"].Name = "Shop"
 
+	want := oidc.Spec{ClientID: own.ClientID, Slug: "tenant-b-evil", RedirectURIs: []string{"https://b.example/cb"}, Scopes: []string{"openid"}}
+	if obs, err := c.WithSlug("tenant-b-evil").Get(ctx, own); err != nil || !c.UpToDate(want, obs) {
+		t.Fatalf("own client under its own slug: %+v %v", obs, err)
+	}
 	b := c.WithSlug("shop") // the slug edited to another tenant's
-	if _, err := b.Get(ctx, own); err != nil {
+	obs, err := b.Get(ctx, own)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if b.UpToDate(want, obs) {
+		t.Fatal("up to date through another application's slug: Update would never say why")
 	}
 	if iss, _ := b.Issuer(ctx); iss != u+"/application/o/shop/" {
 		t.Fatalf("issuer %q", iss)
