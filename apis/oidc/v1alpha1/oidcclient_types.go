@@ -31,6 +31,7 @@ const (
 )
 
 // OIDCClientParameters are the desired state of an OpenID Connect client.
+// +kubebuilder:validation:XValidation:rule="(has(self.authentik) && has(self.authentik.slug)) == (has(oldSelf.authentik) && has(oldSelf.authentik.slug)) && (!has(self.authentik) || !has(self.authentik.slug) || self.authentik.slug == oldSelf.authentik.slug)",message="authentik.slug is immutable: the application's slug names the issuer"
 type OIDCClientParameters struct {
 	// ClientID to ask for; backends that assign IDs (rfc7591) ignore it.
 	// Defaults to "<namespace>.<name>".
@@ -99,7 +100,11 @@ type KeycloakParameters struct {
 
 // AuthentikParameters are authentik-only client settings.
 type AuthentikParameters struct {
-	// Slug of the application; defaults to the resource name.
+	// Slug of the application; defaults to "<namespace>-<name>" (clients
+	// created when the default was the bare resource name keep their
+	// application). Immutable. The provider changes or deletes the
+	// application at the slug only when it exposes this resource's own
+	// authentik provider.
 	// +optional
 	Slug string `json:"slug,omitempty"`
 }
@@ -110,8 +115,15 @@ type OIDCClientObservation struct {
 	ClientID string `json:"clientID,omitempty"`
 	// IssuerURL of the OpenID provider.
 	IssuerURL string `json:"issuerURL,omitempty"`
-	// RegistrationClientURI is the RFC 7592 management URL (rfc7591 only).
+	// RegistrationClientURI is the RFC 7592 management URL (rfc7591 only),
+	// derived from the registration endpoint and the client ID.
 	RegistrationClientURI string `json:"registrationClientURI,omitempty"`
+	// BackendID is the backend's internal ID of the client (Keycloak UUID,
+	// authentik provider pk), as the provider read it. Used as a shortcut
+	// only when the client found there has this resource's client ID; the
+	// backend_id key of the connection Secret, which the tenant can write,
+	// is never read.
+	BackendID string `json:"backendID,omitempty"`
 	// SecretRotation is the value of the rotate-client-secret annotation
 	// last acted on.
 	SecretRotation string `json:"secretRotation,omitempty"`

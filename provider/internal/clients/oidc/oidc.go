@@ -3,9 +3,12 @@ package oidc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Errors the controller turns into conditions.
@@ -27,6 +30,9 @@ var (
 	// provider has not recorded in the resource's status either, was to be
 	// adopted through a ClusterProviderConfig.
 	ErrUnmarked = errors.New("client carries no ownership marker and is not recorded in this resource's status; through a ClusterProviderConfig only a client marked for this resource can be adopted")
+	// ErrWrongClient means the backend answered a read or update of one
+	// client with another client: nothing of it is used.
+	ErrWrongClient = errors.New("the backend answered with another client than the one asked for")
 	// ErrAuth means the backend rejected our credentials.
 	ErrAuth = errors.New("backend rejected the credentials")
 	// ErrNoSecretToConfidential means a public client was to become
@@ -87,8 +93,13 @@ type Observed struct {
 	ID string
 	// ReadWithClientToken is true when the backend answered only because
 	// the request carried a credential of this very client (the RFC 7592
-	// registration access token): proof that the caller holds the client.
+	// registration access token) at the URL the provider derived from the
+	// client ID, never one taken from the connection Secret: proof that the
+	// caller holds the client.
 	ReadWithClientToken bool
+	// RegistrationClientURI is the RFC 7592 URL the client was read at
+	// (rfc7591 only).
+	RegistrationClientURI string
 }
 
 // A Client manages OIDC clients at one backend.
@@ -160,4 +171,78 @@ func ResponseTypes(grants []string) []string {
 		return []string{"code"}
 	}
 	return nil
+}
+
+// MaxErrorBody is how much of a response body goes into an error (and so
+// into conditions and events).
+const MaxErrorBody = 300
+
+// secretKey matches JSON keys whose values must never reach an error;
+// secretMember such members in text that is not (or no longer, once cut)
+// valid JSON.
+var (
+	secretKey    = regexp.MustCompile(`(?i)secret|token|password|credential`)
+	secretMember = regexp.MustCompile(`(?i)"[^"]*(secret|token|password|credential)[^"]*"\s*:\s*("(\\.|[^"\\])*("|$)|[^,}\]]*)`)
+)
+
+// ErrorBody is the part of an error response body fit for an error message,
+// cut to MaxErrorBody bytes: of a JSON object its reason members (error,
+// error_description, errorMessage, detail, message) when it has any, and
+// never a member whose name speaks of a secret, token, password or
+// credential (at any depth); of other text, the text without such members
+// and with each of secrets replaced.
+func ErrorBody(b []byte, secrets ...string) string {
+	var v any
+	s := strings.TrimSpace(string(b))
+	if json.Unmarshal(b, &v) == nil {
+		v = redact(v)
+		// The usual reason members alone, when there are any.
+		if m, ok := v.(map[string]any); ok {
+			r := map[string]any{}
+			for _, k := range []string{"error", "error_description", "errorMessage", "detail", "message"} {
+				if e, ok := m[k]; ok {
+					r[k] = e
+				}
+			}
+			if len(r) > 0 {
+				v = r
+			}
+		}
+		if o, err := json.Marshal(v); err == nil {
+			s = string(o)
+		}
+	} else {
+		s = secretMember.ReplaceAllString(s, `"[redacted]"`)
+	}
+	for _, sec := range secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	if len(s) <= MaxErrorBody {
+		return s
+	}
+	cut := MaxErrorBody
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func redact(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, e := range t {
+			if secretKey.MatchString(k) {
+				delete(t, k)
+				continue
+			}
+			t[k] = redact(e)
+		}
+	case []any:
+		for i, e := range t {
+			t[i] = redact(e)
+		}
+	}
+	return v
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,7 +47,7 @@ const (
 	errRotate     = "cannot rotate client secret"
 	errDelete     = "cannot delete OIDC client"
 	errNotOurs    = "%s: client %q"
-	errLostToken  = "cannot delete OIDC client %q: %w; it may still exist at the OpenID provider. To let the resource go without deleting it, set spec.deletionPolicy to Orphan (or leave Delete out of spec.managementPolicies) and delete the client there"
+	errLostToken  = "cannot delete OIDC client %q: %w; it may still exist at the OpenID provider. To let the resource go without deleting it, leave Delete out of spec.managementPolicies and delete the client there"
 	errRecord     = "created client %q but cannot record it in status.atProvider"
 	msgSecretLost = "the backend cannot return the client secret and none is stored; set the " + v1alpha1.AnnotationRotateSecret + " annotation to issue a new one"
 )
@@ -142,7 +143,7 @@ func (c *Connector) Connect(ctx context.Context, cr *v1alpha1.OIDCClient) (manag
 			return nil, fmt.Errorf(errNoBlock, cfg.Kind, cfg.Name, cfg.Spec.Type, "authentik")
 		}
 		cl, err = authentik.New(authentik.Config{URL: b.URL, Token: cred, AuthorizationFlow: b.AuthorizationFlow,
-			InvalidationFlow: b.InvalidationFlow, Slug: Spec(cr).Slug, HTTP: c.HTTP})
+			InvalidationFlow: b.InvalidationFlow, Slug: Spec(cr).Slug, LegacySlugs: LegacySlugs(cr), HTTP: c.HTTP})
 	default: // Resolve lets only the types above through
 		err = fmt.Errorf("not an OIDC backend type: %q", cfg.Spec.Type)
 	}
@@ -187,7 +188,10 @@ func (e *External) WithOwnership(owner string, shared bool) *External {
 }
 
 // checkOwner decides whether the observed client (read with state st) is
-// cr's:
+// cr's. Nothing the tenant can write (the connection Secret, the external
+// name) is proof of anything; status is written by the provider only.
+//   - a client with another client ID than the one asked for never is
+//     (ErrWrongClient);
 //   - a client whose marker names another owner never is (ErrOwnedByOther),
 //     whatever the connection secret says: a tenant that may write Secrets
 //     can make one look like a connection secret;
@@ -195,12 +199,16 @@ func (e *External) WithOwnership(owner string, shared bool) *External {
 //   - an unmarked client is when the credentials are the tenant's own
 //     (namespaced ProviderConfig: what they reach is the tenant's anyway);
 //   - through a ClusterProviderConfig an unmarked client is cr's only with
-//     proof a tenant cannot forge: it was read with its RFC 7592
-//     registration access token, or its ID is the one the provider recorded
-//     in cr's status (clients registered before markers existed; backends
-//     without a place for a marker). Otherwise ErrUnmarked.
+//     proof a tenant cannot forge: the server answered its RFC 7592
+//     registration access token at the URL the provider derives from the
+//     client ID (rfc7591 ignores any URL in the Secret), or its client ID is
+//     the one the provider recorded in cr's status (clients registered
+//     before markers existed; backends without a place for a marker).
+//     Otherwise ErrUnmarked.
 func (e *External) checkOwner(cr *v1alpha1.OIDCClient, obs *oidc.Observed, st oidc.State) error {
 	switch got := obs.Spec.Owner; {
+	case obs.Spec.ClientID != st.ClientID:
+		return fmt.Errorf("%w (%q)", oidc.ErrWrongClient, obs.Spec.ClientID)
 	case got == e.owner:
 		return nil
 	case got != "":
@@ -245,16 +253,45 @@ func Spec(cr *v1alpha1.OIDCClient) oidc.Spec {
 	if k := p.Keycloak; k != nil {
 		s.DefaultClientScopes, s.OptionalClientScopes = k.DefaultClientScopes, k.OptionalClientScopes
 	}
-	s.Slug = cr.GetName()
+	s.Slug = cr.GetNamespace() + "-" + cr.GetName()
 	if a := p.Authentik; a != nil && a.Slug != "" {
 		s.Slug = a.Slug
 	}
 	return s
 }
 
-// stored reads what earlier reconciles kept in the connection secret.
+// LegacySlugs are the authentik application slugs earlier releases gave cr
+// by default (the bare resource name), looked at for an existing client's
+// application; the authentik backend changes or deletes one only when it
+// exposes cr's own provider.
+func LegacySlugs(cr *v1alpha1.OIDCClient) []string {
+	if a := cr.Spec.ForProvider.Authentik; a != nil && a.Slug != "" {
+		return nil
+	}
+	return []string{cr.GetName()}
+}
+
+// stored is the state of cr's client: its client ID is the external name
+// or, when that is empty (the runtime could not write it after Create, and
+// the user removed the external-create-pending annotation), the ID this
+// process kept from Create or the provider recorded in status; the
+// credentials come from the connection secret. Only the credentials are
+// taken from the secret: the tenant can write it (and forge its
+// ownerReference), so its backend_id and registration_client_uri are never
+// used, and what it holds is no proof of ownership (checkOwner).
 func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.State, error) {
 	st := oidc.State{ClientID: meta.GetExternalName(cr)}
+	if st.ClientID == "" {
+		st.ClientID = e.tokens.ClientID(cr.GetUID())
+	}
+	if st.ClientID == "" {
+		st.ClientID = cr.Status.AtProvider.ClientID
+	}
+	defer func() {
+		if st.ClientID != "" && st.ClientID == cr.Status.AtProvider.ClientID {
+			st.ID = cr.Status.AtProvider.BackendID
+		}
+	}()
 	ref := cr.Spec.WriteConnectionSecretToReference
 	if ref == nil {
 		return st, nil
@@ -267,17 +304,16 @@ func (e *External) stored(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.St
 	if err != nil {
 		return st, fmt.Errorf(errGetSecret+": %w", cr.GetNamespace(), ref.Name, err)
 	}
-	// Only trust a secret this resource controls.
+	// Only read a secret that says this resource controls it (which the
+	// tenant can fake: this keeps mistakes out, not attacks).
 	if c := metav1.GetControllerOf(s); c == nil || c.UID != cr.GetUID() {
 		return st, nil
 	}
 	d := s.Data
 	if id := string(d[oidc.KeyClientID]); id != "" && (st.ClientID == "" || st.ClientID == id) {
 		st.ClientID = id
-		st.ID = string(d[oidc.KeyID])
 		st.ClientSecret = string(d[oidc.KeyClientSecret])
 		st.RegistrationAccessToken = string(d[oidc.KeyRegistrationAccessToken])
-		st.RegistrationClientURI = string(d[oidc.KeyRegistrationClientURI])
 	}
 	return st, nil
 }
@@ -354,25 +390,38 @@ func (e *External) current(ctx context.Context, cr *v1alpha1.OIDCClient) (oidc.S
 // Observe reads the client and republishes the stored secret, which some
 // backends cannot return on read.
 func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (managed.ExternalObservation, error) {
+	if meta.WasDeleted(cr) && !deletes(cr) {
+		// The resource goes without Delete: nothing kept is needed after.
+		defer e.tokens.Forget(cr.GetUID())
+	}
 	st, err := e.stored(ctx, cr)
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
 	if st.ClientID == "" {
-		return managed.ExternalObservation{ResourceExists: false}, nil
+		return e.gone(cr), nil
 	}
 	obs, st, err := e.get(ctx, cr, st)
 	if errors.Is(err, oidc.ErrNotFound) {
-		return managed.ExternalObservation{ResourceExists: false}, nil
+		return e.gone(cr), nil
 	}
 	// A rejected registration access token is not proof that the client
 	// is gone, so it is reported (Synced=False) rather than replaced. While
 	// the resource is being deleted it is taken as gone only after this
 	// resource's own delete was confirmed (which makes the server answer
 	// 401); before that, Delete is tried and says why it cannot.
+	// The confirmed delete is in status or, if that status write failed,
+	// in the TokenStash.
 	if errors.Is(err, oidc.ErrTokenRejected) && meta.WasDeleted(cr) {
-		gone := cr.Status.AtProvider.DeletedClientID != "" && cr.Status.AtProvider.DeletedClientID == st.ClientID
-		return managed.ExternalObservation{ResourceExists: !gone}, nil
+		deleted := cr.Status.AtProvider.DeletedClientID
+		if deleted == "" || deleted != st.ClientID {
+			deleted = e.tokens.Deleted(cr.GetUID())
+		}
+		if deleted != "" && deleted == st.ClientID {
+			cr.Status.AtProvider.DeletedClientID = deleted
+			return e.gone(cr), nil
+		}
+		return managed.ExternalObservation{ResourceExists: true}, nil
 	}
 	if err != nil {
 		return managed.ExternalObservation{}, fmt.Errorf("%s: %w", errObserve, err)
@@ -381,21 +430,32 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 	if err := e.checkOwner(cr, obs, st); err != nil {
 		if meta.WasDeleted(cr) {
 			// Deleting the resource leaves someone else's client alone.
-			return managed.ExternalObservation{ResourceExists: false}, nil
+			return e.gone(cr), nil
 		}
 		return managed.ExternalObservation{}, fmt.Errorf(errNotOurs+": %w", errObserve, st.ClientID, err)
 	}
 	if obs.ClientSecret != "" {
 		st.ClientSecret = obs.ClientSecret
 	}
-	if obs.ID != "" {
-		st.ID = obs.ID
+	if obs.Spec.Public {
+		// A public client has no secret: one kept from when it was
+		// confidential would be published but never work.
+		st.ClientSecret = ""
 	}
+	st.ID = obs.ID
+	st.RegistrationClientURI = obs.RegistrationClientURI
 	cd, iss, err := e.details(ctx, st)
 	if err != nil {
 		return managed.ExternalObservation{}, err
 	}
+	// An external name lost after Create is written back (the runtime
+	// persists it for a late-initialized resource).
+	restored := meta.GetExternalName(cr) == ""
+	if restored {
+		meta.SetExternalName(cr, st.ClientID)
+	}
 	cr.Status.AtProvider.ClientID = st.ClientID
+	cr.Status.AtProvider.BackendID = st.ID
 	cr.Status.AtProvider.IssuerURL = iss
 	cr.Status.AtProvider.RegistrationClientURI = st.RegistrationClientURI
 	want := e.spec(cr, st)
@@ -406,10 +466,27 @@ func (e *External) Observe(ctx context.Context, cr *v1alpha1.OIDCClient) (manage
 	}
 	rotated := cr.GetAnnotations()[v1alpha1.AnnotationRotateSecret] == cr.Status.AtProvider.SecretRotation
 	return managed.ExternalObservation{
-		ResourceExists:    true,
-		ResourceUpToDate:  rotated && e.oidc.UpToDate(want, obs),
-		ConnectionDetails: cd,
+		ResourceExists:          true,
+		ResourceUpToDate:        rotated && e.oidc.UpToDate(want, obs),
+		ResourceLateInitialized: restored,
+		ConnectionDetails:       cd,
 	}, nil
+}
+
+// deletes reports whether cr's management policies let it delete the client.
+func deletes(cr *v1alpha1.OIDCClient) bool {
+	p := cr.GetManagementPolicies()
+	return len(p) == 0 || slices.Contains(p, xpv2.ManagementActionAll) || slices.Contains(p, xpv2.ManagementActionDelete)
+}
+
+// gone is the observation of a client that does not exist (or, for a
+// resource being deleted, is no longer this resource's concern); a deleted
+// resource's stash entry goes with it.
+func (e *External) gone(cr *v1alpha1.OIDCClient) managed.ExternalObservation {
+	if meta.WasDeleted(cr) {
+		e.tokens.Forget(cr.GetUID())
+	}
+	return managed.ExternalObservation{ResourceExists: false}
 }
 
 // Create registers the client and publishes its credentials.
@@ -424,6 +501,8 @@ func (e *External) Create(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 	e.tokens.Keep(cr.GetUID(), st)
 	meta.SetExternalName(cr, st.ClientID)
 	cr.Status.AtProvider.ClientID = st.ClientID
+	cr.Status.AtProvider.BackendID = st.ID
+	cr.Status.AtProvider.RegistrationClientURI = st.RegistrationClientURI
 	// A new client has a new secret: any rotation request is satisfied.
 	cr.Status.AtProvider.SecretRotation = cr.GetAnnotations()[v1alpha1.AnnotationRotateSecret]
 	if err := e.recordCreated(ctx, cr); err != nil {
@@ -496,8 +575,10 @@ func (e *External) Delete(ctx context.Context, cr *v1alpha1.OIDCClient) (managed
 	if err != nil {
 		return managed.ExternalDelete{}, fmt.Errorf("%s: %w", errDelete, err)
 	}
+	// Recorded in status and, should that write fail, kept in this
+	// process: only a confirmed delete lets a rejected token mean "gone".
 	cr.Status.AtProvider.DeletedClientID = st.ClientID
-	e.tokens.Forget(cr.GetUID())
+	e.tokens.MarkDeleted(cr.GetUID(), st.ClientID)
 	return managed.ExternalDelete{}, nil
 }
 

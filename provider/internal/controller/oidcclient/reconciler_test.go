@@ -123,3 +123,70 @@ func TestUnmarkableBackendThroughReconciler(t *testing.T) {
 		t.Fatalf("%d clients at the backend", len(idp.clients))
 	}
 }
+
+// Through the real managed reconciler: a resource whose external name was
+// lost after Create (the runtime could not store it, so published no
+// connection Secret either, and the user removed external-create-pending as
+// its message says) gets it back from status and keeps its one client.
+func TestLostExternalNameThroughReconciler(t *testing.T) {
+	ctx := context.Background()
+	s := runtime.NewScheme()
+	_ = clientgoscheme.AddToScheme(s)
+	_ = provider.AddToScheme(s)
+	kube := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&v1alpha1.OIDCClient{}).Build()
+	idp := &memIDP{clients: map[string]*oidc.Observed{}, noMarks: true}
+	r := managed.NewReconciler(stubManager{c: kube, s: s}, resource.ManagedKind(v1alpha1.OIDCClientGroupVersionKind),
+		managed.WithTypedExternalConnector[*v1alpha1.OIDCClient](sharedConnector{idp, kube}),
+		managed.WithInitializers(),
+		managed.WithManagementPolicies(),
+		managed.WithCreationGracePeriod(0),
+	)
+	cr := tenantClient("tenant-a", "web")
+	cr.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionAll}
+	if err := kube.Create(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	key := types.NamespacedName{Namespace: cr.Namespace, Name: cr.Name}
+	rec := func() *v1alpha1.OIDCClient {
+		t.Helper()
+		for range 3 {
+			if _, err := r.Reconcile(ctx, reconcile.Request{NamespacedName: key}); err != nil {
+				t.Fatalf("reconcile: %v", err)
+			}
+		}
+		got := &v1alpha1.OIDCClient{}
+		if err := kube.Get(ctx, key, got); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	cr = rec()
+	id := meta.GetExternalName(cr)
+	if id == "" || cr.Status.AtProvider.ClientID != id || len(idp.clients) != 1 {
+		t.Fatalf("after create: external name %q, status %q, %d clients", id, cr.Status.AtProvider.ClientID, len(idp.clients))
+	}
+	a := cr.GetAnnotations()
+	delete(a, meta.AnnotationKeyExternalName)
+	delete(a, meta.AnnotationKeyExternalCreatePending)
+	cr.SetAnnotations(a)
+	if err := kube.Update(ctx, cr); err != nil {
+		t.Fatal(err)
+	}
+	// The runtime publishes the connection Secret only after the external
+	// name is stored: there is none either.
+	sec := &corev1.Secret{}
+	sec.Namespace, sec.Name = cr.Namespace, cr.Spec.WriteConnectionSecretToReference.Name
+	if err := kube.Delete(ctx, sec); err != nil {
+		t.Fatal(err)
+	}
+	cr = rec()
+	if got := meta.GetExternalName(cr); got != id {
+		t.Fatalf("external name %q after reconciling, want %q back", got, id)
+	}
+	if len(idp.clients) != 1 {
+		t.Fatalf("%d clients at the backend, want the one", len(idp.clients))
+	}
+	if c := cr.GetCondition(xpv2.TypeReady); c.Status != corev1.ConditionTrue {
+		t.Fatalf("Ready: %+v", c)
+	}
+}

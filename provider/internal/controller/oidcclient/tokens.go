@@ -14,27 +14,71 @@ import (
 // every update and rejects the old one at once, and no backend returns a
 // secret twice; if the Secret write that follows fails, they exist only
 // here, and without the token the client can be neither managed nor deleted
-// (RFC 7592 has no way to ask for another). Kept in memory: a restart
-// between the backend's answer and a failed write still loses them, and the
-// resource then reports oidc.ErrTokenRejected rather than guess. Safe for
-// concurrent use; a nil *TokenStash keeps nothing.
+// (RFC 7592 has no way to ask for another). It also keeps the ID of a client
+// just created (in case the external name and status writes both fail) and
+// of a client whose deletion the server confirmed (in case the status write
+// that records it fails). Kept in memory: a restart between the backend's
+// answer and a failed write still loses them, and the resource then reports
+// oidc.ErrTokenRejected rather than guess. Safe for concurrent use; a nil
+// *TokenStash keeps nothing.
 type TokenStash struct {
 	mu sync.Mutex
-	m  map[types.UID]oidc.State
+	m  map[types.UID]kept
+}
+
+type kept struct {
+	// st is what Create, Update or RotateSecret returned.
+	st oidc.State
+	// deleted is the client ID whose deletion the server confirmed.
+	deleted string
+}
+
+func (s *TokenStash) set(uid types.UID, k kept) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m == nil {
+		s.m = map[types.UID]kept{}
+	}
+	s.m[uid] = k
 }
 
 // Keep records st, the state Create, Update or RotateSecret of resource
 // uid returned.
 func (s *TokenStash) Keep(uid types.UID, st oidc.State) {
-	if s == nil || (st.RegistrationAccessToken == "" && st.ClientSecret == "") {
+	if s == nil || st.ClientID == "" {
 		return
+	}
+	s.set(uid, kept{st: st})
+}
+
+// MarkDeleted records that the server confirmed the deletion of resource
+// uid's client clientID; the credentials kept for it are dropped.
+func (s *TokenStash) MarkDeleted(uid types.UID, clientID string) {
+	if s == nil || clientID == "" {
+		return
+	}
+	s.set(uid, kept{deleted: clientID})
+}
+
+// Deleted is the client ID of resource uid whose deletion the server
+// confirmed, or "".
+func (s *TokenStash) Deleted(uid types.UID) string {
+	if s == nil {
+		return ""
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m == nil {
-		s.m = map[types.UID]oidc.State{}
+	return s.m[uid].deleted
+}
+
+// ClientID is the client ID of what is kept for resource uid, or "".
+func (s *TokenStash) ClientID(uid types.UID) string {
+	if s == nil {
+		return ""
 	}
-	s.m[uid] = st
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m[uid].st.ClientID
 }
 
 // Recover returns stored with the credentials kept for resource uid laid
@@ -46,8 +90,8 @@ func (s *TokenStash) Recover(uid types.UID, stored oidc.State) (oidc.State, bool
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k, ok := s.m[uid]
-	if !ok || k.ClientID != stored.ClientID {
+	k := s.m[uid].st
+	if k.ClientID == "" || k.ClientID != stored.ClientID {
 		return stored, false
 	}
 	out := stored
@@ -75,9 +119,9 @@ func (s *TokenStash) Stored(uid types.UID, stored oidc.State) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if k, ok := s.m[uid]; ok && k.ClientID == stored.ClientID &&
-		(k.RegistrationAccessToken == "" || k.RegistrationAccessToken == stored.RegistrationAccessToken) &&
-		(k.ClientSecret == "" || k.ClientSecret == stored.ClientSecret) {
+	if k, ok := s.m[uid]; ok && k.st.ClientID != "" && k.st.ClientID == stored.ClientID &&
+		(k.st.RegistrationAccessToken == "" || k.st.RegistrationAccessToken == stored.RegistrationAccessToken) &&
+		(k.st.ClientSecret == "" || k.st.ClientSecret == stored.ClientSecret) {
 		delete(s.m, uid)
 	}
 }

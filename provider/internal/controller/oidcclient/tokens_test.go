@@ -143,8 +143,8 @@ func TestLostCredentialsAgainstHydra(t *testing.T) {
 		t.Fatalf("Observe of a deleted resource with a lost token: %+v %v; want it to exist until deleted", obs, err)
 	}
 	_, err = e.Delete(ctx, cr)
-	if !errors.Is(err, oidc.ErrTokenRejected) || !strings.Contains(err.Error(), "deletionPolicy") {
-		t.Fatalf("Delete with a lost token: got %v, want ErrTokenRejected naming deletionPolicy", err)
+	if !errors.Is(err, oidc.ErrTokenRejected) || !strings.Contains(err.Error(), "managementPolicies") {
+		t.Fatalf("Delete with a lost token: got %v, want ErrTokenRejected naming managementPolicies", err)
 	}
 	if got := hydraClients(t, h); len(got) != 1 {
 		t.Fatalf("Hydra holds %d clients, want the one registered: %v", len(got), got)

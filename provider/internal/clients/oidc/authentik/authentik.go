@@ -36,12 +36,24 @@ type Config struct {
 	AuthorizationFlow, InvalidationFlow string
 	// Slug of the application; the issuer is per application.
 	Slug string
-	HTTP *http.Client
+	// LegacySlugs are slugs an earlier release gave the application by
+	// default. An existing client's application is looked for under Slug,
+	// then under these, and is only ever the one that exposes the client's
+	// own provider.
+	LegacySlugs []string
+	HTTP        *http.Client
 }
 
 // Client talks to one authentik instance for one application.
 type Client struct {
 	cfg Config
+	// slug is the slug of the application found exposing the client (Get),
+	// for Issuer; cfg.Slug until one is found.
+	slug string
+	// taken is set by Get when no application exposes the client and the
+	// one at cfg.Slug exposes another provider: UpToDate is then false, so
+	// that Update reports it.
+	taken bool
 }
 
 var _ oidc.Client = &Client{}
@@ -61,14 +73,21 @@ func New(cfg Config) (*Client, error) {
 		cfg.HTTP = http.DefaultClient
 	}
 	cfg.URL = strings.TrimSuffix(cfg.URL, "/")
-	return &Client{cfg: cfg}, nil
+	return &Client{cfg: cfg, slug: cfg.Slug}, nil
 }
 
 // WithSlug returns a client for another application.
 func (c *Client) WithSlug(slug string) *Client {
 	n := *c
-	n.cfg.Slug = slug
+	n.cfg.Slug, n.slug = slug, slug
 	return &n
+}
+
+// ValidID reports whether id has the form of an authentik provider pk (a
+// positive integer).
+func ValidID(id string) bool {
+	n, err := strconv.Atoi(id)
+	return err == nil && n > 0 && strconv.Itoa(n) == id
 }
 
 type redirectURI struct {
@@ -138,7 +157,7 @@ func (c *Client) do(ctx context.Context, method, u string, body, out any) (int, 
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return resp.StatusCode, fmt.Errorf("%w: "+errStatus, oidc.ErrAuth, method, u, resp.StatusCode, "")
 	case resp.StatusCode >= 300:
-		return resp.StatusCode, fmt.Errorf(errStatus, method, u, resp.StatusCode, strings.TrimSpace(string(b)))
+		return resp.StatusCode, fmt.Errorf(errStatus, method, u, resp.StatusCode, oidc.ErrorBody(b, c.cfg.Token))
 	}
 	if out != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -150,7 +169,7 @@ func (c *Client) do(ctx context.Context, method, u string, body, out any) (int, 
 
 // Issuer is the application's issuer.
 func (c *Client) Issuer(context.Context) (string, error) {
-	return c.cfg.URL + "/application/o/" + url.PathEscape(c.cfg.Slug) + "/", nil
+	return c.cfg.URL + "/application/o/" + url.PathEscape(c.slug) + "/", nil
 }
 
 func (c *Client) flowPK(ctx context.Context, slug string) (string, error) {
@@ -213,14 +232,23 @@ func name(s oidc.Spec) string {
 	return s.Slug
 }
 
+// find reads st's provider: by its pk when st has a well-formed one and the
+// provider there has st's client ID, else by client ID. The pk is only a
+// shortcut: a provider with another client ID is never taken for st's.
 func (c *Client) find(ctx context.Context, st oidc.State) (*provider, error) {
-	if st.ID != "" {
+	if ValidID(st.ID) {
 		var p provider
 		code, err := c.do(ctx, http.MethodGet, c.api("providers/oauth2/"+url.PathEscape(st.ID)+"/"), nil, &p)
-		if code == http.StatusNotFound {
-			return nil, oidc.ErrNotFound
+		switch {
+		case code == http.StatusNotFound:
+		case err != nil:
+			return nil, err
+		case p.ClientID == st.ClientID && strconv.Itoa(p.PK) == st.ID:
+			return &p, nil
 		}
-		return &p, err
+	}
+	if st.ClientID == "" {
+		return nil, oidc.ErrNotFound
 	}
 	var pg page[provider]
 	u := c.api("providers/oauth2/?" + url.Values{"client_id": {st.ClientID}}.Encode())
@@ -235,11 +263,50 @@ func (c *Client) find(ctx context.Context, st oidc.State) (*provider, error) {
 	return nil, oidc.ErrNotFound
 }
 
+// errAppTaken: the application at the slug exposes another provider.
+const errAppTaken = "authentik application %q exposes another provider (pk %d), not this client's (pk %d); leaving it alone"
+
+// app finds the application that exposes provider pk under the configured
+// slug or a legacy one. It returns nil (and no error) when there is none;
+// taken is an application found at the configured slug exposing another
+// provider, which is never changed or deleted.
+func (c *Client) app(ctx context.Context, pk int) (found, taken *application, err error) {
+	for i, slug := range append([]string{c.cfg.Slug}, c.cfg.LegacySlugs...) {
+		if slug == "" {
+			continue
+		}
+		var a application
+		code, err := c.do(ctx, http.MethodGet, c.api("core/applications/"+url.PathEscape(slug)+"/"), nil, &a)
+		if code == http.StatusNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		a.Slug = slug
+		if a.Provider == pk {
+			return &a, nil, nil
+		}
+		if i == 0 {
+			taken = &a
+		}
+	}
+	return nil, taken, nil
+}
+
 // Get reads the provider; authentik returns the secret on read.
 func (c *Client) Get(ctx context.Context, st oidc.State) (*oidc.Observed, error) {
 	p, err := c.find(ctx, st)
 	if err != nil {
 		return nil, err
+	}
+	a, taken, err := c.app(ctx, p.PK)
+	if err != nil {
+		return nil, err
+	}
+	c.taken = a == nil && taken != nil
+	if a != nil {
+		c.slug = a.Slug
 	}
 	maps, err := c.scopeMappings(ctx)
 	if err != nil {
@@ -290,6 +357,13 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	if err != nil {
 		return st, err
 	}
+	a, taken, err := c.app(ctx, cur.PK)
+	if err != nil {
+		return st, err
+	}
+	if a == nil && taken != nil {
+		return st, fmt.Errorf(errAppTaken, c.cfg.Slug, taken.Provider, cur.PK)
+	}
 	p, err := c.toProvider(ctx, s)
 	if err != nil {
 		return st, err
@@ -298,8 +372,15 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	if _, err := c.do(ctx, http.MethodPatch, c.api("providers/oauth2/"+st.ID+"/"), p, nil); err != nil {
 		return st, err
 	}
-	app := map[string]any{"name": name(s)}
-	_, err = c.do(ctx, http.MethodPatch, c.api("core/applications/"+url.PathEscape(c.cfg.Slug)+"/"), app, nil)
+	if a == nil {
+		// The application is gone: expose the provider again.
+		app := application{Name: name(s), Slug: c.cfg.Slug, Provider: cur.PK}
+		_, err = c.do(ctx, http.MethodPost, c.api("core/applications/"), app, nil)
+		return st, err
+	}
+	c.slug = a.Slug
+	patch := map[string]any{"name": name(s)}
+	_, err = c.do(ctx, http.MethodPatch, c.api("core/applications/"+url.PathEscape(a.Slug)+"/"), patch, nil)
 	return st, err
 }
 
@@ -322,12 +403,9 @@ func (c *Client) RotateSecret(ctx context.Context, st oidc.State) (oidc.State, e
 	return st, nil
 }
 
-// Delete removes the application and the provider.
+// Delete removes the provider and the application that exposes it (only
+// that one: an application at the slug that exposes another provider stays).
 func (c *Client) Delete(ctx context.Context, st oidc.State) error {
-	code, err := c.do(ctx, http.MethodDelete, c.api("core/applications/"+url.PathEscape(c.cfg.Slug)+"/"), nil, nil)
-	if err != nil && code != http.StatusNotFound {
-		return err
-	}
 	cur, err := c.find(ctx, st)
 	if errors.Is(err, oidc.ErrNotFound) {
 		return nil
@@ -335,7 +413,17 @@ func (c *Client) Delete(ctx context.Context, st oidc.State) error {
 	if err != nil {
 		return err
 	}
-	code, err = c.do(ctx, http.MethodDelete, c.api("providers/oauth2/"+strconv.Itoa(cur.PK)+"/"), nil, nil)
+	a, _, err := c.app(ctx, cur.PK)
+	if err != nil {
+		return err
+	}
+	if a != nil {
+		code, err := c.do(ctx, http.MethodDelete, c.api("core/applications/"+url.PathEscape(a.Slug)+"/"), nil, nil)
+		if err != nil && code != http.StatusNotFound {
+			return err
+		}
+	}
+	code, err := c.do(ctx, http.MethodDelete, c.api("providers/oauth2/"+strconv.Itoa(cur.PK)+"/"), nil, nil)
 	if code == http.StatusNotFound {
 		return nil
 	}
@@ -343,10 +431,11 @@ func (c *Client) Delete(ctx context.Context, st oidc.State) error {
 }
 
 // UpToDate compares what an authentik provider stores; grant types are not
-// configurable per provider there.
+// configurable per provider there. A client whose slug names another
+// provider's application is never up to date: Update says why.
 func (c *Client) UpToDate(want oidc.Spec, got *oidc.Observed) bool {
 	g := got.Spec
-	return name(want) == g.DisplayName &&
+	return !c.taken && name(want) == g.DisplayName &&
 		oidc.SameSet(want.RedirectURIs, g.RedirectURIs) &&
 		oidc.SameSet(want.Scopes, g.Scopes) &&
 		want.Public == g.Public

@@ -133,6 +133,8 @@ func (f *fakeAuthentik) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		switch r.Method {
+		case http.MethodGet:
+			reply(http.StatusOK, a)
 		case http.MethodPatch:
 			var patch application
 			_ = json.NewDecoder(r.Body).Decode(&patch)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -101,9 +102,23 @@ type scope struct {
 	Name string `json:"name"`
 }
 
+// admin is the admin API URL of the path segments p, each escaped: an ID
+// with "/" or ".." in it stays one segment.
 func (c *Client) admin(p ...string) string {
-	return c.cfg.URL + "/admin/realms/" + url.PathEscape(c.cfg.Realm) + path.Join(append([]string{"/"}, p...)...)
+	var b strings.Builder
+	b.WriteString(c.cfg.URL + "/admin/realms/" + url.PathEscape(c.cfg.Realm))
+	for _, s := range p {
+		b.WriteString("/" + url.PathEscape(s))
+	}
+	return b.String()
 }
+
+// uuidRE is the form of Keycloak's internal client IDs.
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// ValidID reports whether id has the form of a Keycloak internal client ID
+// (a UUID).
+func ValidID(id string) bool { return uuidRE.MatchString(id) }
 
 func (c *Client) getToken(ctx context.Context) (string, error) {
 	c.mu.Lock()
@@ -183,7 +198,7 @@ func (c *Client) do(ctx context.Context, method, u string, body, out any) (int, 
 		c.mu.Unlock()
 		return resp.StatusCode, "", fmt.Errorf("%w: "+errStatus, oidc.ErrAuth, method, u, resp.StatusCode, "")
 	case resp.StatusCode >= 300:
-		return resp.StatusCode, "", fmt.Errorf(errStatus, method, u, resp.StatusCode, strings.TrimSpace(string(b)))
+		return resp.StatusCode, "", fmt.Errorf(errStatus, method, u, resp.StatusCode, oidc.ErrorBody(b, tok, c.cfg.Secret))
 	}
 	if out != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -198,14 +213,21 @@ func (c *Client) Issuer(context.Context) (string, error) {
 	return c.cfg.URL + "/realms/" + url.PathEscape(c.cfg.Realm), nil
 }
 
+// find reads st's client: by its internal ID when st has a well-formed one
+// and the client there has st's client ID, else by client ID. The internal
+// ID is only a shortcut: a client with another client ID is never taken
+// for st's.
 func (c *Client) find(ctx context.Context, st oidc.State) (*representation, error) {
-	if st.ID != "" {
+	if ValidID(st.ID) {
 		var r representation
 		code, _, err := c.do(ctx, http.MethodGet, c.admin("clients", st.ID), nil, &r)
-		if code == http.StatusNotFound {
-			return nil, oidc.ErrNotFound
+		switch {
+		case code == http.StatusNotFound:
+		case err != nil:
+			return nil, err
+		case r.ClientID == st.ClientID && r.ID == st.ID:
+			return &r, nil
 		}
-		return &r, err
 	}
 	var list []representation
 	u := c.admin("clients") + "?" + url.Values{"clientId": {st.ClientID}}.Encode()
@@ -366,6 +388,11 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	}
 	if err := c.syncScopes(ctx, cur.ID, "optional-client-scopes", s.OptionalClientScopes); err != nil {
 		return st, err
+	}
+	if s.Public {
+		// A public client authenticates with nothing: a secret kept from
+		// when it was confidential would be published but never work.
+		st.ClientSecret = ""
 	}
 	return st, nil
 }

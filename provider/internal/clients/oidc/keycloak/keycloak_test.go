@@ -131,7 +131,7 @@ func (f *fakeKeycloak) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		f.next++
-		c.ID = fmt.Sprintf("uuid-%d", f.next)
+		c.ID = fmt.Sprintf("00000000-0000-4000-8000-%012d", f.next)
 		f.defaults[c.ID] = f.scopeIDs(c.DefaultClientScopes)
 		f.optional[c.ID] = f.scopeIDs(c.OptionalClientScopes)
 		c.DefaultClientScopes, c.OptionalClientScopes = nil, nil
@@ -219,7 +219,7 @@ func TestKeycloakContract(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Create: %v", err)
 	}
-	if st.ID != "uuid-1" || st.ClientSecret != "secret-1" || st.ClientID != "apps-web" {
+	if st.ID != "00000000-0000-4000-8000-000000000001" || st.ClientSecret != "secret-1" || st.ClientID != "apps-web" {
 		t.Fatalf("state after Create: id %q client %q secret set %v", st.ID, st.ClientID, st.ClientSecret != "")
 	}
 	// Lookup by clientId alone, as after adoption.
@@ -230,7 +230,7 @@ func TestKeycloakContract(t *testing.T) {
 	if !c.UpToDate(spec, obs) {
 		t.Fatalf("not up to date after create: %+v", obs.Spec)
 	}
-	if obs.ClientSecret != "secret-1" || obs.ID != "uuid-1" {
+	if obs.ClientSecret != "secret-1" || obs.ID != "00000000-0000-4000-8000-000000000001" {
 		t.Fatal("Get did not return the secret via the client-secret endpoint")
 	}
 

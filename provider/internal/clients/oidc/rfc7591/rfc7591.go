@@ -180,7 +180,9 @@ func (c *Client) do(ctx context.Context, method, u, bearer string, body, out any
 	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode >= 300 {
-		return resp.StatusCode, fmt.Errorf(errStatus, method, u, resp.StatusCode, strings.TrimSpace(string(b)))
+		// Only a short, redacted excerpt: the body ends up in conditions
+		// and events, which the tenant reads.
+		return resp.StatusCode, fmt.Errorf(errStatus, method, u, resp.StatusCode, oidc.ErrorBody(b, bearer, c.cfg.InitialAccessToken))
 	}
 	if out != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, out); err != nil {
@@ -198,9 +200,6 @@ func state(m metadata, prev oidc.State) oidc.State {
 	}
 	if m.RegistrationAccessToken != "" {
 		st.RegistrationAccessToken = m.RegistrationAccessToken
-	}
-	if m.RegistrationClientURI != "" {
-		st.RegistrationClientURI = m.RegistrationClientURI
 	}
 	return st
 }
@@ -222,21 +221,35 @@ func (c *Client) Create(ctx context.Context, s oidc.Spec) (oidc.State, error) {
 	if out.ClientID == "" {
 		return oidc.State{}, errors.New("registration response has no client_id")
 	}
-	return state(out, oidc.State{}), nil
+	st := state(out, oidc.State{})
+	st.RegistrationClientURI = ClientURI(d.RegistrationEndpoint, out.ClientID)
+	return st, nil
 }
 
+// ClientURI is the RFC 7592 client configuration endpoint of clientID under
+// registration endpoint ep: ep + "/" + the escaped client ID, the form Ory
+// Hydra and Keycloak issue.
+func ClientURI(ep, clientID string) string {
+	return strings.TrimSuffix(ep, "/") + "/" + url.PathEscape(clientID)
+}
+
+// clientURI is where st's client is managed. It is always derived from the
+// registration endpoint (configuration or discovery) and the client ID,
+// never taken from st.RegistrationClientURI: that comes from the connection
+// Secret, which the tenant can write, and a URL of the tenant's choosing
+// (an admin API that needs no token) would make any token look valid.
 func (c *Client) clientURI(ctx context.Context, st oidc.State) (string, error) {
 	if st.RegistrationAccessToken == "" {
 		return "", fmt.Errorf(errNoToken, st.ClientID)
 	}
-	if st.RegistrationClientURI != "" {
-		return st.RegistrationClientURI, nil
+	if st.ClientID == "" {
+		return "", errors.New("no client_id to manage")
 	}
 	d, err := c.discover(ctx)
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(d.RegistrationEndpoint, "/") + "/" + st.ClientID, nil
+	return ClientURI(d.RegistrationEndpoint, st.ClientID), nil
 }
 
 // Get reads the client (RFC 7592 §2.1). RFC 7592 answers 401 both for a
@@ -258,7 +271,11 @@ func (c *Client) Get(ctx context.Context, st oidc.State) (*oidc.Observed, error)
 	if err != nil {
 		return nil, err
 	}
-	return &oidc.Observed{Spec: out.spec(), ClientSecret: out.ClientSecret, ID: out.ClientID, ReadWithClientToken: true}, nil
+	if out.ClientID != st.ClientID {
+		return nil, fmt.Errorf("%w: GET %s answered client %q, want %q", oidc.ErrWrongClient, u, out.ClientID, st.ClientID)
+	}
+	return &oidc.Observed{Spec: out.spec(), ClientSecret: out.ClientSecret, ID: out.ClientID,
+		ReadWithClientToken: true, RegistrationClientURI: u}, nil
 }
 
 // confirmGone turns a rejected registration access token (rejected, the
@@ -311,7 +328,11 @@ func (c *Client) Update(ctx context.Context, s oidc.Spec, st oidc.State) (oidc.S
 	if err != nil {
 		return st, err
 	}
+	if out.ClientID != st.ClientID {
+		return st, fmt.Errorf("%w: PUT %s answered client %q, want %q", oidc.ErrWrongClient, u, out.ClientID, st.ClientID)
+	}
 	next := state(out, st)
+	next.RegistrationClientURI = u
 	if out.TokenEndpointAuthMethod == "none" {
 		// A public client authenticates with nothing: a secret kept from
 		// when it was confidential would be published but never work.
