@@ -55,6 +55,15 @@ type ControlPlane struct {
 	// Client is the harness's own (built-in and apiextensions kinds), with
 	// higher rate limits so that waiting on many objects is not throttled.
 	Client client.Client
+	// AuditLog holds one JSON line per delete request (audit level
+	// Metadata): who deleted what, when a test finds something gone.
+	AuditLog string
+
+	// kube-controller-manager and how it was started, for
+	// RestartControllerManager.
+	kcm     *Process
+	kcmBin  string
+	kcmArgs []string
 }
 
 // ControlPlane starts a control plane and waits until kube-apiserver is
@@ -86,7 +95,8 @@ func (g *Group) ControlPlane(ctx context.Context, bins ControlPlaneBinaries) (*C
 	g.phase("etcd ready", start)
 
 	start = time.Now()
-	cp := &ControlPlane{Host: fmt.Sprintf("https://127.0.0.1:%d", ports[2]), Token: randomHex(24)}
+	cp := &ControlPlane{Host: fmt.Sprintf("https://127.0.0.1:%d", ports[2]), Token: randomHex(24),
+		AuditLog: filepath.Join(g.Dir, "logs", "kube-apiserver-deletes.log")}
 	if err := cp.writeFiles(dir); err != nil {
 		return nil, err
 	}
@@ -108,6 +118,8 @@ func (g *Group) ControlPlane(ctx context.Context, bins ControlPlaneBinaries) (*C
 		"--endpoint-reconciler-type=none",
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
+		"--audit-policy-file="+filepath.Join(dir, "audit-policy.yaml"),
+		"--audit-log-path="+cp.AuditLog,
 		"--v=0")
 	if err != nil {
 		return nil, err
@@ -141,26 +153,56 @@ func (g *Group) ControlPlane(ctx context.Context, bins ControlPlaneBinaries) (*C
 	if len(controllers) == 0 {
 		controllers = []string{"garbagecollector", "namespace"}
 	}
-	kcm, err := g.Run("kube-controller-manager", nil, bins.ControllerManager, append([]string{
+	cp.kcmBin = bins.ControllerManager
+	cp.kcmArgs = append([]string{
 		"--kubeconfig=" + cp.Kubeconfig,
 		"--controllers=" + strings.Join(controllers, ","),
 		"--leader-elect=false", "--secure-port=0",
-		"--concurrent-gc-syncs=5", "--v=0"}, bins.ControllerManagerArgs...)...)
-	if err != nil {
+		"--concurrent-gc-syncs=5", "--v=0"}, bins.ControllerManagerArgs...)
+	if err := g.startControllerManager(cp); err != nil {
 		return nil, err
 	}
+	g.phase("kube-controller-manager up", start)
+	return cp, nil
+}
+
+func (g *Group) startControllerManager(cp *ControlPlane) error {
+	kcm, err := g.Run("kube-controller-manager", nil, cp.kcmBin, cp.kcmArgs...)
+	if err != nil {
+		return err
+	}
+	cp.kcm = kcm
 	// No serving port: wait until its garbage collector has synced once
 	// (it logs that) or give up after a short while; deletion tests wait
 	// for their own outcome anyway.
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) && !strings.Contains(kcm.Tail(1<<20), "Proceeding to collect garbage") {
 		if kcm.Exited() {
-			return nil, kcm.exitedErr()
+			return kcm.exitedErr()
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	g.phase("kube-controller-manager up", start)
-	return cp, nil
+	return nil
+}
+
+// RestartControllerManager restarts kube-controller-manager, so that its
+// garbage collector watches every kind that exists now. It discovers kinds
+// created after its start (CRDs of composed kinds, of XRDs) only at its
+// periodic resync, 30 s apart; until then it neither orphans nor deletes
+// dependents of those kinds, and may delete, as dependents of a gone owner,
+// objects that were to be orphaned. A real cluster's controller manager has
+// long caught up; a fresh one in a test has not.
+func (g *Group) RestartControllerManager(cp *ControlPlane) error {
+	if cp.kcm == nil {
+		return nil
+	}
+	start := time.Now()
+	cp.kcm.Stop()
+	if err := g.startControllerManager(cp); err != nil {
+		return err
+	}
+	g.phase("kube-controller-manager restarted", start)
+	return nil
 }
 
 // writeFiles creates the CA and writes what kube-apiserver and clients read
@@ -190,7 +232,15 @@ func (cp *ControlPlane) writeFiles(dir string) error {
 		"apiserver.key": servingKey,
 		"sa.key":        pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: saDER}),
 		"tokens.csv":    []byte(cp.Token + `,admin,admin,"system:masters"` + "\n"),
-		"kubeconfig":    []byte(cp.kubeconfig()),
+		"audit-policy.yaml": []byte(`apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  verbs: [delete, deletecollection]
+- level: None
+`),
+		"kubeconfig": []byte(cp.kubeconfig()),
 	}
 	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {

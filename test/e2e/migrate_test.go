@@ -83,7 +83,7 @@ spec:
 		return len(cur.GetOwnerReferences()) == 0, fmt.Sprintf("owners %v", cur.GetOwnerReferences()), nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v\ndelete requests for it:\n%s", err, deletes(pg.GetName()))
 	}
 	// 4. The orphaned Usages, then the paused claim (its finalizer).
 	usages, err := composed(ctx, claim, gvkUsage, ns)

@@ -141,3 +141,23 @@ func apply(ctx context.Context, c client.Client, objs ...*unstructured.Unstructu
 	}
 	return nil
 }
+
+// deletes returns the API server's audit entries of delete requests for
+// objects named name (who, when, with which propagation), for a failure
+// message: what deleted something a test expected to stay.
+func deletes(name string) string {
+	b, err := os.ReadFile(env.cp.AuditLog)
+	if err != nil {
+		return "no audit log: " + err.Error()
+	}
+	var out []string
+	for l := range strings.SplitSeq(string(b), "\n") {
+		if strings.Contains(l, `"name":"`+name+`"`) {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return "no delete request for " + name + " in the audit log"
+	}
+	return strings.Join(out, "\n")
+}
