@@ -31,6 +31,11 @@ var (
 	// label), or characters IDNA converts. Presentation escapes ("\095" is
 	// "_" on the wire) are refused, so every check sees the name as sent.
 	ErrNameForm = errors.New("name holds characters other than letters, digits, '-' and '_' (a lone '*' as first label for a wildcard; internationalised characters are converted): escapes such as \\095 or \\. are refused, write the character itself")
+	// ErrMarkerText means TXT data that reads as an ownership marker
+	// ("heritage=homeplane,…"). Only the provider writes markers: a tenant's
+	// TXT set with that text under a wildcard would answer marker queries
+	// for every name the wildcard covers.
+	ErrMarkerText = errors.New(`TXT data beginning with "heritage=homeplane" is reserved for the provider's ownership markers`)
 	// ErrNameTooLong means a name, or the marker derived from it, breaks a
 	// DNS length limit (RFC 1035 §2.3.4).
 	ErrNameTooLong = errors.New("name too long for DNS")
@@ -549,6 +554,9 @@ func parseSet(zone, name, typ string, ttl uint32, records []string, strict bool)
 		}
 		if err := asciiTargets(rr, strict); err != nil {
 			return nil, fmt.Errorf("invalid %s record %q: %w", typ, r, err)
+		}
+		if txt, ok := rr.(*mdns.TXT); ok && strict && strings.HasPrefix(strings.ToLower(TXTText(txt)), "heritage=homeplane") {
+			return nil, fmt.Errorf("invalid TXT record %q: %w", r, ErrMarkerText)
 		}
 		s.RRs = append(s.RRs, rr)
 	}

@@ -198,3 +198,29 @@ func TestParseSetCanonicalNames(t *testing.T) {
 		t.Errorf("ParseServerSet: %v", err)
 	}
 }
+
+// A tenant's TXT data never reads as a marker: under a wildcard it would
+// answer the marker query of every name the wildcard covers (a forged
+// "ours" for a delegation, a forged "someone else's" for everyone else).
+func TestParseSetRefusesMarkerText(t *testing.T) {
+	marker := ResourceOwner("homeplane", "evil", "rs").MarkerText()
+	for _, tc := range []struct {
+		name string
+		data string
+	}{
+		{"*.shop", `"` + marker + `"`},
+		{"www", `"` + marker + `"`},
+		{"www", `"HERITAGE=HOMEPLANE,homeplane/owner=x"`},
+		// Split into strings: servers and resolvers join them.
+		{"*.apps", `"heritage=home" "plane,homeplane/owner=homeplane,homeplane/resource=evil/b"`},
+	} {
+		if _, err := ParseSet("example.org.", tc.name, "TXT", 300, []string{tc.data}); !errors.Is(err, ErrMarkerText) {
+			t.Errorf("ParseSet(%s TXT %s) = %v, want ErrMarkerText", tc.name, tc.data, err)
+		}
+	}
+	for _, ok := range []string{`"heritage=external-dns,external-dns/owner=x"`, `"v=spf1 -all"`, `"see heritage=homeplane"`} {
+		if _, err := ParseSet("example.org.", "www", "TXT", 300, []string{ok}); err != nil {
+			t.Errorf("ParseSet(TXT %s) = %v, want accepted", ok, err)
+		}
+	}
+}
