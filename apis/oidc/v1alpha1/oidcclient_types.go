@@ -100,7 +100,7 @@ type KeycloakParameters struct {
 
 // AuthentikParameters are authentik-only client settings.
 type AuthentikParameters struct {
-	// Slug of the application; defaults to "<namespace>-<name>" (clients
+	// Slug of the application; defaults to "<namespace>_<name>" (clients
 	// created when the default was the bare resource name keep their
 	// application). Immutable. The provider changes or deletes the
 	// application at the slug only when it exposes this resource's own

@@ -253,7 +253,10 @@ func Spec(cr *v1alpha1.OIDCClient) oidc.Spec {
 	if k := p.Keycloak; k != nil {
 		s.DefaultClientScopes, s.OptionalClientScopes = k.DefaultClientScopes, k.OptionalClientScopes
 	}
-	s.Slug = cr.GetNamespace() + "-" + cr.GetName()
+	// "_" appears in no namespace or resource name (DNS labels and
+	// subdomains) but is valid in an authentik slug, so a-b/c and a/b-c get
+	// different slugs.
+	s.Slug = cr.GetNamespace() + "_" + cr.GetName()
 	if a := p.Authentik; a != nil && a.Slug != "" {
 		s.Slug = a.Slug
 	}

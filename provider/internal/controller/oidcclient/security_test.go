@@ -182,7 +182,7 @@ func twoAuthentikTenants() *fakeAuthentik {
 		},
 		apps: map[string]map[string]any{
 			"shop":          {"name": "shop", "slug": "shop", "provider": 1},
-			"tenant-b-evil": {"name": "evil", "slug": "tenant-b-evil", "provider": 2},
+			"tenant-b_evil": {"name": "evil", "slug": "tenant-b_evil", "provider": 2},
 		},
 	}
 }
@@ -222,7 +222,7 @@ func TestForgedBackendIDAuthentik(t *testing.T) {
 	if f.provs["1"] == nil || f.apps["shop"] == nil {
 		t.Fatalf("tenant-a's provider or application deleted: %v %v", f.provs, f.apps)
 	}
-	if f.provs["2"] != nil || f.apps["tenant-b-evil"] != nil {
+	if f.provs["2"] != nil || f.apps["tenant-b_evil"] != nil {
 		t.Fatalf("tenant-b's own client not deleted: %v %v", f.provs, f.apps)
 	}
 }
@@ -268,13 +268,16 @@ func TestSlugOfAnotherTenantsApplication(t *testing.T) {
 	}
 }
 
-// The default slug is "<namespace>-<name>": two namespaces' resources of one
-// name no longer ask for the same application. The old default (the bare
-// name) is looked at only for an existing client's application.
+// The default slug is "<namespace>_<name>": two namespaces' resources never
+// ask for the same application (a-b/c and a/b-c neither). The old default
+// (the bare name) is looked at only for an existing client's application.
 func TestDefaultSlug(t *testing.T) {
 	a, b := tenantClient("tenant-a", "web"), tenantClient("tenant-b", "web")
-	if Spec(a).Slug != "tenant-a-web" || Spec(a).Slug == Spec(b).Slug {
+	if Spec(a).Slug != "tenant-a_web" || Spec(a).Slug == Spec(b).Slug {
 		t.Fatalf("default slugs %q, %q", Spec(a).Slug, Spec(b).Slug)
+	}
+	if x, y := tenantClient("a-b", "c"), tenantClient("a", "b-c"); Spec(x).Slug == Spec(y).Slug {
+		t.Fatalf("a-b/c and a/b-c share the slug %q", Spec(x).Slug)
 	}
 	if got := LegacySlugs(a); len(got) != 1 || got[0] != "web" {
 		t.Fatalf("legacy slugs %v", got)
