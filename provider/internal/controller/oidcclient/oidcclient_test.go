@@ -10,10 +10,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/homeplane/homeplane/apis/oidc/v1alpha1"
 	"github.com/homeplane/homeplane/internal/testservers"
@@ -38,16 +35,31 @@ func publish(t *testing.T, kube client.Client, cr *v1alpha1.OIDCClient, cd manag
 	}
 }
 
-func TestOIDCClientAgainstHydra(t *testing.T) {
+// hydraBackend starts Ory Hydra and returns it, an empty fake API client
+// and an rfc7591 client of Hydra.
+func hydraBackend(t *testing.T) (*testservers.Hydra, client.Client, *rfc7591.Client) {
+	t.Helper()
 	h := testservers.StartHydra(t)
-	ctx := context.Background()
-	sch := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(sch)
-	kube := fake.NewClientBuilder().WithScheme(sch).Build()
 	cl, err := rfc7591.New(rfc7591.Config{IssuerURL: h.Issuer})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return h, newKube(), cl
+}
+
+// reconciles returns a new External per call, as the managed reconciler
+// connects once per reconcile, all sharing one TokenStash.
+func reconciles(cl oidc.Client, kube client.Client, stash *TokenStash) func() *External {
+	return func() *External {
+		e := NewExternal(cl, kube)
+		e.tokens = stash
+		return e
+	}
+}
+
+func TestOIDCClientAgainstHydra(t *testing.T) {
+	h, kube, cl := hydraBackend(t)
+	ctx := context.Background()
 	e := NewExternal(cl, kube)
 	cr := &v1alpha1.OIDCClient{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "web", UID: "uid-1"},

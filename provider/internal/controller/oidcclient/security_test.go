@@ -344,19 +344,10 @@ func TestLostExternalNameAfterCreate(t *testing.T) {
 // token mean "gone" (no adminURL), and the stash entry goes with the
 // resource (real Hydra).
 func TestDeletedClientIDKeptAgainstHydra(t *testing.T) {
-	h := testservers.StartHydra(t)
+	h, kube, cl := hydraBackend(t)
 	ctx := context.Background()
-	kube := newKube()
-	cl, err := rfc7591.New(rfc7591.Config{IssuerURL: h.Issuer})
-	if err != nil {
-		t.Fatal(err)
-	}
 	stash := &TokenStash{}
-	reconcile := func() *External {
-		e := NewExternal(cl, kube)
-		e.tokens = stash
-		return e
-	}
+	reconcile := reconciles(cl, kube, stash)
 	cr := tenantClient("apps", "chat")
 	cre, err := reconcile().Create(ctx, cr)
 	if err != nil {

@@ -10,14 +10,10 @@ import (
 
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/homeplane/homeplane/apis/oidc/v1alpha1"
 	"github.com/homeplane/homeplane/internal/testservers"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
-	"github.com/homeplane/homeplane/provider/internal/clients/oidc/rfc7591"
 )
 
 // hydraClients lists the client IDs Hydra holds (admin API).
@@ -48,22 +44,10 @@ func hydraClients(t *testing.T, h *testservers.Hydra) []string {
 // registers another client nor lets the resource go while the client may
 // still exist.
 func TestLostCredentialsAgainstHydra(t *testing.T) {
-	h := testservers.StartHydra(t)
+	h, kube, cl := hydraBackend(t)
 	ctx := context.Background()
-	sch := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(sch)
-	kube := fake.NewClientBuilder().WithScheme(sch).Build()
-	cl, err := rfc7591.New(rfc7591.Config{IssuerURL: h.Issuer})
-	if err != nil {
-		t.Fatal(err)
-	}
 	stash := &TokenStash{}
-	// One External per reconcile, as the managed reconciler connects.
-	reconcile := func() *External {
-		e := NewExternal(cl, kube)
-		e.tokens = stash
-		return e
-	}
+	reconcile := reconciles(cl, kube, stash)
 	cr := &v1alpha1.OIDCClient{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "chat", UID: "uid-lost"},
 		Spec: v1alpha1.OIDCClientSpec{
@@ -133,6 +117,7 @@ func TestLostCredentialsAgainstHydra(t *testing.T) {
 		t.Fatalf("Update: %v", err)
 	}
 	stash = &TokenStash{}
+	reconcile = reconciles(cl, kube, stash)
 	if _, err := reconcile().Observe(ctx, cr); !errors.Is(err, oidc.ErrTokenRejected) {
 		t.Fatalf("Observe with a lost token: got %v, want ErrTokenRejected", err)
 	}
