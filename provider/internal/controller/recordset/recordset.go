@@ -205,11 +205,64 @@ func (e *External) WithDelegations() *External {
 	return e
 }
 
+// checkGlue refuses an A/AAAA set at the in-zone name server of a
+// delegation (its glue, RFC 9471) unless nothing of another owner is at or
+// below that delegation: the glue is where resolvers send every name the
+// delegation covers, so it is the delegation owner's to write. It looks for
+// the delegation among fqdn's parents (one NS query each, on writes only).
+func (e *External) checkGlue(ctx context.Context, zone string, want *dnsc.Set) error {
+	for parent := want.FQDN; ; {
+		i := strings.IndexByte(parent, '.')
+		if i < 0 || i+1 >= len(parent) {
+			return nil
+		}
+		parent = parent[i+1:]
+		if len(parent) <= len(zone) {
+			return nil
+		}
+		ns, err := e.dns.Get(ctx, zone, parent, mdns.TypeNS)
+		if errors.Is(err, dnsc.ErrBelowZoneCut) {
+			continue // the delegation is further up
+		}
+		if err != nil {
+			return fmt.Errorf("cannot look for a delegation above %s: %w", want.FQDN, err)
+		}
+		if ns == nil || !namesServer(ns, want.FQDN) {
+			continue
+		}
+		foreign, complete, err := e.dns.ForeignBelow(ctx, zone, parent, e.owner)
+		if err != nil {
+			return fmt.Errorf("cannot check the owner of the delegation %s: %w", parent, err)
+		}
+		if len(foreign) > 0 {
+			return fmt.Errorf("%w: %s is glue of the delegation %s, which another owner holds (%s)",
+				dnsc.ErrOwnedByOther, want.FQDN, parent, strings.Join(foreign[:min(len(foreign), 5)], ", "))
+		}
+		if !complete {
+			return fmt.Errorf("%s is glue of the delegation %s: %w", want.FQDN, parent, dnsc.ErrDelegationUnverifiable)
+		}
+		return nil
+	}
+}
+
+// namesServer reports whether the NS set names host as a name server.
+func namesServer(ns *dnsc.Set, host string) bool {
+	for _, rr := range ns.RRs {
+		if n, ok := rr.(*mdns.NS); ok && strings.EqualFold(n.Ns, host) {
+			return true
+		}
+	}
+	return false
+}
+
 // checkDelegation refuses to write a delegation (an NS set below the apex)
 // unless the provider config allows them, and then over names another
 // tenant holds: once the delegation exists the server refers queries for
 // every name at and below it to the delegation's name servers.
 func (e *External) checkDelegation(ctx context.Context, zone string, want *dnsc.Set) error {
+	if want.Type == mdns.TypeA || want.Type == mdns.TypeAAAA {
+		return e.checkGlue(ctx, zone, want)
+	}
 	if want.Type != mdns.TypeNS || want.FQDN == zone {
 		return nil
 	}

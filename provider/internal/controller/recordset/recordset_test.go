@@ -19,6 +19,7 @@ import (
 	"github.com/homeplane/homeplane/internal/testservers"
 	dnsc "github.com/homeplane/homeplane/provider/internal/clients/dns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/dnstest"
+	"github.com/homeplane/homeplane/provider/internal/clients/dns/powerdns"
 	"github.com/homeplane/homeplane/provider/internal/clients/dns/rfc2136"
 )
 
@@ -428,6 +429,53 @@ func TestDelegationNeedsKnobAndFreeNames(t *testing.T) {
 			apex := recordSet("dlg.test", "@", "NS", 300, "ns.example.net.")
 			if _, err := evil.Create(ctx, apex); !errors.Is(err, dnsc.ErrApex) {
 				t.Fatalf("apex NS: got %v", err)
+			}
+		})
+	}
+}
+
+// A delegation's glue (an A/AAAA set at its in-zone name server) is where
+// resolvers are sent for every name the delegation covers: another tenant
+// cannot write it, the delegation's own tenant can.
+func TestGlueIsTheDelegationOwners(t *testing.T) {
+	for _, kind := range []string{"bind", "knot", "pdns", "pdns-api"} {
+		t.Run(kind, func(t *testing.T) {
+			srv := dnsServer(t, strings.TrimSuffix(kind, "-api"), "glue.test")
+			var cl dnsc.Client
+			var err error
+			if kind == "pdns-api" {
+				cl, err = powerdns.New(powerdns.Config{URL: srv.APIURL, APIKey: srv.APIKey})
+			} else {
+				cl, err = rfc2136.New(rfc2136.Config{Server: srv.Addr, KeyName: srv.KeyName, Secret: srv.Secret})
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			victim := NewExternal(cl, dnsc.ResourceOwner("homeplane", "victim", "shop")).WithDelegations()
+			ns := recordSet("glue.test", "shop", "NS", 300, "ns1.shop.glue.test.")
+			if _, err := victim.Create(ctx, ns); err != nil {
+				t.Fatal(err)
+			}
+			evil := NewExternal(cl, dnsc.ResourceOwner("homeplane", "evil", "glue"))
+			g := recordSet("glue.test", "ns1.shop", "A", 300, "203.0.113.66")
+			_, err = evil.Create(ctx, g)
+			switch {
+			case errors.Is(err, dnsc.ErrOwnedByOther):
+			case kind == "pdns" && errors.Is(err, dnsc.ErrDelegationUnverifiable):
+			default:
+				t.Fatalf("another tenant's glue: got %v, want ErrOwnedByOther", err)
+			}
+			if got := srv.Records("ns1.shop.glue.test.", mdns.TypeA); len(got) != 0 && !strings.HasPrefix(got[0], "error") {
+				t.Fatalf("the server serves the other tenant's glue: %q", got)
+			}
+			if kind == "pdns" {
+				return // no zone transfer for the test key: even the owner's glue is unverifiable there
+			}
+			own := NewExternal(cl, dnsc.ResourceOwner("homeplane", "victim", "ns1"))
+			mine := recordSet("glue.test", "ns1.shop", "A", 300, "192.0.2.53")
+			if _, err := own.Create(ctx, mine); err != nil {
+				t.Fatalf("the delegation's tenant writing its glue: %v", err)
 			}
 		})
 	}
