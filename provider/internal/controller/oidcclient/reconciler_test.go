@@ -45,12 +45,10 @@ func (c sharedConnector) Connect(_ context.Context, cr *v1alpha1.OIDCClient) (ma
 	return e, nil
 }
 
-// Through the real managed reconciler, which reverts status set in Create:
-// a backend without markers (authentik) keeps working for the resource that
-// created the client, and another tenant's forged connection secret gets
-// nothing.
-func TestUnmarkableBackendThroughReconciler(t *testing.T) {
-	ctx := context.Background()
+// unmarkableReconciler is crossplane-runtime's managed reconciler over a fake
+// API client, connected through shared (ClusterProviderConfig) credentials
+// to an in-memory backend that keeps no markers, as authentik.
+func unmarkableReconciler() (client.Client, *memIDP, *managed.Reconciler) {
 	s := runtime.NewScheme()
 	_ = clientgoscheme.AddToScheme(s)
 	_ = provider.AddToScheme(s)
@@ -62,6 +60,16 @@ func TestUnmarkableBackendThroughReconciler(t *testing.T) {
 		managed.WithManagementPolicies(),
 		managed.WithCreationGracePeriod(0),
 	)
+	return kube, idp, r
+}
+
+// Through the real managed reconciler, which reverts status set in Create:
+// a backend without markers (authentik) keeps working for the resource that
+// created the client, and another tenant's forged connection secret gets
+// nothing.
+func TestUnmarkableBackendThroughReconciler(t *testing.T) {
+	ctx := context.Background()
+	kube, idp, r := unmarkableReconciler()
 	rec := func(key types.NamespacedName) *v1alpha1.OIDCClient {
 		t.Helper()
 		for range 3 {
@@ -130,17 +138,7 @@ func TestUnmarkableBackendThroughReconciler(t *testing.T) {
 // its message says) gets it back from status and keeps its one client.
 func TestLostExternalNameThroughReconciler(t *testing.T) {
 	ctx := context.Background()
-	s := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(s)
-	_ = provider.AddToScheme(s)
-	kube := fake.NewClientBuilder().WithScheme(s).WithStatusSubresource(&v1alpha1.OIDCClient{}).Build()
-	idp := &memIDP{clients: map[string]*oidc.Observed{}, noMarks: true}
-	r := managed.NewReconciler(stubManager{c: kube, s: s}, resource.ManagedKind(v1alpha1.OIDCClientGroupVersionKind),
-		managed.WithTypedExternalConnector[*v1alpha1.OIDCClient](sharedConnector{idp, kube}),
-		managed.WithInitializers(),
-		managed.WithManagementPolicies(),
-		managed.WithCreationGracePeriod(0),
-	)
+	kube, idp, r := unmarkableReconciler()
 	cr := tenantClient("tenant-a", "web")
 	cr.Spec.ManagementPolicies = xpv2.ManagementPolicies{xpv2.ManagementActionAll}
 	if err := kube.Create(ctx, cr); err != nil {
