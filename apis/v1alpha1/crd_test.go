@@ -1,53 +1,20 @@
 package v1alpha1_test
 
 import (
-	"context"
-	"os"
 	"strings"
 	"testing"
 
-	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
-	extv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
-	"k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"github.com/homeplane/homeplane/internal/xrdtest"
+
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"sigs.k8s.io/yaml"
 )
 
-// crdValidator validates objects against a generated CRD the way the API
-// server does on create: defaulting, OpenAPI schema, then CEL rules.
+// crdValidator validates new objects against a generated CRD as the API
+// server does on create.
 func crdValidator(t *testing.T, path string) func(obj map[string]any) field.ErrorList {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	crd := &extv1.CustomResourceDefinition{}
-	if err := yaml.Unmarshal(b, crd); err != nil {
-		t.Fatal(err)
-	}
-	in := &apiextensions.JSONSchemaProps{}
-	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(crd.Spec.Versions[0].Schema.OpenAPIV3Schema, in, nil); err != nil {
-		t.Fatal(err)
-	}
-	s, err := schema.NewStructural(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sv, _, err := validation.NewSchemaValidator(in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cv := cel.NewValidator(s, true, celconfig.PerCallLimit)
-	return func(obj map[string]any) field.ErrorList {
-		defaulting.Default(obj, s)
-		errs := validation.ValidateCustomResource(nil, obj, sv)
-		celErrs, _ := cv.Validate(context.Background(), nil, s, obj, nil, celconfig.RuntimeCELCostBudget)
-		return append(errs, celErrs...)
-	}
+	v := xrdtest.LoadCRD(t, path)
+	return func(obj map[string]any) field.ErrorList { return v.ValidateObject(obj, nil) }
 }
 
 func config(kind string, creds string) map[string]any {

@@ -50,6 +50,26 @@ func Load(t testing.TB, path string) *Validator {
 	if err := yaml.Unmarshal(x.Spec.Versions[0].Schema.OpenAPIV3Schema.Raw, v1); err != nil {
 		t.Fatal(err)
 	}
+	return fromSchema(t, v1)
+}
+
+// LoadCRD reads the CustomResourceDefinition at path (its first version),
+// for the provider's managed resources and configs.
+func LoadCRD(t testing.TB, path string) *Validator {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	crd := &extv1.CustomResourceDefinition{}
+	if err := yaml.Unmarshal(b, crd); err != nil {
+		t.Fatal(err)
+	}
+	return fromSchema(t, crd.Spec.Versions[0].Schema.OpenAPIV3Schema)
+}
+
+func fromSchema(t testing.TB, v1 *extv1.JSONSchemaProps) *Validator {
+	t.Helper()
 	in := &apiextensions.JSONSchemaProps{}
 	if err := extv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v1, in, nil); err != nil {
 		t.Fatal(err)
@@ -88,16 +108,26 @@ func (v *Validator) ValidateSpec(spec map[string]any) field.ErrorList {
 }
 
 func (v *Validator) validate(obj, old map[string]any) field.ErrorList {
+	var o map[string]any
+	if old != nil {
+		o = map[string]any{"spec": map[string]any{"parameters": old}}
+	}
+	return v.ValidateObject(obj, o)
+}
+
+// ValidateObject defaults and validates a whole object as the API server
+// does on create, or on an update from old when old is not nil: OpenAPI
+// schema, list types, then CEL rules (transition rules see old).
+func (v *Validator) ValidateObject(obj, old map[string]any) field.ErrorList {
 	defaulting.Default(obj, v.structural)
 	var oldObj any
 	var errs field.ErrorList
 	if old == nil {
 		errs = validation.ValidateCustomResource(nil, obj, v.schema)
 	} else {
-		o := map[string]any{"spec": map[string]any{"parameters": old}}
-		defaulting.Default(o, v.structural)
-		oldObj = o
-		errs = validation.ValidateCustomResourceUpdate(nil, obj, o, v.schema)
+		defaulting.Default(old, v.structural)
+		oldObj = old
+		errs = validation.ValidateCustomResourceUpdate(nil, obj, old, v.schema)
 	}
 	errs = append(errs, structurallisttype.ValidateListSetsAndMaps(nil, v.structural, obj)...)
 	celErrs, _ := v.cel.Validate(context.Background(), nil, v.structural, obj, oldObj, celconfig.RuntimeCELCostBudget)
