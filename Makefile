@@ -93,12 +93,15 @@ release-test:
 # series, another function's binary and its Composition for one of our XRDs.
 # OPERATOR_WORKERS: the Zalando operator's workers (its default is 8).
 # RESPONSE_CACHE=1: Crossplane core's function response cache (alpha).
+# WAIT: how long claims may take to be Ready before the series measures on
+# with those that are (a saturated control plane is a result too).
 N ?= 100
+WAIT ?= 15m
 LABEL ?= homeplane
 KINDS ?= PostgreSQL,MatrixServer,Collabora
 OUT ?= $(OUTPUT)/scale
 LABEL2 ?= other
-SCALE_ARGS = -scale.n=$(N) -scale.label=$(LABEL) -scale.kinds=$(KINDS) -scale.out=$(abspath $(OUT)) \
+SCALE_ARGS = -scale.n=$(N) -scale.label=$(LABEL) -scale.kinds=$(KINDS) -scale.wait=$(WAIT) -scale.out=$(abspath $(OUT)) \
   $(if $(FUNCTION2),-scale.function2=$(abspath $(FUNCTION2))) \
   $(if $(COMPOSITION2),-scale.composition2=$(abspath $(COMPOSITION2)) -scale.label2=$(LABEL2))
 .PHONY: scale

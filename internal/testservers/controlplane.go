@@ -21,11 +21,13 @@ import (
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -58,6 +60,10 @@ type ControlPlane struct {
 	// AuditLog holds one JSON line per delete request (audit level
 	// Metadata): who deleted what, when a test finds something gone.
 	AuditLog string
+
+	// harness and scheme are Client's, for Watch.
+	harness *rest.Config
+	scheme  *runtime.Scheme
 
 	// kube-controller-manager and how it was started, for
 	// RestartControllerManager.
@@ -140,6 +146,7 @@ func (g *Group) ControlPlane(ctx context.Context, bins ControlPlaneBinaries) (*C
 			return nil, fmt.Errorf("cannot build the control plane's scheme: %w", err)
 		}
 	}
+	cp.harness, cp.scheme = harness, scheme
 	if cp.Client, err = client.New(harness, client.Options{Scheme: scheme}); err != nil {
 		return nil, fmt.Errorf("cannot create a client for kube-apiserver: %w", err)
 	}
@@ -294,4 +301,25 @@ func (cp *ControlPlane) KubeconfigFor(ctx context.Context, namespace, name strin
 		return "", err
 	}
 	return path, nil
+}
+
+// Watch returns a reader of the objects of obj's kind that match sel (nil:
+// all), kept by one watch until ctx ends: a harness loop that looks every
+// half second lists this instead of asking the API server, whose CPU on a
+// small machine belongs to the system under test. obj may be unstructured
+// (a CRD's kind). Lists may lag the API server by a watch event.
+func (cp *ControlPlane) Watch(ctx context.Context, obj client.Object, sel labels.Selector) (client.Reader, error) {
+	c, err := cache.New(cp.harness, cache.Options{Scheme: cp.scheme,
+		ByObject: map[client.Object]cache.ByObject{obj: {Label: sel}}})
+	if err != nil {
+		return nil, fmt.Errorf("cannot create a watch cache: %w", err)
+	}
+	if _, err := c.GetInformer(ctx, obj); err != nil {
+		return nil, fmt.Errorf("cannot watch %T: %w", obj, err)
+	}
+	go func() { _ = c.Start(ctx) }()
+	if !c.WaitForCacheSync(ctx) {
+		return nil, fmt.Errorf("cannot sync the watch of %T: %w", obj, ctx.Err())
+	}
+	return c, nil
 }

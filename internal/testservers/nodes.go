@@ -130,15 +130,23 @@ const VolumeProvisioner = "e2e.homeplane.dev/volume-provisioner"
 // persistentvolume-binder of kube-controller-manager then binds the claim.
 // The volumes are hostPath placeholders that nothing mounts (kwok runs no
 // containers) and are Retained: the harness never deletes data it did not
-// create. A storage class a claim names that does not exist is created
+// create. It watches claims rather than listing them from the API server.
+// A storage class a claim names that does not exist is created
 // (Immediate binding, this provisioner's name), as a cluster that offers it
 // would have it; without it the scheduler holds the claim's pods as
 // unresolvable.
 func (cp *ControlPlane) ProvisionVolumes(ctx context.Context, logf func(string, ...any)) {
+	pvcReader, err := cp.Watch(ctx, &corev1.PersistentVolumeClaim{}, nil)
+	if err != nil {
+		if ctx.Err() == nil {
+			logf("volume provisioner: %v", err)
+		}
+		return
+	}
 	made := map[string]bool{}
 	for ctx.Err() == nil {
 		var pvcs corev1.PersistentVolumeClaimList
-		if err := cp.Client.List(ctx, &pvcs); err != nil {
+		if err := pvcReader.List(ctx, &pvcs); err != nil {
 			if ctx.Err() == nil {
 				logf("volume provisioner: %v", err)
 			}

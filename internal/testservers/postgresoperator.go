@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
@@ -76,16 +77,23 @@ func (g *Group) PostgresOperator(ctx context.Context, cp *ControlPlane, bin stri
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	go playPatroni(ctx, cp.Client, logf)
+	go playPatroni(ctx, cp, logf)
 	g.phase("postgres-operator up", start)
 	return nil
 }
 
 // playPatroni labels the pods of each Spilo cluster with their roles once
 // all are Ready, as Patroni does after its leader election.
-func playPatroni(ctx context.Context, c client.Client, logf func(string, ...any)) {
+func playPatroni(ctx context.Context, cp *ControlPlane, logf func(string, ...any)) {
+	pods, err := cp.Watch(ctx, &corev1.Pod{}, labels.SelectorFromSet(labels.Set{labelApplication: "spilo"}))
+	if err != nil {
+		if ctx.Err() == nil {
+			logf("patroni: %v", err)
+		}
+		return
+	}
 	for ctx.Err() == nil {
-		if err := labelRoles(ctx, c); err != nil && ctx.Err() == nil {
+		if err := labelRoles(ctx, pods, cp.Client); err != nil && ctx.Err() == nil {
 			logf("patroni: %v", err)
 		}
 		select {
@@ -95,9 +103,11 @@ func playPatroni(ctx context.Context, c client.Client, logf func(string, ...any)
 	}
 }
 
-func labelRoles(ctx context.Context, c client.Client) error {
+// labelRoles labels the pods of each cluster in r (a watch of Spilo pods)
+// through c.
+func labelRoles(ctx context.Context, r client.Reader, c client.Client) error {
 	var pods corev1.PodList
-	if err := c.List(ctx, &pods, client.MatchingLabels{labelApplication: "spilo"}); err != nil {
+	if err := r.List(ctx, &pods); err != nil {
 		return err
 	}
 	clusters := map[string][]*corev1.Pod{}

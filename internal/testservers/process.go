@@ -95,6 +95,24 @@ func (g *Group) Stop() {
 	}
 }
 
+// CPU is the CPU seconds (see Usage) each process of g that still runs has
+// used so far, by name: which program a benchmark's machine was busy with.
+func (g *Group) CPU() map[string]float64 {
+	g.mu.Lock()
+	ps := slices.Clone(g.procs)
+	g.mu.Unlock()
+	out := make(map[string]float64, len(ps))
+	for _, p := range ps {
+		if p.Exited() {
+			continue
+		}
+		if cpu, _, err := p.Usage(); err == nil {
+			out[p.Name] = cpu
+		}
+	}
+	return out
+}
+
 // Tails returns the last n bytes of the log of every process g started,
 // for a failure report.
 func (g *Group) Tails(n int) string {

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"math"
 	"net/http"
 	"os"
@@ -29,6 +30,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"text/tabwriter"
 	"time"
@@ -45,6 +47,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -57,6 +60,7 @@ var (
 	scaleLabel      = flag.String("scale.label", "homeplane", "name of this run's series in the table and the plot (e.g. before, after)")
 	scaleOut        = flag.String("scale.out", "", "directory of results.json and scale.png (default _output/scale)")
 	scaleIdle       = flag.Duration("scale.idle", time.Minute, "how long to watch the idle control plane")
+	scaleWait       = flag.Duration("scale.wait", 15*time.Minute, "how long to wait for a series' claims to be Ready before measuring on with those that are")
 	scaleClaimKinds = flag.String("scale.kinds", "PostgreSQL,MatrixServer,Collabora", "claim kinds of Homeplane's series, comma separated")
 	// A second series on the same control plane: another function and a
 	// Composition for one of our XRDs that it runs.
@@ -77,6 +81,10 @@ type scaleRow struct {
 	ReadyP50 float64 `json:"readyP50Seconds"`
 	ReadyP99 float64 `json:"readyP99Seconds"`
 	AllReady float64 `json:"allReadySeconds"`
+	// Seconds until every claim of a kind was Ready, by claim kind. -1 (and
+	// for AllReady, quantiles that land on them) when some never were
+	// within -scale.wait; Notes["ready"] then says how many were.
+	AllReadyByKind map[string]float64 `json:"allReadyByKindSeconds,omitempty"`
 	// RunFunction calls per claim until all were Ready, and per claim per
 	// idle hour; latency quantiles from the function's histogram. -1 when
 	// the function serves no metrics.
@@ -102,12 +110,16 @@ type scaleRow struct {
 	// resourceVersion changed per idle minute (the goal is 0), by kind; and
 	// write requests per idle minute to anything but leases, events and
 	// nodes (kwok's heartbeats), which counts no-op server-side applies too.
-	IdleWritesPerMin   float64           `json:"idleWritesPerMinute"`
-	IdleChanged        map[string]int    `json:"idleChanged"`
-	IdleRequestsPerMin float64           `json:"idleWriteRequestsPerMinute"`
-	IdleWrites         map[string]int    `json:"idleWriteRequests"`
-	IdleCPUPerClaimH   float64           `json:"idleCPUSecondsPerClaimHour"`
-	Notes              map[string]string `json:"notes,omitempty"`
+	IdleWritesPerMin   float64        `json:"idleWritesPerMinute"`
+	IdleChanged        map[string]int `json:"idleChanged"`
+	IdleRequestsPerMin float64        `json:"idleWriteRequestsPerMinute"`
+	IdleWrites         map[string]int `json:"idleWriteRequests"`
+	IdleCPUPerClaimH   float64        `json:"idleCPUSecondsPerClaimHour"`
+	// CPU seconds of every process on the machine's control plane (and
+	// "harness": this test's own process) from the first claim until all
+	// were Ready: what the machine was busy with.
+	CPUToReady map[string]float64 `json:"cpuToReadySeconds,omitempty"`
+	Notes      map[string]string  `json:"notes,omitempty"`
 }
 
 // scaleSeries is one series: N claims composed by one function process.
@@ -213,6 +225,21 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Ready is read from watches: listing hundreds of claims four times a
+	// second would cost the API server more CPU than some of what is
+	// measured.
+	watchCtx, stopWatches := context.WithCancel(ctx)
+	defer stopWatches()
+	watches := make([]client.Reader, len(s.kinds))
+	for i, k := range s.kinds {
+		u := &unstructured.Unstructured{}
+		u.SetAPIVersion(k.apiVersion)
+		u.SetKind(k.kind)
+		if watches[i], err = env.cp.Watch(watchCtx, u, labels.SelectorFromSet(labels.Set{"homeplane.dev/scale": s.prefix})); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cpu0 := processCPU()
 	namespaces := map[string]bool{}
 	for _, c := range claims {
 		namespaces[c.GetNamespace()] = true
@@ -242,12 +269,12 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 
 	ready := map[string]time.Duration{}
 	lastLog := time.Now()
-	err = poll(ctx, 20*time.Minute, fmt.Sprintf("%d claims of series %s Ready", n, s.label), func() (bool, string, error) {
-		for _, k := range s.kinds {
+	err = poll(ctx, *scaleWait, fmt.Sprintf("%d claims of series %s Ready", n, s.label), func() (bool, string, error) {
+		for i, k := range s.kinds {
 			l := &unstructured.UnstructuredList{}
 			l.SetAPIVersion(k.apiVersion)
 			l.SetKind(k.kind + "List")
-			if err := env.c.List(ctx, l, client.MatchingLabels{"homeplane.dev/scale": s.prefix}); err != nil {
+			if err := watches[i].List(ctx, l); err != nil {
 				return false, "", err
 			}
 			for i := range l.Items {
@@ -263,10 +290,18 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 		}
 		return len(ready) >= n, fmt.Sprintf("%d of %d Ready", len(ready), n), nil
 	})
-	if err != nil {
+	// A saturated control plane is a result too: the row says how many
+	// got Ready, and the figures cover the wait.
+	var notReady string
+	if errors.Is(err, errPollTimeout) {
+		notReady = fmt.Sprintf("%d of %d Ready after %s (%s)", len(ready), n, scaleWait, readyByKind(ready))
+		t.Logf("series %s: only %s; measuring on", s.label, notReady)
+	} else if err != nil {
 		t.Fatal(err)
 	}
 	allReady := time.Since(start)
+	cpu1 := processCPU()
+	stopWatches()
 	coreCPU1, corePeak, _ := env.x.Process.Usage()
 	fnCPU1, fnPeak, _ := s.fn.Usage()
 	_, hist, err := runFunctionMetrics(ctx, s.metrics)
@@ -303,11 +338,24 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	coreCPU2, _, _ := env.x.Process.Usage()
 	fnCPU2, _, _ := s.fn.Usage()
 
-	durations := make([]float64, 0, len(ready))
-	for _, d := range ready {
+	// A claim never Ready counts as +Inf: a quantile that lands on one is
+	// not measured (-1).
+	durations := make([]float64, 0, n)
+	allByKind := map[string]float64{}
+	for key, d := range ready {
 		durations = append(durations, d.Seconds())
+		k := strings.SplitN(key, "/", 2)[0]
+		allByKind[k] = max(allByKind[k], d.Seconds())
+	}
+	for len(durations) < n {
+		durations = append(durations, math.Inf(1))
 	}
 	sort.Float64s(durations)
+	for _, k := range s.kinds {
+		if readyCount(ready, k.kind) < countKind(n, s, k.kind) {
+			allByKind[k.kind] = -1
+		}
+	}
 	idle := scaleIdle.Seconds()
 	kinds := make([]string, len(s.kinds))
 	for i, k := range s.kinds {
@@ -328,8 +376,21 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 		IdleWrites:       map[string]int{},
 		IdleCPUPerClaimH: ((coreCPU2 - coreCPU1) + (fnCPU2 - fnCPU1)) / float64(n) * 3600 / idle,
 	}
+	row.AllReadyByKind = allByKind
+	if notReady != "" {
+		row.AllReady = -1
+		row.Notes = map[string]string{"ready": notReady}
+	}
+	row.CPUToReady = map[string]float64{}
+	for name, c := range cpu1 {
+		row.CPUToReady[name] = math.Round((c-cpu0[name])*10) / 10
+	}
+	t.Logf("CPU seconds until all were Ready, by process: %s", byValue(row.CPUToReady))
 	if s.metrics == "" {
-		row.Notes = map[string]string{"runFunction": "latency not measured: the function serves no metrics"}
+		if row.Notes == nil {
+			row.Notes = map[string]string{}
+		}
+		row.Notes["runFunction"] = "latency not measured: the function serves no metrics"
 	}
 	total := 0
 	for k, v := range writes1 {
@@ -351,12 +412,34 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 
 	// JSON has no NaN: a figure that could not be measured is -1.
 	for _, f := range []*float64{&row.RunFunctionP50, &row.RunFunctionP99, &row.ReadyP50, &row.ReadyP99, &row.CallsPerClaim, &row.IdleCallsPerClaimHr, &row.CallsPerReconcile} {
-		if math.IsNaN(*f) {
+		if math.IsNaN(*f) || math.IsInf(*f, 0) {
 			*f = -1
 		}
 	}
 	t.Logf("%+v", row)
 	return row
+}
+
+// processCPU is the CPU seconds each process of the control plane has used
+// so far, and this test's own as "harness".
+func processCPU() map[string]float64 {
+	cpu := procs.CPU()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		cpu["harness"] = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	}
+	return cpu
+}
+
+// byValue formats m as "name value" pairs, largest value first.
+func byValue(m map[string]float64) string {
+	names := slices.Collect(maps.Keys(m))
+	sort.Slice(names, func(i, j int) bool { return m[names[i]] > m[names[j]] })
+	parts := make([]string, len(names))
+	for i, n := range names {
+		parts[i] = fmt.Sprintf("%s %.1f", n, m[n])
+	}
+	return strings.Join(parts, ", ")
 }
 
 var scaleAPIVersion = map[string]string{
@@ -572,6 +655,29 @@ func claimKindOf(ctx context.Context, apiVersion, kind string) (claimKind, error
 }
 
 // readyByKind counts Ready claims per kind, for progress lines.
+// readyCount is how many claims of kind are in ready.
+func readyCount(ready map[string]time.Duration, kind string) int {
+	c := 0
+	for k := range ready {
+		if strings.HasPrefix(k, kind+"/") {
+			c++
+		}
+	}
+	return c
+}
+
+// countKind is how many of a series' n claims are of kind (scaleClaims
+// takes the kinds in turn).
+func countKind(n int, s scaleSeries, kind string) int {
+	c := 0
+	for i := range n {
+		if s.kinds[i%len(s.kinds)].kind == kind {
+			c++
+		}
+	}
+	return c
+}
+
 func readyByKind(ready map[string]time.Duration) string {
 	by := map[string]int{}
 	for k := range ready {
@@ -804,8 +910,8 @@ func printTable(rows []scaleRow) {
 			}
 			return f(format, v)
 		}
-		fmt.Fprintf(w, "%s\t%d\t%s\t%.1f\t%.1f\t%.1f\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f\t%.2f\n",
-			r.Label, r.N, kinds, r.ReadyP50, r.ReadyP99, r.AllReady, f("%.2f", r.CallsPerClaim), core("%.1f", r.ReconcilesPerClaim),
+		fmt.Fprintf(w, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.1f\t%.1f\t%.0f\t%.0f\t%.1f\t%.1f\t%.2f\n",
+			r.Label, r.N, kinds, f("%.1f", r.ReadyP50), f("%.1f", r.ReadyP99), f("%.1f", r.AllReady), f("%.2f", r.CallsPerClaim), core("%.1f", r.ReconcilesPerClaim),
 			core("%.2f", r.CallsPerReconcile), core("%.1f", r.CacheHitsPerClaim), f("%.1f", r.IdleCallsPerClaimHr),
 			f("%.1f", r.RunFunctionP50*1000), f("%.1f", r.RunFunctionP99*1000), r.CoreCPU, r.FunctionCPU, r.CorePeakMiB, r.FunctionPeakMiB,
 			r.IdleWritesPerMin, r.IdleRequestsPerMin, r.IdleCPUPerClaimH)
@@ -823,6 +929,12 @@ func printTable(rows []scaleRow) {
 		}
 		fmt.Printf("idle write requests %s N=%d: %s\n", r.Label, r.N, strings.Join(parts, " "))
 		fmt.Printf("idle changed objects %s N=%d: %v\n", r.Label, r.N, r.IdleChanged)
+		if len(r.AllReadyByKind) > 0 {
+			fmt.Printf("all Ready by kind %s N=%d (s, -1 never): %v\n", r.Label, r.N, r.AllReadyByKind)
+		}
+		if len(r.CPUToReady) > 0 {
+			fmt.Printf("CPU to Ready by process %s N=%d (s): %s\n", r.Label, r.N, byValue(r.CPUToReady))
+		}
 		if len(r.Notes) > 0 {
 			fmt.Printf("notes %s N=%d: %v\n", r.Label, r.N, r.Notes)
 		}
@@ -858,9 +970,15 @@ func plotRows(rows []scaleRow, path string) error {
 			{"core CPU", func(r scaleRow) float64 { return r.CoreCPU }},
 			{"function CPU", func(r scaleRow) float64 { return r.FunctionCPU }},
 		} {
-			pts := make(plotter.XYs, len(rs))
-			for i, r := range rs {
-				pts[i] = plotter.XY{X: float64(r.N), Y: m.f(r)}
+			// A figure not measured (-1) is left out, not drawn as -1.
+			var pts plotter.XYs
+			for _, r := range rs {
+				if y := m.f(r); y >= 0 {
+					pts = append(pts, plotter.XY{X: float64(r.N), Y: y})
+				}
+			}
+			if len(pts) == 0 {
+				continue
 			}
 			lines = append(lines, l+" "+m.name, pts)
 		}
