@@ -6,6 +6,14 @@
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -euo pipefail -c
 GO ?= go
+# Every go command here builds as the images do (no cgo, -trimpath), so that
+# go test, go run and the images share one build cache instead of compiling
+# the dependencies twice; the tool builder sets its own. Vet runs once, as
+# golangci-lint's govet in make lint (e2e files included), not again in each
+# go test (-vet=off).
+export CGO_ENABLED := 0
+export GOFLAGS := $(strip $(GOFLAGS) -trimpath)
+GOTEST := $(GO) test -vet=off
 OUTPUT := _output
 # The tool builder: `$(TOOLS) path NAME` prints a pinned tool's path, building
 # it first (with progress, no deadline) when it is not in the cache.
@@ -67,7 +75,7 @@ validate:
 ## unit: go test ./... (unit, golden render, packaging and real-server tests; packages for this machine's architecture)
 unit: provider-test-deps
 	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
-	PACKAGE_PLATFORMS=$(HOST_PLATFORM) $(GO) test -count=1 ./...
+	PACKAGE_PLATFORMS=$(HOST_PLATFORM) $(GOTEST) -count=1 ./...
 
 ## lint: golangci-lint (pinned, .golangci.yml) over the whole module, e2e files included
 # The tool is built first when missing (progress, no deadline); the run has
@@ -77,7 +85,7 @@ lint:
 
 ## short: the fast unit tests only (real servers, render and packaging skip under -short)
 short:
-	$(GO) test -short -count=1 ./...
+	$(GOTEST) -short -count=1 ./...
 
 ## test: everything CI runs before e2e
 test: tools verify-generated lint unit validate
@@ -85,7 +93,7 @@ test: tools verify-generated lint unit validate
 ## release-test: the packages test for every release platform (cross-compiles; not part of make test)
 release-test:
 	$(MAKE) --no-print-directory xpkg PLATFORMS="$(RELEASE_PLATFORMS)"
-	PACKAGE_PLATFORMS="$(RELEASE_PLATFORMS)" $(GO) test -count=1 ./test/packages
+	PACKAGE_PLATFORMS="$(RELEASE_PLATFORMS)" $(GOTEST) -count=1 ./test/packages
 
 ## scale: N claims on the e2e control plane, what they cost (a benchmark, not a test gate): make scale N=300 LABEL=after
 # Appends to $(OUT)/results.json and plots $(OUT)/scale.png. KINDS: claim
@@ -111,15 +119,15 @@ scale: provider-test-deps e2e-tools
 	  E2E_PROVIDER=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/provider) \
 	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
 	  E2E_OPERATOR_WORKERS=$(OPERATOR_WORKERS) E2E_FUNCTION_RESPONSE_CACHE=$(RESPONSE_CACHE) \
-	  $(GO) test -tags 'e2e scale' -count=1 -timeout 90m -v -run '^TestScale$$' ./test/e2e/ -args $(SCALE_ARGS)
+	  $(GOTEST) -tags 'e2e scale' -count=1 -timeout 90m -v -run '^TestScale$$' ./test/e2e/ -args $(SCALE_ARGS)
 
 ## bench: Go benchmarks (not a test gate)
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem ./fn/...
+	$(GOTEST) -run='^$$' -bench=. -benchmem ./fn/...
 
 ## fuzz: a short fuzzing session over RunFunction
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzRunFunction -fuzztime=60s ./fn/function
+	$(GOTEST) -run='^$$' -fuzz=FuzzRunFunction -fuzztime=60s ./fn/function
 
 clean:
 	rm -rf $(OUTPUT) bin
@@ -231,4 +239,4 @@ e2e: provider-test-deps e2e-tools
 	E2E_FUNCTION=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/function) \
 	  E2E_PROVIDER=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/provider) \
 	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
-	  $(GO) test -tags e2e -count=1 -timeout 30m -v ./test/e2e/...
+	  $(GOTEST) -tags e2e -count=1 -timeout 30m -v ./test/e2e/...
