@@ -986,7 +986,14 @@ func plotRows(rows []scaleRow, path string) error {
 	if err := plotutil.AddLinePoints(p, lines...); err != nil {
 		return err
 	}
-	return p.Save(8*vg.Inch, 5*vg.Inch, path)
+	// The legend (one entry per series and figure) gets the right of the
+	// plot to itself rather than covering the points.
+	maxN := 0
+	for _, r := range rows {
+		maxN = max(maxN, r.N)
+	}
+	p.X.Min, p.X.Max, p.Y.Min = 0, 1.8*float64(maxN), 0
+	return p.Save(10*vg.Inch, 6*vg.Inch, path)
 }
 
 // scaleKinds are what the claims compose, and the composites themselves.
