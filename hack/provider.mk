@@ -29,10 +29,10 @@ provider-test-deps:
 	@$(TOOLS) build hydra
 
 provider-test:
-	go test -count=1 ./provider/... ./apis/v1alpha1/... ./apis/dns/... ./apis/oidc/... ./hack/provider-methodsets/...
+	$(GOTEST) -count=1 ./provider/... ./apis/v1alpha1/... ./apis/dns/... ./apis/oidc/... ./hack/provider-methodsets/...
 
 provider-bench:
-	go test -count=1 -run '^$$' -bench BenchmarkRecordSets500 -benchtime 1x ./provider/internal/controller/
+	$(GOTEST) -count=1 -run '^$$' -bench BenchmarkRecordSets500 -benchtime 1x ./provider/internal/controller/
 
 provider-validate:
 	@CP=$$($(TOOLS) path crossplane) && \
@@ -41,9 +41,9 @@ provider-validate:
 
 provider-e2e: provider-test-deps
 	$(TOOLS) build etcd kube-apiserver
-	go test -tags e2e -count=1 -v ./provider/internal/e2e/
+	$(GOTEST) -tags e2e -count=1 -v ./provider/internal/e2e/
 
 provider-bench-e2e:
 	$(TOOLS) build etcd kube-apiserver
-	E2E_MAX_RECONCILE_RATE=$${E2E_MAX_RECONCILE_RATE:-30} go test -tags e2e -count=1 -run '^$$' \
+	E2E_MAX_RECONCILE_RATE=$${E2E_MAX_RECONCILE_RATE:-30} $(GOTEST) -tags e2e -count=1 -run '^$$' \
 	  -bench BenchmarkE2ERecordSets500 -benchtime 1x ./provider/internal/e2e/

@@ -323,3 +323,22 @@ func (cp *ControlPlane) Watch(ctx context.Context, obj client.Object, sel labels
 	}
 	return c, nil
 }
+
+// watchFor is Watch retried every second until it works or ctx ends (nil
+// then), for a harness loop that runs as long as the control plane.
+func (cp *ControlPlane) watchFor(ctx context.Context, obj client.Object, sel labels.Selector, logf func(string, ...any)) client.Reader {
+	for ctx.Err() == nil {
+		r, err := cp.Watch(ctx, obj, sel)
+		if err == nil {
+			return r
+		}
+		if ctx.Err() == nil {
+			logf("%v", err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	return nil
+}

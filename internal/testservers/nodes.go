@@ -136,11 +136,8 @@ const VolumeProvisioner = "e2e.homeplane.dev/volume-provisioner"
 // would have it; without it the scheduler holds the claim's pods as
 // unresolvable.
 func (cp *ControlPlane) ProvisionVolumes(ctx context.Context, logf func(string, ...any)) {
-	pvcReader, err := cp.Watch(ctx, &corev1.PersistentVolumeClaim{}, nil)
-	if err != nil {
-		if ctx.Err() == nil {
-			logf("volume provisioner: %v", err)
-		}
+	pvcReader := cp.watchFor(ctx, &corev1.PersistentVolumeClaim{}, nil, func(f string, a ...any) { logf("volume provisioner: "+f, a...) })
+	if pvcReader == nil {
 		return
 	}
 	made := map[string]bool{}

@@ -85,11 +85,8 @@ func (g *Group) PostgresOperator(ctx context.Context, cp *ControlPlane, bin stri
 // playPatroni labels the pods of each Spilo cluster with their roles once
 // all are Ready, as Patroni does after its leader election.
 func playPatroni(ctx context.Context, cp *ControlPlane, logf func(string, ...any)) {
-	pods, err := cp.Watch(ctx, &corev1.Pod{}, labels.SelectorFromSet(labels.Set{labelApplication: "spilo"}))
-	if err != nil {
-		if ctx.Err() == nil {
-			logf("patroni: %v", err)
-		}
+	pods := cp.watchFor(ctx, &corev1.Pod{}, labels.SelectorFromSet(labels.Set{labelApplication: "spilo"}), func(f string, a ...any) { logf("patroni: "+f, a...) })
+	if pods == nil {
 		return
 	}
 	for ctx.Err() == nil {

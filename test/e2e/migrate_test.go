@@ -15,8 +15,9 @@ import (
 )
 
 // The README's move of a running PostgreSQL claim to a namespaced composite,
-// step by step, with deletionProtection on (the default): pause the claim,
-// delete its composite orphaning what it composed, delete the orphaned
+// step by step, with deletionProtection on (the default): pause the claim
+// and its composite, delete the composite orphaning what it composed,
+// unpause it once orphaned, delete the orphaned
 // Usages, release and delete the claim, apply the namespaced composite with
 // the old composite's resource references. The postgresql is never deleted
 // (same UID throughout), the new composite controls it and is Ready, and the
@@ -62,19 +63,29 @@ spec:
 	}
 
 	// 2. Pause the claim.
-	patchMeta(t, claim, func(u *unstructured.Unstructured) {
-		a := u.GetAnnotations()
-		if a == nil {
-			a = map[string]string{}
+	setPaused(t, claim, true)
+	// 3. Pause the composite and wait until Crossplane says so: no
+	// reconcile is then in flight that would apply the composed objects,
+	// owner references included, after the garbage collector orphaned
+	// them (it then deletes them once the composite is gone: seen here).
+	setPaused(t, xr, true)
+	err = poll(ctx, 60*time.Second, "the composite paused", func() (bool, string, error) {
+		cur, err := get(ctx, xr)
+		if err != nil {
+			return false, "", err
 		}
-		a["crossplane.io/paused"] = "true"
-		u.SetAnnotations(a)
+		c := condition(cur, "Synced")
+		return c.Reason == "ReconcilePaused", fmt.Sprintf("Synced %s %s", c.Status, c.Reason), nil
 	})
-	// 3. Delete the composite, orphaning what it composed.
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Delete it, orphaning what it composed; once the garbage collector
+	// has removed the owner references, unpause it: a deleted composite's
+	// reconcile only removes its finalizer.
 	if err := env.c.Delete(ctx, xr.DeepCopy(), client.PropagationPolicy(metav1.DeletePropagationOrphan)); err != nil {
 		t.Fatalf("deleting the composite with orphan propagation: %v", err)
 	}
-	waitGone(t, xr, 90*time.Second)
 	err = poll(ctx, 60*time.Second, "postgresql without owner", func() (bool, string, error) {
 		cur, err := get(ctx, &pg)
 		if err != nil {
@@ -84,6 +95,11 @@ spec:
 	})
 	if err != nil {
 		t.Fatalf("%v\ndelete requests for it:\n%s", err, deletes(pg.GetName()))
+	}
+	setPaused(t, xr, false)
+	waitGone(t, xr, 90*time.Second)
+	if cur, err := get(ctx, &pg); err != nil || len(cur.GetOwnerReferences()) != 0 {
+		t.Fatalf("the postgresql after the composite is gone: %v\ndelete requests for it:\n%s", err, deletes(pg.GetName()))
 	}
 	// 4. The orphaned Usages, then the paused claim (its finalizer).
 	usages, err := composed(ctx, claim, gvkUsage, ns)
@@ -161,6 +177,22 @@ spec:
 }
 
 // patchMeta changes an object's metadata with a merge patch.
+// setPaused sets or removes Crossplane's pause annotation on u.
+func setPaused(t *testing.T, u *unstructured.Unstructured, paused bool) {
+	t.Helper()
+	patchMeta(t, u, func(u *unstructured.Unstructured) {
+		a := u.GetAnnotations()
+		if a == nil {
+			a = map[string]string{}
+		}
+		delete(a, "crossplane.io/paused")
+		if paused {
+			a["crossplane.io/paused"] = "true"
+		}
+		u.SetAnnotations(a)
+	})
+}
+
 func patchMeta(t *testing.T, u *unstructured.Unstructured, change func(*unstructured.Unstructured)) {
 	t.Helper()
 	ctx := context.Background()
