@@ -270,11 +270,11 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 	ready := map[string]time.Duration{}
 	lastLog := time.Now()
 	err = poll(ctx, *scaleWait, fmt.Sprintf("%d claims of series %s Ready", n, s.label), func() (bool, string, error) {
-		for i, k := range s.kinds {
+		for ki, k := range s.kinds {
 			l := &unstructured.UnstructuredList{}
 			l.SetAPIVersion(k.apiVersion)
 			l.SetKind(k.kind + "List")
-			if err := watches[i].List(ctx, l); err != nil {
+			if err := watches[ki].List(ctx, l); err != nil {
 				return false, "", err
 			}
 			for i := range l.Items {
