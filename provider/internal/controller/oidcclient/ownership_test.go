@@ -10,11 +10,8 @@ import (
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/homeplane/homeplane/apis/oidc/v1alpha1"
 	"github.com/homeplane/homeplane/provider/internal/clients/oidc"
@@ -94,9 +91,7 @@ func external(idp *memIDP, kube client.Reader, cr *v1alpha1.OIDCClient, shared b
 
 func TestOwnershipBetweenNamespaces(t *testing.T) {
 	ctx := context.Background()
-	sch := runtime.NewScheme()
-	_ = clientgoscheme.AddToScheme(sch)
-	kube := fake.NewClientBuilder().WithScheme(sch).Build()
+	kube := newKube()
 	idp := &memIDP{clients: map[string]*oidc.Observed{}}
 
 	// tenant-a registers its client through the admin's config.

@@ -33,6 +33,27 @@ func newKube() client.Client {
 	return fake.NewClientBuilder().WithScheme(sch).Build()
 }
 
+// createdWithStash creates tenant-a's client "web" at an in-memory IdP
+// through an External that keeps its tokens in stash; connect returns a new
+// External sharing it, as the managed reconciler connects once per
+// reconcile (shared: a ClusterProviderConfig).
+func createdWithStash(t *testing.T, shared bool) (idp *memIDP, stash *TokenStash, cr *v1alpha1.OIDCClient, connect func() *External) {
+	t.Helper()
+	kube := newKube()
+	idp = &memIDP{clients: map[string]*oidc.Observed{}}
+	stash = &TokenStash{}
+	cr = tenantClient("tenant-a", "web")
+	connect = func() *External {
+		e := external(idp, kube, cr, shared)
+		e.tokens = stash
+		return e
+	}
+	if _, err := connect().Create(context.Background(), cr); err != nil {
+		t.Fatal(err)
+	}
+	return idp, stash, cr, connect
+}
+
 // Tenant-b names tenant-a's client (external name) and writes a connection
 // Secret with a made-up registration access token and a
 // registration_client_uri pointing at Hydra's admin API, which answers
@@ -303,15 +324,7 @@ func TestLostExternalNameAfterCreate(t *testing.T) {
 		{"status write failed too", false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			kube := newKube()
-			idp := &memIDP{clients: map[string]*oidc.Observed{}}
-			stash := &TokenStash{}
-			cr := tenantClient("tenant-a", "web")
-			e := external(idp, kube, cr, true)
-			e.tokens = stash
-			if _, err := e.Create(ctx, cr); err != nil {
-				t.Fatal(err)
-			}
+			idp, stash, cr, connect := createdWithStash(t, true)
 			id := meta.GetExternalName(cr)
 			meta.SetExternalName(cr, "")
 			if !tc.keepStatus {
@@ -320,9 +333,7 @@ func TestLostExternalNameAfterCreate(t *testing.T) {
 			if !tc.keepStash {
 				stash.Forget(cr.UID)
 			}
-			e = external(idp, kube, cr, true)
-			e.tokens = stash
-			obs, err := e.Observe(ctx, cr)
+			obs, err := connect().Observe(ctx, cr)
 			if err != nil || !obs.ResourceExists || !obs.ResourceLateInitialized {
 				t.Fatalf("Observe: %+v %v; want the client found, the external name written back", obs, err)
 			}
@@ -407,15 +418,8 @@ func TestPublicClientPublishesNoSecret(t *testing.T) {
 // leaves nothing in the TokenStash.
 func TestStashForgetsResourceLeftWithoutDelete(t *testing.T) {
 	ctx := context.Background()
-	kube := newKube()
-	idp := &memIDP{clients: map[string]*oidc.Observed{}}
-	stash := &TokenStash{}
-	cr := tenantClient("tenant-a", "web")
-	e := external(idp, kube, cr, false)
-	e.tokens = stash
-	if _, err := e.Create(ctx, cr); err != nil {
-		t.Fatal(err)
-	}
+	idp, stash, cr, connect := createdWithStash(t, false)
+	e := connect()
 	if stash.ClientID(cr.UID) == "" {
 		t.Fatal("Create kept nothing")
 	}
