@@ -44,7 +44,6 @@ const (
 	ResourceProofKeySecret = "proof-key-secret"
 	ResourceDeployment     = "deployment"
 	ResourceService        = "service"
-	ResourceBlockedService = "blocked-service"
 	ResourcePDB            = "pdb"
 	// ResourceRoute is the base of the route's resource name: route-ingress
 	// or route-httproute.
@@ -132,12 +131,9 @@ func (c *Composer) build(_ context.Context, req *compose.Request, p params, _ *w
 		return nil, wrap(err, errObserved)
 	}
 	res.Add(ResourceDeployment, deployment(req, p, n, checksum(admin, proof)), ready)
-	res.Add(ResourceService, service(req, n), resource.ReadyTrue)
+	res.Add(ResourceService, service(req, p), resource.ReadyTrue)
 	if hashes(p) {
 		res.Add(ResourceAnyService, anyService(req, n), resource.ReadyTrue)
-	}
-	if !p.AdminConsole.Public {
-		res.Add(ResourceBlockedService, blockedService(req, n), resource.ReadyTrue)
 	}
 	if pdb := podDisruptionBudget(req, p, n); pdb != nil {
 		res.Add(ResourcePDB, pdb, resource.ReadyTrue)

@@ -160,6 +160,8 @@ func wantDeployment() *appsv1.Deployment {
 	}
 }
 
+// wantService is the Service of the server pods with the admin console
+// private: port 9980, and port 9981 to port 1 for the admin paths.
 func wantService() *corev1.Service {
 	return &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
@@ -167,21 +169,20 @@ func wantService() *corev1.Service {
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceTypeClusterIP,
 			Selector: selector(),
-			Ports:    []corev1.ServicePort{{Name: "http", Port: 9980, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP}},
+			Ports: []corev1.ServicePort{
+				{Name: "http", Port: 9980, TargetPort: intstr.FromString("http"), Protocol: corev1.ProtocolTCP},
+				{Name: "blocked", Port: 9981, TargetPort: intstr.FromInt32(1), Protocol: corev1.ProtocolTCP},
+			},
 		},
 	}
 }
 
-func wantBlockedService() *corev1.Service {
-	return &corev1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: meta("office-collabora-blocked", "blocked"),
-		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeClusterIP,
-			Selector: selector(),
-			Ports:    []corev1.ServicePort{{Name: "http", Port: 9980, TargetPort: intstr.FromInt32(1), Protocol: corev1.ProtocolTCP}},
-		},
-	}
+// wantPublicService is wantService with the admin console public: no
+// blocked port.
+func wantPublicService() *corev1.Service {
+	s := wantService()
+	s.Spec.Ports = s.Spec.Ports[:1]
+	return s
 }
 
 func wantPDB() *policyv1.PodDisruptionBudget {
@@ -196,22 +197,27 @@ func wantPDB() *policyv1.PodDisruptionBudget {
 }
 
 func ingressPath(path, svc string) networkingv1.HTTPIngressPath {
+	return ingressPathToPort(path, svc, 9980)
+}
+
+func ingressPathToPort(path, svc string, port int32) networkingv1.HTTPIngressPath {
 	return networkingv1.HTTPIngressPath{
 		Path:     path,
 		PathType: ptr.To(networkingv1.PathTypePrefix),
 		Backend: networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{
-			Name: svc, Port: networkingv1.ServiceBackendPort{Number: 9980},
+			Name: svc, Port: networkingv1.ServiceBackendPort{Number: port},
 		}},
 	}
 }
 
-// privatePaths route / to Collabora and the admin paths nowhere.
+// privatePaths route / to Collabora and the admin paths nowhere: to the
+// Service's blocked port.
 func privatePaths() []networkingv1.HTTPIngressPath {
 	return []networkingv1.HTTPIngressPath{
 		ingressPath("/", "office-collabora"),
-		ingressPath("/browser/dist/admin", "office-collabora-blocked"),
-		ingressPath("/cool/adminws", "office-collabora-blocked"),
-		ingressPath("/cool/getMetrics", "office-collabora-blocked"),
+		ingressPathToPort("/browser/dist/admin", "office-collabora", 9981),
+		ingressPathToPort("/cool/adminws", "office-collabora", 9981),
+		ingressPathToPort("/cool/getMetrics", "office-collabora", 9981),
 	}
 }
 
@@ -241,7 +247,7 @@ func wantIngress(class string, annotations map[string]string, paths []networking
 // port under a name of its own, so the controller balances it without
 // hashing.
 func wantAnyService() *corev1.Service {
-	s := wantService()
+	s := wantPublicService()
 	s.ObjectMeta = meta("office-collabora-any", "stateless")
 	return s
 }
@@ -264,14 +270,14 @@ func wantAnyIngress(class string, annotations map[string]string) *networkingv1.I
 }
 
 // wantHTTPRoute is the HTTPRoute to Gateway gateways/public: the admin paths
-// get their own rule to the blocked Service.
+// get their own rule to the Service's blocked port.
 func wantHTTPRoute() *gatewayv1.HTTPRoute {
 	match := func(p string) gatewayv1.HTTPRouteMatch {
 		return gatewayv1.HTTPRouteMatch{Path: &gatewayv1.HTTPPathMatch{Type: ptr.To(gatewayv1.PathMatchPathPrefix), Value: ptr.To(p)}}
 	}
-	ref := func(svc string) []gatewayv1.HTTPBackendRef {
+	ref := func(port gatewayv1.PortNumber) []gatewayv1.HTTPBackendRef {
 		return []gatewayv1.HTTPBackendRef{{BackendRef: gatewayv1.BackendRef{BackendObjectReference: gatewayv1.BackendObjectReference{
-			Name: gatewayv1.ObjectName(svc), Port: ptr.To[gatewayv1.PortNumber](9980),
+			Name: "office-collabora", Port: ptr.To(port),
 		}}}}
 	}
 	return &gatewayv1.HTTPRoute{
@@ -283,8 +289,8 @@ func wantHTTPRoute() *gatewayv1.HTTPRoute {
 			}}},
 			Hostnames: []gatewayv1.Hostname{"office.example.org"},
 			Rules: []gatewayv1.HTTPRouteRule{
-				{Matches: []gatewayv1.HTTPRouteMatch{match("/")}, BackendRefs: ref("office-collabora")},
-				{Matches: []gatewayv1.HTTPRouteMatch{match("/browser/dist/admin"), match("/cool/adminws"), match("/cool/getMetrics")}, BackendRefs: ref("office-collabora-blocked")},
+				{Matches: []gatewayv1.HTTPRouteMatch{match("/")}, BackendRefs: ref(9980)},
+				{Matches: []gatewayv1.HTTPRouteMatch{match("/browser/dist/admin"), match("/cool/adminws"), match("/cool/getMetrics")}, BackendRefs: ref(9981)},
 			},
 		},
 	}
@@ -309,7 +315,6 @@ func wantMinimal() *compose.Result {
 			"proof-key-secret":     {Object: wantProofKeySecret(testProofKey), Ready: resource.ReadyTrue},
 			"deployment":           {Object: wantDeployment(), Ready: resource.ReadyFalse},
 			"service":              {Object: wantService(), Ready: resource.ReadyTrue},
-			"blocked-service":      {Object: wantBlockedService(), Ready: resource.ReadyTrue},
 			"route-ingress":        {Object: wantIngress("nginx", nginxAnnotations(), privatePaths()), Ready: resource.ReadyTrue},
 			"network-policy-deny":  {Object: deny, Ready: resource.ReadyTrue},
 			"network-policy-allow": {Object: allow, Ready: resource.ReadyTrue},
@@ -417,11 +422,11 @@ func TestCompose(t *testing.T) {
 			wantErr:    `spec.parameters.route.gateway: Invalid value: "public": Gateway API has no standard way to route every request for a document to the same replica (by hashing the WOPISrc query parameter), which replicas > 1 needs: use route.ingress with controller nginx or haproxy, or set replicas to 1`,
 		},
 		"AdminConsolePublic": {
-			reason:     "A public admin console is routed like every other path, and no blocked Service is composed.",
+			reason:     "A public admin console is routed like every other path, and the Service has no blocked port.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "adminConsole": {"public": true}}`,
 			want: func() *compose.Result {
 				r := wantMinimal()
-				delete(r.Resources, "blocked-service")
+				r.Resources["service"] = compose.Desired{Object: wantPublicService(), Ready: resource.ReadyTrue}
 				r.Resources["route-ingress"] = compose.Desired{
 					Object: wantIngress("nginx", nginxAnnotations(), []networkingv1.HTTPIngressPath{ingressPath("/", "office-collabora")}),
 					Ready:  resource.ReadyTrue,
@@ -430,7 +435,7 @@ func TestCompose(t *testing.T) {
 			},
 		},
 		"GatewayPrivateAdmin": {
-			reason:     "Through a Gateway the admin paths get their own rule to the blocked Service; Gateway API picks the longest match.",
+			reason:     "Through a Gateway the admin paths get their own rule to the Service's blocked port; Gateway API picks the longest match.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}}}`,
 			want: func() *compose.Result {
 				r := wantMinimal()

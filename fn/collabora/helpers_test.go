@@ -64,7 +64,7 @@ func resolveParams(in v1alpha1.CollaboraParameters) (params, error) {
 }
 
 // officeNames are the object names of claim office.
-var officeNames = names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", blocked: "office-collabora-blocked", any: "office-collabora-any"}
+var officeNames = names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", any: "office-collabora-any"}
 
 // sysAdminNotRequested is the SysAdmin condition of a claim that does not
 // ask for mounted jails.

@@ -13,10 +13,9 @@ const (
 	suffixBase     = "-collabora"
 	suffixAdmin    = "-collabora-admin"
 	suffixProofKey = "-collabora-proof-key"
-	suffixBlocked  = "-collabora-blocked"
 	// suffixAny names the Service and Ingress of the stateless paths, which
-	// any replica answers. Shorter than suffixBlocked, so it limits the
-	// claim's name no further.
+	// any replica answers. The longest Service suffix: claim names of up to
+	// 49 characters make valid Service names.
 	suffixAny = "-collabora-any"
 )
 
@@ -28,7 +27,6 @@ type names struct {
 	base     string
 	admin    string
 	proofKey string
-	blocked  string
 	// any names the Service and Ingress of the stateless paths (composed
 	// only with more than one replica behind an Ingress).
 	any string
@@ -43,10 +41,9 @@ func newNames(claim string) (names, error) {
 		base:     claim + suffixBase,
 		admin:    claim + suffixAdmin,
 		proofKey: claim + suffixProofKey,
-		blocked:  claim + suffixBlocked,
 		any:      claim + suffixAny,
 	}
-	for _, svc := range []string{n.base, n.blocked, n.any} {
+	for _, svc := range []string{n.base, n.any} {
 		if errs := validation.IsDNS1035Label(svc); len(errs) > 0 {
 			return names{}, compose.InvalidField("metadata.name", errClaimName, claim, svc, strings.Join(errs, "; "))
 		}

@@ -17,12 +17,18 @@ func TestNewNames(t *testing.T) {
 		"Short": {
 			reason: "Every object is named after the claim.",
 			claim:  "office",
-			want:   names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", blocked: "office-collabora-blocked", any: "office-collabora-any"},
+			want:   names{base: "office-collabora", admin: "office-collabora-admin", proofKey: "office-collabora-proof-key", any: "office-collabora-any"},
+		},
+		"Longest": {
+			reason: "A 49-character claim name makes Service names of 59 and 63 characters.",
+			claim:  strings.Repeat("a", 49),
+			want: names{base: strings.Repeat("a", 49) + "-collabora", admin: strings.Repeat("a", 49) + "-collabora-admin",
+				proofKey: strings.Repeat("a", 49) + "-collabora-proof-key", any: strings.Repeat("a", 49) + "-collabora-any"},
 		},
 		"TooLong": {
 			reason:  "A claim name that makes a Service name over 63 characters is rejected.",
-			claim:   strings.Repeat("a", 46),
-			wantErr: `metadata.name: claim name "` + strings.Repeat("a", 46) + `" cannot name the Service "` + strings.Repeat("a", 46) + `-collabora-blocked": must be no more than 63 characters`,
+			claim:   strings.Repeat("a", 50),
+			wantErr: `metadata.name: claim name "` + strings.Repeat("a", 50) + `" cannot name the Service "` + strings.Repeat("a", 50) + `-collabora-any": must be no more than 63 characters`,
 		},
 		"Dotted": {
 			reason:  "A claim name with a dot cannot name a Service.",

@@ -8,16 +8,36 @@ import (
 	"github.com/homeplane/homeplane/fn/compose"
 )
 
-// closedPort is where the blocked Service sends requests. Nothing in the pod
-// can listen below 1024 (uid 1001 without NET_BIND_SERVICE), so every request
-// fails with a 502 or 503 from the ingress controller; with the
+// closedPort is where the Service's blocked port sends requests. Nothing in
+// the pod can listen below 1024 (uid 1001 without NET_BIND_SERVICE), so every
+// request fails with a 502 or 503 from the ingress controller; with the
 // NetworkPolicies, which do not open this port (see networkPolicies), with a
 // 504 once the controller's connect timeout passes.
 const closedPort int32 = 1
 
-// service returns the ClusterIP Service in front of the server pods.
-func service(req *compose.Request, n names) *corev1.Service {
-	return podService(req, n.base, componentPod)
+// BlockedPort is the Service port the route sends the admin paths to while
+// the admin console is private; it forwards to closedPort.
+const BlockedPort int32 = 9981
+
+// blockedPortName names BlockedPort in the Service.
+const blockedPortName = "blocked"
+
+// service returns the ClusterIP Service in front of the server pods: port
+// 9980, and while the admin console is private BlockedPort, which selects the
+// same pods (every controller keeps a path whose Service has endpoints; some
+// drop one without and fall back to /, which would expose the admin console)
+// but forwards to a port nothing listens on. A port rather than a second
+// Service: each Service takes a ClusterIP, which kube-apiserver (1.33+)
+// allocates one at a time, and which the cluster's service CIDR has a finite
+// number of.
+func service(req *compose.Request, p params) *corev1.Service {
+	s := podService(req, p.names.base, componentPod)
+	if !p.AdminConsole.Public {
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{
+			Name: blockedPortName, Port: BlockedPort, TargetPort: intstr.FromInt32(closedPort), Protocol: corev1.ProtocolTCP,
+		})
+	}
+	return s
 }
 
 // anyService returns the Service the stateless paths are routed to with more
@@ -43,25 +63,6 @@ func podService(req *compose.Request, name, component string) *corev1.Service {
 			Selector: podLabels(req),
 			Ports: []corev1.ServicePort{{
 				Name: portName, Port: Port, TargetPort: intstr.FromString(portName), Protocol: corev1.ProtocolTCP,
-			}},
-		},
-	}
-}
-
-// blockedService returns the Service the route sends the admin paths to while
-// the admin console is private. It selects the server pods, so that every
-// controller keeps the paths (some drop a path whose Service has no endpoints
-// and fall back to /, which would expose the admin console), but on a port
-// nothing listens on.
-func blockedService(req *compose.Request, n names) *corev1.Service {
-	return &corev1.Service{
-		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: req.ObjectMeta(n.blocked, App, "blocked"),
-		Spec: corev1.ServiceSpec{
-			Type:     corev1.ServiceTypeClusterIP,
-			Selector: podLabels(req),
-			Ports: []corev1.ServicePort{{
-				Name: portName, Port: Port, TargetPort: intstr.FromInt32(closedPort), Protocol: corev1.ProtocolTCP,
 			}},
 		},
 	}

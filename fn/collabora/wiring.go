@@ -6,9 +6,10 @@ import (
 )
 
 // expose states what Collabora serves: its host through one route (the admin
-// paths sent to the blocked Service unless the console is public), published
-// in DNS and certified as the claim asks; no single sign-on (CODE has no login
-// of its own, users come through the WOPI host), nothing to keep on delete.
+// paths sent to the Service's blocked port unless the console is public),
+// published in DNS and certified as the claim asks; no single sign-on (CODE
+// has no login of its own, users come through the WOPI host), nothing to keep
+// on delete.
 //
 // Who reaches the server pods, on port 9980 only: the ingress controller's
 // namespace (browsers, and the WOPI host, which calls /hosting/discovery
@@ -17,7 +18,7 @@ import (
 // the Service's URL instead. Nothing else: replicas of CODE do not talk to
 // each other, and coolwsd's calls to the WOPI host are egress.
 //
-// The blocked-admin-path Service sends to port 1, where nothing listens; the
+// The Service's blocked port sends to port 1, where nothing listens; the
 // policy does not open it. Opening it would let an admin path fail fast with
 // a 502 instead of the controller's 504 after its connect timeout, but it
 // would also admit anything that ever came to listen there (runtimes such as
@@ -35,7 +36,7 @@ func expose(req *compose.Request, p params) wiring.Exposure {
 }
 
 // routeSpecs routes the host to the server pods. With one replica, one route
-// sends everything to the Service (the admin paths to the blocked Service
+// sends everything to the Service (the admin paths to its blocked port
 // unless the console is public). With more than one, that route hashes on
 // WOPISrc, so every request of a document session reaches the replica that
 // holds the document, and a second route sends the stateless paths
@@ -49,7 +50,7 @@ func routeSpecs(p params) []wiring.RouteSpec {
 	paths := []wiring.Path{{Path: "/", Type: wiring.PathTypePrefix, Service: n.base, Port: Port}}
 	if !p.AdminConsole.Public {
 		for _, a := range AdminPaths {
-			paths = append(paths, wiring.Path{Path: a, Type: wiring.PathTypePrefix, Service: n.blocked, Port: Port})
+			paths = append(paths, wiring.Path{Path: a, Type: wiring.PathTypePrefix, Service: n.base, Port: BlockedPort})
 		}
 	}
 	specs := []wiring.RouteSpec{{

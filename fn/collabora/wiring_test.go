@@ -52,7 +52,8 @@ func nsSelector(ns string) *metav1.LabelSelector {
 	return &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}
 }
 
-// npRule allows a peer to port 9980 only: never port 1, the blocked Service's.
+// npRule allows a peer to port 9980 only: never port 1, where the Service's
+// blocked port forwards.
 func npRule(peer networkingv1.NetworkPolicyPeer) networkingv1.NetworkPolicyIngressRule {
 	tcp := corev1.ProtocolTCP
 	port := intstr.FromInt32(9980)

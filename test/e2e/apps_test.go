@@ -14,11 +14,15 @@ import (
 	mdns "github.com/miekg/dns"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/homeplane/homeplane/fn/collabora"
 )
 
 // volumeBound waits until kube-controller-manager's persistentvolume-binder
@@ -282,6 +286,7 @@ spec:
 	// The ReplicaSet controller's pods are admitted under baseline, and the
 	// disruption controller counts both as the budget's healthy pods.
 	deploymentAvailable(t, &deploy)
+	adminPathsBlocked(t, &sessions, 2)
 	err = poll(context.Background(), 60*time.Second, "PodDisruptionBudget "+pdb.GetName()+" counts 2 healthy pods", func() (bool, string, error) {
 		cur := &policyv1.PodDisruptionBudget{}
 		if err := env.c.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: pdb.GetName()}, cur); err != nil {
@@ -300,6 +305,70 @@ spec:
 	}
 	if got := string(data["wopiUrl"]); got != "https://office.homeplane.test" {
 		t.Errorf("connection wopiUrl = %q", got)
+	}
+}
+
+// adminPathsBlocked resolves every admin path of a Collabora Ingress the way
+// an ingress controller does: the backend's Service port, then the port of
+// the same name in the EndpointSlices kube-controller-manager's endpointslice
+// controller wrote. Each must lead to port 1 of the ready server pods, so that
+// no controller drops the path for want of endpoints (and falls back to /,
+// the console), and nothing listens where it leads.
+func adminPathsBlocked(t *testing.T, in *unstructured.Unstructured, pods int) {
+	t.Helper()
+	ctx := context.Background()
+	ing := &networkingv1.Ingress{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(in.Object, ing); err != nil {
+		t.Fatal(err)
+	}
+	admin := map[string]networkingv1.IngressServiceBackend{}
+	for _, r := range ing.Spec.Rules {
+		for _, p := range r.HTTP.Paths {
+			if slices.Contains(collabora.AdminPaths, p.Path) && p.Backend.Service != nil {
+				admin[p.Path] = *p.Backend.Service
+			}
+		}
+	}
+	if len(admin) != len(collabora.AdminPaths) {
+		t.Fatalf("Ingress %s routes admin paths %v, want all of %v", ing.Name, slices.Collect(maps.Keys(admin)), collabora.AdminPaths)
+	}
+	for path, b := range admin {
+		svc := &corev1.Service{}
+		if err := env.c.Get(ctx, client.ObjectKey{Namespace: ing.Namespace, Name: b.Name}, svc); err != nil {
+			t.Fatalf("admin path %s: %v", path, err)
+		}
+		i := slices.IndexFunc(svc.Spec.Ports, func(sp corev1.ServicePort) bool {
+			return sp.Port == b.Port.Number || (b.Port.Name != "" && sp.Name == b.Port.Name)
+		})
+		if i < 0 {
+			t.Fatalf("admin path %s: Service %s has no port %v", path, b.Name, b.Port)
+		}
+		portName := svc.Spec.Ports[i].Name
+		err := poll(ctx, 60*time.Second, fmt.Sprintf("admin path %s: endpoints of %s port %s", path, b.Name, portName), func() (bool, string, error) {
+			list := &discoveryv1.EndpointSliceList{}
+			if err := env.c.List(ctx, list, client.InNamespace(ing.Namespace), client.MatchingLabels{discoveryv1.LabelServiceName: b.Name}); err != nil {
+				return false, "", err
+			}
+			var ports []int32
+			ready := 0
+			for _, es := range list.Items {
+				for _, p := range es.Ports {
+					if ptr.Deref(p.Name, "") == portName {
+						ports = append(ports, ptr.Deref(p.Port, 0))
+					}
+				}
+				for _, e := range es.Endpoints {
+					if ptr.Deref(e.Conditions.Ready, false) {
+						ready++
+					}
+				}
+			}
+			ok := ready == pods && len(ports) > 0 && !slices.ContainsFunc(ports, func(p int32) bool { return p != 1 })
+			return ok, fmt.Sprintf("ready endpoints %d, target ports %v", ready, ports), nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
 	}
 }
 
