@@ -103,6 +103,8 @@ release-test:
 # RESPONSE_CACHE=1: Crossplane core's function response cache (alpha).
 # WAIT: how long claims may take to be Ready before the series measures on
 # with those that are (a saturated control plane is a result too).
+# PROFILE=60s: a CPU profile of kube-apiserver over the first 60 s after the
+# claims are created, in $(OUT)/<label>-<n>-kube-apiserver.pprof.
 N ?= 100
 WAIT ?= 15m
 LABEL ?= homeplane
@@ -111,7 +113,8 @@ OUT ?= $(OUTPUT)/scale
 LABEL2 ?= other
 SCALE_ARGS = -scale.n=$(N) -scale.label=$(LABEL) -scale.kinds=$(KINDS) -scale.wait=$(WAIT) -scale.out=$(abspath $(OUT)) \
   $(if $(FUNCTION2),-scale.function2=$(abspath $(FUNCTION2))) \
-  $(if $(COMPOSITION2),-scale.composition2=$(abspath $(COMPOSITION2)) -scale.label2=$(LABEL2))
+  $(if $(COMPOSITION2),-scale.composition2=$(abspath $(COMPOSITION2)) -scale.label2=$(LABEL2)) \
+  $(if $(PROFILE),-scale.profile=$(PROFILE))
 .PHONY: scale
 scale: provider-test-deps e2e-tools
 	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)
@@ -119,6 +122,7 @@ scale: provider-test-deps e2e-tools
 	  E2E_PROVIDER=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/provider) \
 	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
 	  E2E_OPERATOR_WORKERS=$(OPERATOR_WORKERS) E2E_FUNCTION_RESPONSE_CACHE=$(RESPONSE_CACHE) \
+	  E2E_APISERVER_PROFILING=$(if $(PROFILE),1) \
 	  $(GOTEST) -tags 'e2e scale' -count=1 -timeout 90m -v -run '^TestScale$$' ./test/e2e/ -args $(SCALE_ARGS)
 
 ## bench: Go benchmarks (not a test gate)

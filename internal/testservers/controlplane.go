@@ -41,6 +41,9 @@ type ControlPlaneBinaries struct {
 	Controllers []string
 	// ControllerManagerArgs are more flags of kube-controller-manager.
 	ControllerManagerArgs []string
+	// APIServerArgs are more flags of kube-apiserver, after (and so
+	// overriding) the harness's own.
+	APIServerArgs []string
 }
 
 // A ControlPlane is etcd and kube-apiserver on loopback, and
@@ -106,27 +109,28 @@ func (g *Group) ControlPlane(ctx context.Context, bins ControlPlaneBinaries) (*C
 	if err := cp.writeFiles(dir); err != nil {
 		return nil, err
 	}
-	apiserver, err := g.Run("kube-apiserver", nil, bins.APIServer,
-		"--etcd-servers="+etcdURL,
+	apiserverArgs := append([]string{
+		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
 		fmt.Sprintf("--secure-port=%d", ports[2]),
-		"--cert-dir="+filepath.Join(dir, "certs"),
-		"--tls-cert-file="+filepath.Join(dir, "apiserver.crt"),
-		"--tls-private-key-file="+filepath.Join(dir, "apiserver.key"),
-		"--client-ca-file="+filepath.Join(dir, "ca.crt"),
+		"--cert-dir=" + filepath.Join(dir, "certs"),
+		"--tls-cert-file=" + filepath.Join(dir, "apiserver.crt"),
+		"--tls-private-key-file=" + filepath.Join(dir, "apiserver.key"),
+		"--client-ca-file=" + filepath.Join(dir, "ca.crt"),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+filepath.Join(dir, "sa.key"),
-		"--service-account-signing-key-file="+filepath.Join(dir, "sa.key"),
+		"--service-account-key-file=" + filepath.Join(dir, "sa.key"),
+		"--service-account-signing-key-file=" + filepath.Join(dir, "sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/16",
-		"--token-auth-file="+filepath.Join(dir, "tokens.csv"),
+		"--token-auth-file=" + filepath.Join(dir, "tokens.csv"),
 		"--authorization-mode=RBAC",
 		// No kubelet or kube-proxy: the kubernetes Service has no endpoints.
 		"--endpoint-reconciler-type=none",
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
-		"--audit-policy-file="+filepath.Join(dir, "audit-policy.yaml"),
-		"--audit-log-path="+cp.AuditLog,
-		"--v=0")
+		"--audit-policy-file=" + filepath.Join(dir, "audit-policy.yaml"),
+		"--audit-log-path=" + cp.AuditLog,
+		"--v=0"}, bins.APIServerArgs...)
+	apiserver, err := g.Run("kube-apiserver", nil, bins.APIServer, apiserverArgs...)
 	if err != nil {
 		return nil, err
 	}

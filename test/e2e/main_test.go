@@ -169,6 +169,7 @@ func setup(ctx context.Context) (*environment, error) {
 	cp, err := procs.ControlPlane(ctx, testservers.ControlPlaneBinaries{
 		Etcd: bins["etcd"], APIServer: bins["apiserver"], ControllerManager: bins["kcm"],
 		Controllers: realControllers, ControllerManagerArgs: controllerManagerArgs,
+		APIServerArgs: apiServerArgs(),
 	})
 	if err != nil {
 		return nil, err
@@ -309,6 +310,16 @@ var realControllers = []string{
 	"deployment", "replicaset", "statefulset", "endpointslice", "disruption",
 	"persistentvolume-binder", "pvc-protection", "garbagecollector", "namespace", "serviceaccount", "nodelifecycle",
 	"clusterrole-aggregation",
+}
+
+// apiServerArgs: E2E_APISERVER_PROFILING=1 serves /debug/pprof (make scale
+// PROFILE=...), so that a benchmark can say what kube-apiserver spends its CPU
+// on.
+func apiServerArgs() []string {
+	if os.Getenv("E2E_APISERVER_PROFILING") == "1" {
+		return []string{"--profiling=true"}
+	}
+	return nil
 }
 
 // controllerManagerArgs: kwok's node leases lapse under load on 2 cores,

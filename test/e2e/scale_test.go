@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"net/http"
@@ -67,6 +68,8 @@ var (
 	scaleFunction2    = flag.String("scale.function2", "", "binary of another composition function, run as a second series (with -scale.composition2)")
 	scaleComposition2 = flag.String("scale.composition2", "", "Composition file of the second series: its functionRef names the function, its compositeTypeRef the claims' kind")
 	scaleLabel2       = flag.String("scale.label2", "other", "name of the second series")
+	// Needs kube-apiserver's /debug/pprof: E2E_APISERVER_PROFILING=1.
+	scaleProfile = flag.Duration("scale.profile", 0, "length of a CPU profile of kube-apiserver taken from the claims' creation on, written to -scale.out as <label>-<n>-kube-apiserver.pprof (0: none)")
 )
 
 // scaleRow is one series' figures.
@@ -182,7 +185,7 @@ func TestScale(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		row := runSeries(ctx, t, s, *scaleN)
+		row := runSeries(ctx, t, s, *scaleN, out)
 		var err error
 		if rows, err = appendRow(filepath.Join(out, "results.json"), row); err != nil {
 			t.Fatal(err)
@@ -196,7 +199,7 @@ func TestScale(t *testing.T) {
 
 // runSeries applies n claims of a series, waits until all are Ready,
 // watches the idle control plane and returns the series' figures.
-func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow {
+func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int, out string) scaleRow {
 	t.Helper()
 	t.Logf("series %s: %d claims in %s-* namespaces", s.label, n, s.prefix)
 	for _, p := range []*testservers.Process{env.x.Process, s.fn} {
@@ -248,6 +251,18 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int) scaleRow
 		newNamespace(t, ns)
 	}
 	start := time.Now()
+	var profiled sync.WaitGroup
+	defer profiled.Wait()
+	if *scaleProfile > 0 {
+		file := filepath.Join(out, fmt.Sprintf("%s-%d-kube-apiserver.pprof", s.label, n))
+		profiled.Go(func() {
+			if err := apiServerProfile(ctx, *scaleProfile, file); err != nil {
+				t.Errorf("cannot profile kube-apiserver: %v", err)
+				return
+			}
+			t.Logf("kube-apiserver CPU profile of the first %s: %s", *scaleProfile, file)
+		})
+	}
 	// Two writers, as a CI job or kubectl apply -f of a directory would.
 	var wg sync.WaitGroup
 	errs := make(chan error, len(claims))
@@ -820,6 +835,37 @@ func histogramQuantile(h *dto.Histogram, q float64) float64 {
 		prevBound, prevCount = b.GetUpperBound(), c
 	}
 	return prevBound
+}
+
+// apiServerProfile writes a CPU profile of kube-apiserver over d (its
+// /debug/pprof/profile, served with --profiling) to file.
+func apiServerProfile(ctx context.Context, d time.Duration, file string) error {
+	u := fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", env.cp.Host, int(d.Seconds()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	hc, err := rest.HTTPClientFor(env.cp.Config)
+	if err != nil {
+		return err
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("GET %s: %s (is E2E_APISERVER_PROFILING=1 set?)", u, resp.Status)
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // apiServerWrites reads kube-apiserver's apiserver_request_total for
