@@ -25,10 +25,23 @@ const (
 // operatorNamespace is where the operator's ConfigMap lives.
 const operatorNamespace = "postgres-operator"
 
+// PostgresOperatorOptions are what a platform admin may set beyond the
+// harness's defaults.
+type PostgresOperatorOptions struct {
+	// Config holds further keys of the operator's ConfigMap (e.g. "workers":
+	// the operator creates one cluster at a time per worker and keeps the
+	// worker until its pods are Ready).
+	Config map[string]string
+	// Args are more flags of the operator (e.g. -kubeqps and -kubeburst, the
+	// rate limit of its one Kubernetes client: 10 requests a second, bursts
+	// of 20, by default, shared by every worker).
+	Args []string
+}
+
 // PostgresOperator runs the Zalando postgres-operator out of cluster
 // against cp with its built-in defaults: a ConfigMap that names only
 // api_port (moved off 8080, where Crossplane's RBAC manager serves metrics)
-// and config; everything else, load balancers included, is what the
+// and opts' keys, and opts' flags; everything else, load balancers included, is what the
 // operator's code defaults to, as in a careless install. It watches every
 // namespace, without access to databases (no PostgreSQL runs in kwok's
 // pods) or a teams API, and restarts the operator once if its first start
@@ -38,18 +51,14 @@ const operatorNamespace = "postgres-operator"
 // image, that the operator waits for: once every pod of a cluster is Ready,
 // it labels the lowest ordinal spilo-role=master and the others
 // spilo-role=replica. Nothing else of Spilo is played.
-//
-// config holds further keys of the operator's ConfigMap, as a platform
-// admin would set them (e.g. "workers": the operator creates one cluster at
-// a time per worker and keeps the worker until its pods are Ready).
-func (g *Group) PostgresOperator(ctx context.Context, cp *ControlPlane, bin string, config map[string]string, logf func(string, ...any)) error {
+func (g *Group) PostgresOperator(ctx context.Context, cp *ControlPlane, bin string, opts PostgresOperatorOptions, logf func(string, ...any)) error {
 	start := time.Now()
 	ports, err := FreePorts(1)
 	if err != nil {
 		return err
 	}
 	data := map[string]string{"api_port": strconv.Itoa(ports[0])}
-	for k, v := range config {
+	for k, v := range opts.Config {
 		data[k] = v
 	}
 	for _, o := range []client.Object{
@@ -63,7 +72,7 @@ func (g *Group) PostgresOperator(ctx context.Context, cp *ControlPlane, bin stri
 	}
 	env := []string{"WATCHED_NAMESPACE=*", "OPERATOR_NAMESPACE=" + operatorNamespace,
 		"CONFIG_MAP_NAME=" + operatorNamespace + "/postgres-operator"}
-	args := []string{"-outofcluster", "-kubeconfig=" + cp.Kubeconfig, "-nodatabaseaccess", "-noteamsapi"}
+	args := append([]string{"-outofcluster", "-kubeconfig=" + cp.Kubeconfig, "-nodatabaseaccess", "-noteamsapi"}, opts.Args...)
 	p, err := g.Run("postgres-operator", env, bin, args...)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -190,12 +191,21 @@ func setup(ctx context.Context) (*environment, error) {
 		return nil, err
 	}
 	phase("composed kinds' CRDs", start)
-	// E2E_OPERATOR_WORKERS: the operator's "workers" (default 8), for make scale.
-	var opConfig map[string]string
+	// For make scale: E2E_OPERATOR_WORKERS, the operator's "workers" (default
+	// 8); E2E_OPERATOR_QPS, its client's requests per second (default 10,
+	// bursts twice that).
+	var op testservers.PostgresOperatorOptions
 	if w := os.Getenv("E2E_OPERATOR_WORKERS"); w != "" {
-		opConfig = map[string]string{"workers": w}
+		op.Config = map[string]string{"workers": w}
 	}
-	if err := procs.PostgresOperator(ctx, cp, bins["operator"], opConfig, logf); err != nil {
+	if q := os.Getenv("E2E_OPERATOR_QPS"); q != "" {
+		qps, err := strconv.Atoi(q)
+		if err != nil || qps < 1 {
+			return nil, fmt.Errorf("E2E_OPERATOR_QPS=%q: want a positive number of requests per second", q)
+		}
+		op.Args = []string{fmt.Sprintf("-kubeqps=%d", qps), fmt.Sprintf("-kubeburst=%d", 2*qps)}
+	}
+	if err := procs.PostgresOperator(ctx, cp, bins["operator"], op, logf); err != nil {
 		return nil, err
 	}
 	start = time.Now()

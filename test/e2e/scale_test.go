@@ -63,6 +63,7 @@ var (
 	scaleIdle       = flag.Duration("scale.idle", time.Minute, "how long to watch the idle control plane")
 	scaleWait       = flag.Duration("scale.wait", 15*time.Minute, "how long to wait for a series' claims to be Ready before measuring on with those that are")
 	scaleClaimKinds = flag.String("scale.kinds", "PostgreSQL,MatrixServer,Collabora", "claim kinds of Homeplane's series, comma separated")
+	scaleNamespaced = flag.Bool("scale.namespaced", false, "Homeplane's series applies namespaced composites of the same kinds (package configuration-namespaced) instead of claims")
 	// A second series on the same control plane: another function and a
 	// Composition for one of our XRDs that it runs.
 	scaleFunction2    = flag.String("scale.function2", "", "binary of another composition function, run as a second series (with -scale.composition2)")
@@ -141,8 +142,13 @@ type scaleSeries struct {
 	metrics string
 }
 
-// claimKind is a claim kind and the kind of its composites.
-type claimKind struct{ apiVersion, kind, composite string }
+// claimKind is a claim kind and the kind of its composites; for a
+// namespaced composite (namespaced), the composite's kind twice: the tenant
+// creates the composite, there is no claim.
+type claimKind struct {
+	apiVersion, kind, composite string
+	namespaced                  bool
+}
 
 func TestScale(t *testing.T) {
 	ctx := context.Background()
@@ -159,6 +165,12 @@ func TestScale(t *testing.T) {
 		v, ok := scaleAPIVersion[k]
 		if !ok {
 			t.Fatalf("-scale.kinds: unknown kind %q (PostgreSQL, MatrixServer, Collabora)", k)
+		}
+		if *scaleNamespaced {
+			// The tenant's object is the composite itself.
+			v = strings.Replace(v, ".homeplane.dev/", ".ns.homeplane.dev/", 1)
+			ours.kinds = append(ours.kinds, claimKind{apiVersion: v, kind: k, composite: k, namespaced: true})
+			continue
 		}
 		ours.kinds = append(ours.kinds, claimKind{apiVersion: v, kind: k, composite: "X" + k})
 	}
@@ -375,6 +387,9 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int, out stri
 	kinds := make([]string, len(s.kinds))
 	for i, k := range s.kinds {
 		kinds[i] = k.kind
+		if k.namespaced {
+			kinds[i] += " (namespaced)"
+		}
 	}
 	row := scaleRow{
 		Label: s.label, N: n, Kinds: strings.Join(kinds, ","), Composition: s.composition,
@@ -527,7 +542,11 @@ func removeSeries(ctx context.Context, s scaleSeries, n int) error {
 				return false, "", err
 			}
 			for _, xr := range l.Items {
-				if strings.HasPrefix(xr.GetLabels()["crossplane.io/claim-namespace"], s.prefix+"-") {
+				ns := xr.GetNamespace()
+				if ns == "" {
+					ns = xr.GetLabels()["crossplane.io/claim-namespace"]
+				}
+				if strings.HasPrefix(ns, s.prefix+"-") {
 					xrs++
 				}
 			}
@@ -1050,6 +1069,7 @@ var scaleKinds = []string{
 	"protection.crossplane.io/v1beta1/Usage", "acid.zalan.do/v1/postgresql",
 	"database.homeplane.dev/v1alpha1/XPostgreSQL", "matrix.homeplane.dev/v1alpha1/XMatrixServer", "office.homeplane.dev/v1alpha1/XCollabora",
 	"database.homeplane.dev/v1alpha1/PostgreSQL", "matrix.homeplane.dev/v1alpha1/MatrixServer", "office.homeplane.dev/v1alpha1/Collabora",
+	"database.ns.homeplane.dev/v1alpha1/PostgreSQL", "matrix.ns.homeplane.dev/v1alpha1/MatrixServer", "office.ns.homeplane.dev/v1alpha1/Collabora",
 }
 
 // resourceVersions maps "Kind|namespace/name" to the resourceVersion of
