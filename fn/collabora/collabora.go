@@ -64,9 +64,10 @@ const (
 
 // Error strings.
 const (
-	errAdminSecret = "cannot compose Collabora admin Secret"
-	errProofKey    = "cannot compose Collabora WOPI proof key Secret"
-	errObserved    = "cannot read observed Collabora deployment"
+	errAdminSecret   = "cannot compose Collabora admin Secret"
+	errProofKey      = "cannot compose Collabora WOPI proof key Secret"
+	errObserved      = "cannot read observed Collabora deployment"
+	errObservedRoute = "cannot read observed Collabora route"
 )
 
 // A KeyGenerator returns a new PEM encoded RSA private key. Tests inject a
@@ -132,6 +133,13 @@ func (c *Composer) build(_ context.Context, req *compose.Request, p params, _ *w
 	}
 	res.Add(ResourceDeployment, deployment(req, p, n, checksum(admin, proof)), ready)
 	res.Add(ResourceService, service(req, p), resource.ReadyTrue)
+	inUse, err := blockedServiceInUse(req, n)
+	if err != nil {
+		return nil, wrap(err, errObservedRoute)
+	}
+	if inUse {
+		res.Add(ResourceBlockedService, blockedService(req, n), resource.ReadyTrue)
+	}
 	if hashes(p) {
 		res.Add(ResourceAnyService, anyService(req, n), resource.ReadyTrue)
 	}

@@ -177,6 +177,31 @@ func wantService() *corev1.Service {
 	}
 }
 
+// wantOldBlockedService is the Service the admin paths went to before the
+// blocked port: port 9980 of the server pods forwarded to port 1.
+func wantOldBlockedService() *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: meta("office-collabora-blocked", "blocked"),
+		Spec: corev1.ServiceSpec{
+			Type:     corev1.ServiceTypeClusterIP,
+			Selector: selector(),
+			Ports:    []corev1.ServicePort{{Name: "http", Port: 9980, TargetPort: intstr.FromInt32(1), Protocol: corev1.ProtocolTCP}},
+		},
+	}
+}
+
+// oldPrivateIngress is the Ingress as composed before the blocked port: the
+// admin paths to the old blocked Service.
+func oldPrivateIngress() *networkingv1.Ingress {
+	return wantIngress("nginx", nginxAnnotations(), []networkingv1.HTTPIngressPath{
+		ingressPath("/", "office-collabora"),
+		ingressPath("/browser/dist/admin", "office-collabora-blocked"),
+		ingressPath("/cool/adminws", "office-collabora-blocked"),
+		ingressPath("/cool/getMetrics", "office-collabora-blocked"),
+	})
+}
+
 // wantPublicService is wantService with the admin console public: no
 // blocked port.
 func wantPublicService() *corev1.Service {
@@ -445,6 +470,44 @@ func TestCompose(t *testing.T) {
 				r.Events = []compose.Event{gatewayNamespaceWarning}
 				return r
 			},
+		},
+		"BlockedServiceKeptWhileRouted": {
+			reason:     "Upgrading: while the observed Ingress still sends the admin paths to the old blocked Service, it stays composed as it was, so that Crossplane (which deletes what is no longer composed before it applies) does not delete it before the Ingress moves to the blocked port.",
+			parameters: minimal,
+			observed:   []runtime.Object{as("route-ingress", oldPrivateIngress()), as("blocked-service", wantOldBlockedService())},
+			want: func() *compose.Result {
+				r := wantMinimal()
+				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
+				return r
+			},
+		},
+		"BlockedServiceKeptWhileHTTPRouted": {
+			reason:     "The same through a Gateway: an observed HTTPRoute rule to the old blocked Service keeps it composed.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}}}`,
+			observed: []runtime.Object{as("route-httproute", func() *gatewayv1.HTTPRoute {
+				hr := wantHTTPRoute()
+				hr.Spec.Rules[1].BackendRefs[0].Name = "office-collabora-blocked"
+				hr.Spec.Rules[1].BackendRefs[0].Port = ptr.To[gatewayv1.PortNumber](9980)
+				return hr
+			}())},
+			want: func() *compose.Result {
+				r := wantMinimal()
+				delete(r.Resources, "route-ingress")
+				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute(), Ready: resource.ReadyTrue}
+				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
+				r.Conditions = []compose.Condition{tlsDisabled("the certificate of the Gateway's listener"), dnsDisabled}
+				r.Events = []compose.Event{gatewayNamespaceWarning}
+				return r
+			},
+		},
+		"BlockedServiceDroppedOnceMoved": {
+			reason:     "Once the observed Ingress sends the admin paths to the blocked port, the old blocked Service is no longer composed, and Crossplane deletes it.",
+			parameters: minimal,
+			observed: []runtime.Object{
+				as("route-ingress", wantIngress("nginx", nginxAnnotations(), privatePaths())),
+				as("blocked-service", wantOldBlockedService()),
+			},
+			want: wantMinimal,
 		},
 		"SecretsStable": {
 			reason:     "Observed secrets are reused, never regenerated: the admin password and the proof key stay the same on every reconcile.",
