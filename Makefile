@@ -100,7 +100,9 @@ release-test:
 # kinds, comma separated. FUNCTION2 and COMPOSITION2 (with LABEL2): a second
 # series, another function's binary and its Composition for one of our XRDs.
 # OPERATOR_WORKERS: the Zalando operator's workers (its default is 8);
-# OPERATOR_QPS: its client's requests per second (default 10, bursts twice).
+# OPERATOR_QPS: its client's requests per second (default 10, bursts twice);
+# OPERATOR_RESYNC: its resync_period (default 30m; it retries a cluster whose
+# creation failed only then).
 # NAMESPACED=1: Homeplane's series applies namespaced composites, no claims.
 # RESPONSE_CACHE=1: Crossplane core's function response cache (alpha).
 # WAIT: how long claims may take to be Ready before the series measures on
@@ -123,7 +125,7 @@ scale: provider-test-deps e2e-tools
 	E2E_FUNCTION=$${E2E_FUNCTION:-$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/function)} \
 	  E2E_PROVIDER=$(abspath $(OUTPUT)/bin/$(subst /,_,$(HOST_PLATFORM))/provider) \
 	  E2E_XPKG_DIR=$(abspath $(XPKG_DIR)) E2E_PKG_VERSION=$(VERSION) \
-	  E2E_OPERATOR_WORKERS=$(OPERATOR_WORKERS) E2E_OPERATOR_QPS=$(OPERATOR_QPS) E2E_FUNCTION_RESPONSE_CACHE=$(RESPONSE_CACHE) \
+	  E2E_OPERATOR_WORKERS=$(OPERATOR_WORKERS) E2E_OPERATOR_QPS=$(OPERATOR_QPS) E2E_OPERATOR_RESYNC=$(OPERATOR_RESYNC) E2E_FUNCTION_RESPONSE_CACHE=$(RESPONSE_CACHE) \
 	  E2E_APISERVER_PROFILING=$(if $(PROFILE),1) \
 	  $(GOTEST) -tags 'e2e scale' -count=1 -timeout 90m -v -run '^TestScale$$' ./test/e2e/ -args $(SCALE_ARGS)
 

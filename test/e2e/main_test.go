@@ -192,11 +192,14 @@ func setup(ctx context.Context) (*environment, error) {
 	}
 	phase("composed kinds' CRDs", start)
 	// For make scale: E2E_OPERATOR_WORKERS, the operator's "workers" (default
-	// 8); E2E_OPERATOR_QPS, its client's requests per second (default 10,
-	// bursts twice that).
-	var op testservers.PostgresOperatorOptions
-	if w := os.Getenv("E2E_OPERATOR_WORKERS"); w != "" {
-		op.Config = map[string]string{"workers": w}
+	// 8); E2E_OPERATOR_RESYNC, its "resync_period" (default 30m, the only
+	// time it retries a cluster whose creation failed); E2E_OPERATOR_QPS,
+	// its client's requests per second (default 10, bursts twice that).
+	op := testservers.PostgresOperatorOptions{Config: map[string]string{}}
+	for env, key := range map[string]string{"E2E_OPERATOR_WORKERS": "workers", "E2E_OPERATOR_RESYNC": "resync_period"} {
+		if v := os.Getenv(env); v != "" {
+			op.Config[key] = v
+		}
 	}
 	if q := os.Getenv("E2E_OPERATOR_QPS"); q != "" {
 		qps, err := strconv.Atoi(q)
