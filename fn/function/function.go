@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	apiextensionsv1 "github.com/crossplane/crossplane/apis/v2/apiextensions/v1"
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -21,6 +22,8 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 	"github.com/crossplane/function-sdk-go/resource/composed"
 	"github.com/crossplane/function-sdk-go/response"
+	"google.golang.org/protobuf/types/known/durationpb"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -129,6 +132,25 @@ func New(log logging.Logger, o ...Option) *Function {
 // claim-hour at 100 claims; ten minutes cuts both about tenfold.
 const ResponseTTL = 10 * time.Minute
 
+// CircuitOpenTTL replaces ResponseTTL while Crossplane's watch circuit
+// breaker for the composite is open (its Responsive condition False, reason
+// WatchCircuitOpen: more watch events than the breaker's token bucket
+// allows, e.g. a tenant editing a claim while its Deployment rolls out).
+// The breaker then drops watch events, the composite's own included, so the
+// TTL is what catches a change made meanwhile: 30 s rather than 10 minutes.
+const CircuitOpenTTL = 30 * time.Second
+
+// responseTTL is CircuitOpenTTL while the composite's watch circuit is open
+// (Crossplane sets the condition before it runs the pipeline), else
+// ResponseTTL.
+func responseTTL(xr *resource.Composite) time.Duration {
+	c := xr.Resource.GetCondition(apiextensionsv1.TypeResponsive)
+	if c.Status == corev1.ConditionFalse && c.Reason == apiextensionsv1.ReasonWatchCircuitOpen {
+		return CircuitOpenTTL
+	}
+	return ResponseTTL
+}
+
 // RunFunction runs the Function.
 func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := response.To(req, ResponseTTL)
@@ -138,6 +160,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		response.Fatal(rsp, errors.Wrap(err, errObservedXR))
 		return rsp, nil
 	}
+	rsp.Meta.Ttl = durationpb.New(responseTTL(oxr))
 	gvk := oxr.Resource.GroupVersionKind()
 	name := oxr.Resource.GetName()
 	log := f.log.WithValues("kind", gvk.Kind, "name", name)

@@ -3,6 +3,7 @@ package function
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/crossplane/function-sdk-go/logging"
@@ -34,6 +35,11 @@ type testSpec struct {
 			Size int32 `json:"size"`
 		} `json:"parameters"`
 	} `json:"spec"`
+}
+
+// withConditions adds status conditions (JSON objects) to a composite.
+func withConditions(xr string, conditions ...string) string {
+	return strings.TrimSuffix(strings.TrimSpace(xr), "}") + `, "status": {"conditions": [` + strings.Join(conditions, ", ") + `]}}`
 }
 
 func newRequest(xr string) *fnv1.RunFunctionRequest {
@@ -118,6 +124,22 @@ func TestRunFunction(t *testing.T) {
 			reason:   "A composer's error is a Fatal result, not a gRPC error.",
 			composer: failing,
 			xr:       testXR,
+			want:     withPolicyRequirement(fatal(`cannot compose XTest "x-1": boom`)),
+		},
+		"CircuitOpen": {
+			reason:   "While Crossplane's watch circuit breaker for the composite is open, the response lives 30 s: the breaker drops watch events, so the TTL is what catches a change.",
+			composer: failing,
+			xr:       withConditions(testXR, `{"type": "Responsive", "status": "False", "reason": "WatchCircuitOpen", "message": "Too many watch events from Deployment/x (team). Allowing events periodically."}`),
+			want: withPolicyRequirement(func() *fnv1.RunFunctionResponse {
+				r := fatal(`cannot compose XTest "x-1": boom`)
+				r.Meta.Ttl = durationpb.New(CircuitOpenTTL)
+				return r
+			}()),
+		},
+		"CircuitClosed": {
+			reason:   "A closed circuit (Responsive True) keeps the 10-minute TTL.",
+			composer: failing,
+			xr:       withConditions(testXR, `{"type": "Responsive", "status": "True", "reason": "WatchCircuitClosed"}`),
 			want:     withPolicyRequirement(fatal(`cannot compose XTest "x-1": boom`)),
 		},
 		"Composed": {
