@@ -1058,7 +1058,9 @@ func plotRows(rows []scaleRow, path string) error {
 		maxN = max(maxN, r.N)
 	}
 	p.X.Min, p.X.Max, p.Y.Min = 0, 1.8*float64(maxN), 0
-	return p.Save(10*vg.Inch, 6*vg.Inch, path)
+	// Tall enough for every legend entry (a line each, ~0.2 in).
+	height := max(6*vg.Inch, vg.Length(len(lines)/2)*vg.Inch/5+vg.Inch)
+	return p.Save(10*vg.Inch, height, path)
 }
 
 // scaleKinds are what the claims compose, and the composites themselves.
