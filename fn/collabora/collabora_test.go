@@ -350,6 +350,18 @@ func wantMinimal() *compose.Result {
 	}
 }
 
+// wantGatewayMinimal is wantMinimal through Gateway gateways/public: an
+// HTTPRoute instead of the Ingress, the listener's certificate, and the
+// warning about the ingress namespace of the NetworkPolicies.
+func wantGatewayMinimal() *compose.Result {
+	r := wantMinimal()
+	delete(r.Resources, "route-ingress")
+	r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute(), Ready: resource.ReadyTrue}
+	r.Conditions = []compose.Condition{tlsDisabled("the certificate of the Gateway's listener"), dnsDisabled}
+	r.Events = []compose.Event{gatewayNamespaceWarning}
+	return r
+}
+
 // availableDeployment is an observed Deployment that has rolled out.
 func availableDeployment(replicas int32) *appsv1.Deployment {
 	d := wantDeployment()
@@ -462,14 +474,7 @@ func TestCompose(t *testing.T) {
 		"GatewayPrivateAdmin": {
 			reason:     "Through a Gateway the admin paths get their own rule to the Service's blocked port; Gateway API picks the longest match.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}}}`,
-			want: func() *compose.Result {
-				r := wantMinimal()
-				delete(r.Resources, "route-ingress")
-				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute(), Ready: resource.ReadyTrue}
-				r.Conditions = []compose.Condition{tlsDisabled("the certificate of the Gateway's listener"), dnsDisabled}
-				r.Events = []compose.Event{gatewayNamespaceWarning}
-				return r
-			},
+			want:       wantGatewayMinimal,
 		},
 		"BlockedServiceKeptWhileRouted": {
 			reason:     "Upgrading: while the observed Ingress still sends the admin paths to the old blocked Service, it stays composed as it was, so that Crossplane (which deletes what is no longer composed before it applies) does not delete it before the Ingress moves to the blocked port.",
@@ -491,12 +496,8 @@ func TestCompose(t *testing.T) {
 				return hr
 			}())},
 			want: func() *compose.Result {
-				r := wantMinimal()
-				delete(r.Resources, "route-ingress")
-				r.Resources["route-httproute"] = compose.Desired{Object: wantHTTPRoute(), Ready: resource.ReadyTrue}
+				r := wantGatewayMinimal()
 				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
-				r.Conditions = []compose.Condition{tlsDisabled("the certificate of the Gateway's listener"), dnsDisabled}
-				r.Events = []compose.Event{gatewayNamespaceWarning}
 				return r
 			},
 		},
