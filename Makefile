@@ -107,7 +107,7 @@ release-test:
 # RESPONSE_CACHE=1: Crossplane core's function response cache (alpha).
 # WAIT: how long claims may take to be Ready before the series measures on
 # with those that are (a saturated control plane is a result too).
-# PROFILE=60s: a CPU profile of kube-apiserver over the first 60 s after the
+# PROFILE=90s: a CPU profile of kube-apiserver over the first 90 s after the
 # claims are created, in $(OUT)/<label>-<n>-kube-apiserver.pprof.
 N ?= 100
 WAIT ?= 15m
@@ -118,7 +118,7 @@ LABEL2 ?= other
 SCALE_ARGS = -scale.n=$(N) -scale.label=$(LABEL) -scale.kinds=$(KINDS) -scale.wait=$(WAIT) -scale.out=$(abspath $(OUT)) \
   $(if $(FUNCTION2),-scale.function2=$(abspath $(FUNCTION2))) \
   $(if $(COMPOSITION2),-scale.composition2=$(abspath $(COMPOSITION2)) -scale.label2=$(LABEL2)) \
-  $(if $(PROFILE),-scale.profile=$(PROFILE)) $(if $(NAMESPACED),-scale.namespaced)
+  $(if $(PROFILE),-scale.profile=$(PROFILE)) $(if $(filter 1,$(NAMESPACED)),-scale.namespaced)
 .PHONY: scale
 scale: provider-test-deps e2e-tools
 	$(MAKE) --no-print-directory xpkg PLATFORMS=$(HOST_PLATFORM)

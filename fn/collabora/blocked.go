@@ -23,22 +23,59 @@ const (
 	observedHTTPRoute = ResourceRoute + "-httproute"
 )
 
-// blockedServiceInUse reports whether an observed route of the claim still
-// sends a path to the old blocked Service, which then stays composed, as it
-// was, for one more reconcile. Crossplane deletes what a function no longer
-// composes before it applies the rest (v2.4 FunctionComposer: garbage
-// collection, then apply), so dropping the Service in the reconcile that
-// moves the route would leave the admin paths on a missing Service until
-// the route is applied, and some controllers then drop the paths and serve
-// / instead: the admin console.
-func blockedServiceInUse(req *compose.Request, n names) (bool, error) {
-	blocked := blockedServiceName(n)
+// blockedMove is where a claim composed before BlockedPort stands in the
+// move of its admin paths from the old blocked Service to that port. Every
+// step waits for the observed state of the previous one, because Crossplane
+// applies a reconcile's objects in no set order and deletes what is no
+// longer composed before it applies the rest (v2.4 FunctionComposer): a
+// route to a port the Service does not have yet, or to a Service already
+// deleted, is what makes some controllers drop the paths and serve /
+// instead, the admin console.
+type blockedMove struct {
+	// viaOldService: the route still sends the admin paths to the old
+	// Service, until the observed Service has BlockedPort.
+	viaOldService bool
+	// keepOldService: the old Service stays composed, as it was, while the
+	// route is to send to it or the observed route still does.
+	keepOldService bool
+}
+
+// planBlockedMove reads the step from the observed state. Without an
+// observed old Service (every claim composed since) there is nothing to
+// move; with a public admin console the route sends no admin paths
+// anywhere, and the old Service only waits for the route to leave it.
+func planBlockedMove(req *compose.Request, n names, public bool) (blockedMove, error) {
+	if _, ok := req.Observed[ResourceBlockedService]; !ok {
+		return blockedMove{}, nil
+	}
+	if public {
+		routed, err := routesTo(req, blockedServiceName(n))
+		return blockedMove{keepOldService: routed}, err
+	}
+	svc := &corev1.Service{}
+	ok, err := req.ObservedInto(ResourceService, svc)
+	if err != nil {
+		return blockedMove{}, err
+	}
+	hasPort := ok && slices.ContainsFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool {
+		return p.Name == blockedPortName && p.Port == BlockedPort
+	})
+	if !hasPort {
+		return blockedMove{viaOldService: true, keepOldService: true}, nil
+	}
+	routed, err := routesTo(req, blockedServiceName(n))
+	return blockedMove{keepOldService: routed}, err
+}
+
+// routesTo reports whether an observed route of the claim sends a path to
+// the Service svc of the claim's namespace.
+func routesTo(req *compose.Request, svc string) (bool, error) {
 	in := &networkingv1.Ingress{}
 	ok, err := req.ObservedInto(observedIngress, in)
 	if err != nil {
 		return false, err
 	}
-	if ok && ingressSendsTo(in, blocked) {
+	if ok && ingressSendsTo(in, svc) {
 		return true, nil
 	}
 	hr := &gatewayv1.HTTPRoute{}
@@ -46,7 +83,7 @@ func blockedServiceInUse(req *compose.Request, n names) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return ok && httpRouteSendsTo(hr, blocked), nil
+	return ok && httpRouteSendsTo(hr, svc), nil
 }
 
 func ingressSendsTo(in *networkingv1.Ingress, svc string) bool {
@@ -66,14 +103,14 @@ func ingressSendsTo(in *networkingv1.Ingress, svc string) bool {
 	return false
 }
 
+// httpRouteSendsTo: a backendRef to a Service named svc in the route's own
+// namespace (no namespace, or the route's).
 func httpRouteSendsTo(hr *gatewayv1.HTTPRoute, svc string) bool {
 	for _, r := range hr.Spec.Rules {
 		for _, b := range r.BackendRefs {
-			kind := "Service"
-			if b.Kind != nil {
-				kind = string(*b.Kind)
-			}
-			if kind == "Service" && (b.Group == nil || *b.Group == "") && string(b.Name) == svc {
+			core := (b.Group == nil || *b.Group == "") && (b.Kind == nil || *b.Kind == "Service")
+			local := b.Namespace == nil || string(*b.Namespace) == hr.Namespace
+			if core && local && string(b.Name) == svc {
 				return true
 			}
 		}

@@ -67,7 +67,7 @@ const (
 	errAdminSecret   = "cannot compose Collabora admin Secret"
 	errProofKey      = "cannot compose Collabora WOPI proof key Secret"
 	errObserved      = "cannot read observed Collabora deployment"
-	errObservedRoute = "cannot read observed Collabora route"
+	errObservedRoute = "cannot read the observed Collabora Service and route"
 )
 
 // A KeyGenerator returns a new PEM encoded RSA private key. Tests inject a
@@ -133,11 +133,7 @@ func (c *Composer) build(_ context.Context, req *compose.Request, p params, _ *w
 	}
 	res.Add(ResourceDeployment, deployment(req, p, n, checksum(admin, proof)), ready)
 	res.Add(ResourceService, service(req, p), resource.ReadyTrue)
-	inUse, err := blockedServiceInUse(req, n)
-	if err != nil {
-		return nil, wrap(err, errObservedRoute)
-	}
-	if inUse {
+	if p.move.keepOldService {
 		res.Add(ResourceBlockedService, blockedService(req, n), resource.ReadyTrue)
 	}
 	if hashes(p) {

@@ -476,20 +476,31 @@ func TestCompose(t *testing.T) {
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}}}`,
 			want:       wantGatewayMinimal,
 		},
-		"BlockedServiceKeptWhileRouted": {
-			reason:     "Upgrading: while the observed Ingress still sends the admin paths to the old blocked Service, it stays composed as it was, so that Crossplane (which deletes what is no longer composed before it applies) does not delete it before the Ingress moves to the blocked port.",
+		"BlockedMoveServiceGainsPort": {
+			reason:     "Upgrading, step 1: while the observed Service lacks the blocked port, the route keeps sending the admin paths to the old blocked Service, which stays composed as it was; the Service gains the port.",
 			parameters: minimal,
-			observed:   []runtime.Object{as("route-ingress", oldPrivateIngress()), as("blocked-service", wantOldBlockedService())},
+			observed:   []runtime.Object{as("service", wantPublicService()), as("route-ingress", oldPrivateIngress()), as("blocked-service", wantOldBlockedService())},
+			want: func() *compose.Result {
+				r := wantMinimal()
+				r.Resources["route-ingress"] = compose.Desired{Object: oldPrivateIngress(), Ready: resource.ReadyTrue}
+				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
+				return r
+			},
+		},
+		"BlockedMoveRouteMoves": {
+			reason:     "Upgrading, step 2: once the observed Service has the blocked port the route moves to it, and the old Service stays composed while the observed route still sends to it (Crossplane deletes what is no longer composed before it applies).",
+			parameters: minimal,
+			observed:   []runtime.Object{as("service", wantService()), as("route-ingress", oldPrivateIngress()), as("blocked-service", wantOldBlockedService())},
 			want: func() *compose.Result {
 				r := wantMinimal()
 				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
 				return r
 			},
 		},
-		"BlockedServiceKeptWhileHTTPRouted": {
-			reason:     "The same through a Gateway: an observed HTTPRoute rule to the old blocked Service keeps it composed.",
+		"BlockedMoveHTTPRouteMoves": {
+			reason:     "The same step through a Gateway: an observed HTTPRoute rule to the old blocked Service keeps it composed.",
 			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "route": {"gateway": {"name": "public", "namespace": "gateways"}}}`,
-			observed: []runtime.Object{as("route-httproute", func() *gatewayv1.HTTPRoute {
+			observed: []runtime.Object{as("service", wantService()), as("blocked-service", wantOldBlockedService()), as("route-httproute", func() *gatewayv1.HTTPRoute {
 				hr := wantHTTPRoute()
 				hr.Spec.Rules[1].BackendRefs[0].Name = "office-collabora-blocked"
 				hr.Spec.Rules[1].BackendRefs[0].Port = ptr.To[gatewayv1.PortNumber](9980)
@@ -501,14 +512,36 @@ func TestCompose(t *testing.T) {
 				return r
 			},
 		},
-		"BlockedServiceDroppedOnceMoved": {
-			reason:     "Once the observed Ingress sends the admin paths to the blocked port, the old blocked Service is no longer composed, and Crossplane deletes it.",
+		"BlockedMoveDone": {
+			reason:     "Upgrading, step 3: once the observed route sends the admin paths to the blocked port, the old Service is no longer composed, and Crossplane deletes it.",
 			parameters: minimal,
 			observed: []runtime.Object{
+				as("service", wantService()),
 				as("route-ingress", wantIngress("nginx", nginxAnnotations(), privatePaths())),
 				as("blocked-service", wantOldBlockedService()),
 			},
 			want: wantMinimal,
+		},
+		"BlockedMoveToPublic": {
+			reason:     "Upgrading a claim whose admin console turns public: no admin paths to move, the old Service stays composed only while the observed route still sends to it.",
+			parameters: `{"host": "office.example.org", "wopiHosts": ["https://cloud.example.org"], "adminConsole": {"public": true}}`,
+			observed:   []runtime.Object{as("service", wantPublicService()), as("route-ingress", oldPrivateIngress()), as("blocked-service", wantOldBlockedService())},
+			want: func() *compose.Result {
+				r := wantMinimal()
+				r.Resources["service"] = compose.Desired{Object: wantPublicService(), Ready: resource.ReadyTrue}
+				r.Resources["route-ingress"] = compose.Desired{
+					Object: wantIngress("nginx", nginxAnnotations(), []networkingv1.HTTPIngressPath{ingressPath("/", "office-collabora")}),
+					Ready:  resource.ReadyTrue,
+				}
+				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
+				return r
+			},
+		},
+		"BlockedServiceNeverObserved": {
+			reason:     "An observed route naming the old blocked Service (e.g. edited by hand) composes nothing new when that Service was never observed: the move only starts from what Homeplane composed.",
+			parameters: minimal,
+			observed:   []runtime.Object{as("route-ingress", oldPrivateIngress())},
+			want:       wantMinimal,
 		},
 		"SecretsStable": {
 			reason:     "Observed secrets are reused, never regenerated: the admin password and the proof key stay the same on every reconcile.",

@@ -50,6 +50,9 @@ type params struct {
 	// sysAdmin: the claim asks for mounted jails and the platform admin lets
 	// the pods add SYS_ADMIN (the function input's collabora.allowSysAdmin).
 	sysAdmin bool
+	// move is where a claim composed before BlockedPort stands in moving
+	// its admin paths there.
+	move blockedMove
 }
 
 // resolve checks what the XRD cannot, on a composite already defaulted and
@@ -68,6 +71,9 @@ func resolve(req *compose.Request, xr *v1alpha1.XCollabora) (params, error) {
 		return params{}, err
 	}
 	p.aliasGroups = groups
+	if p.move, err = planBlockedMove(req, n, p.AdminConsole.Public); err != nil {
+		return params{}, wrap(err, errObservedRoute)
+	}
 	return p, nil
 }
 

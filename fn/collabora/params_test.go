@@ -186,7 +186,7 @@ func TestResolve(t *testing.T) {
 			if tc.wantErr != "" {
 				return
 			}
-			if diff := cmp.Diff(tc.want, got, append(cmpOpts, cmp.AllowUnexported(params{}, names{}))...); diff != "" {
+			if diff := cmp.Diff(tc.want, got, append(cmpOpts, cmp.AllowUnexported(params{}, names{}, blockedMove{}))...); diff != "" {
 				t.Errorf("%s\nresolve(...): -want, +got:\n%s", tc.reason, diff)
 			}
 		})

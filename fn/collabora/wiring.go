@@ -49,8 +49,12 @@ func routeSpecs(p params) []wiring.RouteSpec {
 	n := p.names
 	paths := []wiring.Path{{Path: "/", Type: wiring.PathTypePrefix, Service: n.base, Port: Port}}
 	if !p.AdminConsole.Public {
+		svc, port := n.base, BlockedPort
+		if p.move.viaOldService {
+			svc, port = blockedServiceName(n), Port
+		}
 		for _, a := range AdminPaths {
-			paths = append(paths, wiring.Path{Path: a, Type: wiring.PathTypePrefix, Service: n.base, Port: BlockedPort})
+			paths = append(paths, wiring.Path{Path: a, Type: wiring.PathTypePrefix, Service: svc, Port: port})
 		}
 	}
 	specs := []wiring.RouteSpec{{

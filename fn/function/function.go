@@ -133,19 +133,30 @@ func New(log logging.Logger, o ...Option) *Function {
 const ResponseTTL = 10 * time.Minute
 
 // CircuitOpenTTL replaces ResponseTTL while Crossplane's watch circuit
-// breaker for the composite is open (its Responsive condition False, reason
-// WatchCircuitOpen: more watch events than the breaker's token bucket
-// allows, e.g. a tenant editing a claim while its Deployment rolls out).
-// The breaker then drops watch events, the composite's own included, so the
-// TTL is what catches a change made meanwhile: 30 s rather than 10 minutes.
+// breaker for the composite has just opened (its Responsive condition
+// False, reason WatchCircuitOpen: more watch events than the breaker's
+// token bucket allows, e.g. a tenant editing a claim while its Deployment
+// rolls out). For its cooldown (5 minutes by default) the breaker drops
+// watch events, the composite's own included, letting one through every
+// 30 s, so the TTL is what catches a change made meanwhile: 30 s rather
+// than 10 minutes.
 const CircuitOpenTTL = 30 * time.Second
 
-// responseTTL is CircuitOpenTTL while the composite's watch circuit is open
-// (Crossplane sets the condition before it runs the pipeline), else
-// ResponseTTL.
-func responseTTL(xr *resource.Composite) time.Duration {
+// CircuitOpenWindow is how long after the breaker opened (the condition's
+// lastTransitionTime) CircuitOpenTTL applies: Crossplane core's default
+// cooldown of 5 minutes and one 30 s probe interval. After it every event
+// gets through, but the condition stays until one arrives (requeues are not
+// events), so a quiet composite would otherwise keep the short TTL for as
+// long as nothing changes.
+const CircuitOpenWindow = 5*time.Minute + 30*time.Second
+
+// responseTTL is CircuitOpenTTL while the composite's watch circuit opened
+// less than CircuitOpenWindow before now (Crossplane sets the condition
+// before it runs the pipeline), else ResponseTTL.
+func responseTTL(xr *resource.Composite, now time.Time) time.Duration {
 	c := xr.Resource.GetCondition(apiextensionsv1.TypeResponsive)
-	if c.Status == corev1.ConditionFalse && c.Reason == apiextensionsv1.ReasonWatchCircuitOpen {
+	if c.Status == corev1.ConditionFalse && c.Reason == apiextensionsv1.ReasonWatchCircuitOpen &&
+		now.Sub(c.LastTransitionTime.Time) < CircuitOpenWindow {
 		return CircuitOpenTTL
 	}
 	return ResponseTTL
@@ -160,7 +171,7 @@ func (f *Function) RunFunction(ctx context.Context, req *fnv1.RunFunctionRequest
 		response.Fatal(rsp, errors.Wrap(err, errObservedXR))
 		return rsp, nil
 	}
-	rsp.Meta.Ttl = durationpb.New(responseTTL(oxr))
+	rsp.Meta.Ttl = durationpb.New(responseTTL(oxr, time.Now()))
 	gvk := oxr.Resource.GroupVersionKind()
 	name := oxr.Resource.GetName()
 	log := f.log.WithValues("kind", gvk.Kind, "name", name)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -35,6 +36,13 @@ type testSpec struct {
 			Size int32 `json:"size"`
 		} `json:"parameters"`
 	} `json:"spec"`
+}
+
+// circuitOpen is Crossplane's Responsive condition of a watch circuit that
+// opened at t.
+func circuitOpen(t time.Time) string {
+	return `{"type": "Responsive", "status": "False", "reason": "WatchCircuitOpen", "lastTransitionTime": "` + t.UTC().Format(time.RFC3339) +
+		`", "message": "Too many watch events from Deployment/x (team). Allowing events periodically."}`
 }
 
 // withConditions adds status conditions (JSON objects) to a composite.
@@ -129,12 +137,24 @@ func TestRunFunction(t *testing.T) {
 		"CircuitOpen": {
 			reason:   "While Crossplane's watch circuit breaker for the composite is open, the response lives 30 s: the breaker drops watch events, so the TTL is what catches a change.",
 			composer: failing,
-			xr:       withConditions(testXR, `{"type": "Responsive", "status": "False", "reason": "WatchCircuitOpen", "message": "Too many watch events from Deployment/x (team). Allowing events periodically."}`),
+			xr:       withConditions(testXR, circuitOpen(time.Now().Add(-time.Minute))),
 			want: withPolicyRequirement(func() *fnv1.RunFunctionResponse {
 				r := fatal(`cannot compose XTest "x-1": boom`)
 				r.Meta.Ttl = durationpb.New(CircuitOpenTTL)
 				return r
 			}()),
+		},
+		"CircuitOpenLongAgo": {
+			reason:   "A circuit that opened longer ago than the breaker's cooldown lets every event through again, even while its condition stays: the 10-minute TTL.",
+			composer: failing,
+			xr:       withConditions(testXR, circuitOpen(time.Now().Add(-10*time.Minute))),
+			want:     withPolicyRequirement(fatal(`cannot compose XTest "x-1": boom`)),
+		},
+		"UnresponsiveForAnotherReason": {
+			reason:   "Responsive False for a reason other than an open watch circuit keeps the 10-minute TTL.",
+			composer: failing,
+			xr:       withConditions(testXR, `{"type": "Responsive", "status": "False", "reason": "SomethingElse", "lastTransitionTime": "`+time.Now().UTC().Format(time.RFC3339)+`"}`),
+			want:     withPolicyRequirement(fatal(`cannot compose XTest "x-1": boom`)),
 		},
 		"CircuitClosed": {
 			reason:   "A closed circuit (Responsive True) keeps the 10-minute TTL.",

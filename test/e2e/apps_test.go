@@ -323,6 +323,9 @@ func adminPathsBlocked(t *testing.T, in *unstructured.Unstructured, pods int) {
 	}
 	admin := map[string]networkingv1.IngressServiceBackend{}
 	for _, r := range ing.Spec.Rules {
+		if r.HTTP == nil {
+			continue
+		}
 		for _, p := range r.HTTP.Paths {
 			if slices.Contains(collabora.AdminPaths, p.Path) && p.Backend.Service != nil {
 				admin[p.Path] = *p.Backend.Service
