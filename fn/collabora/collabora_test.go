@@ -191,6 +191,13 @@ func wantOldBlockedService() *corev1.Service {
 	}
 }
 
+// withOldBlockedService adds the old blocked Service, composed as it was, to
+// a wanted result.
+func withOldBlockedService(r *compose.Result) *compose.Result {
+	r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
+	return r
+}
+
 // oldPrivateIngress is the Ingress as composed before the blocked port: the
 // admin paths to the old blocked Service.
 func oldPrivateIngress() *networkingv1.Ingress {
@@ -483,19 +490,14 @@ func TestCompose(t *testing.T) {
 			want: func() *compose.Result {
 				r := wantMinimal()
 				r.Resources["route-ingress"] = compose.Desired{Object: oldPrivateIngress(), Ready: resource.ReadyTrue}
-				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
-				return r
+				return withOldBlockedService(r)
 			},
 		},
 		"BlockedMoveRouteMoves": {
 			reason:     "Upgrading, step 2: once the observed Service has the blocked port the route moves to it, and the old Service stays composed while the observed route still sends to it (Crossplane deletes what is no longer composed before it applies).",
 			parameters: minimal,
 			observed:   []runtime.Object{as("service", wantService()), as("route-ingress", oldPrivateIngress()), as("blocked-service", wantOldBlockedService())},
-			want: func() *compose.Result {
-				r := wantMinimal()
-				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
-				return r
-			},
+			want:       func() *compose.Result { return withOldBlockedService(wantMinimal()) },
 		},
 		"BlockedMoveHTTPRouteMoves": {
 			reason:     "The same step through a Gateway: an observed HTTPRoute rule to the old blocked Service keeps it composed.",
@@ -506,11 +508,7 @@ func TestCompose(t *testing.T) {
 				hr.Spec.Rules[1].BackendRefs[0].Port = ptr.To[gatewayv1.PortNumber](9980)
 				return hr
 			}())},
-			want: func() *compose.Result {
-				r := wantGatewayMinimal()
-				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
-				return r
-			},
+			want: func() *compose.Result { return withOldBlockedService(wantGatewayMinimal()) },
 		},
 		"BlockedMoveDone": {
 			reason:     "Upgrading, step 3: once the observed route sends the admin paths to the blocked port, the old Service is no longer composed, and Crossplane deletes it.",
@@ -533,8 +531,7 @@ func TestCompose(t *testing.T) {
 					Object: wantIngress("nginx", nginxAnnotations(), []networkingv1.HTTPIngressPath{ingressPath("/", "office-collabora")}),
 					Ready:  resource.ReadyTrue,
 				}
-				r.Resources["blocked-service"] = compose.Desired{Object: wantOldBlockedService(), Ready: resource.ReadyTrue}
-				return r
+				return withOldBlockedService(r)
 			},
 		},
 		"BlockedServiceNeverObserved": {
