@@ -10,18 +10,12 @@ import (
 	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/homeplane/homeplane/fn/compose"
+	"github.com/homeplane/homeplane/fn/wiring"
 )
 
 // ResourceBlockedService is the Service the admin paths were routed to
 // before they went to BlockedPort of the claim's Service.
 const ResourceBlockedService = "blocked-service"
-
-// Observed route resources, as the wiring stage names them from
-// ResourceRoute.
-const (
-	observedIngress   = ResourceRoute + "-ingress"
-	observedHTTPRoute = ResourceRoute + "-httproute"
-)
 
 // blockedMove is where a claim composed before BlockedPort stands in the
 // move of its admin paths from the old blocked Service to that port. Every
@@ -70,8 +64,9 @@ func planBlockedMove(req *compose.Request, n names, public bool) (blockedMove, e
 // routesTo reports whether an observed route of the claim sends a path to
 // the Service svc of the claim's namespace.
 func routesTo(req *compose.Request, svc string) (bool, error) {
+	route := wiring.RouteSpec{Resource: ResourceRoute}
 	in := &networkingv1.Ingress{}
-	ok, err := req.ObservedInto(observedIngress, in)
+	ok, err := req.ObservedInto(string(route.IngressResource()), in)
 	if err != nil {
 		return false, err
 	}
@@ -79,7 +74,7 @@ func routesTo(req *compose.Request, svc string) (bool, error) {
 		return true, nil
 	}
 	hr := &gatewayv1.HTTPRoute{}
-	ok, err = req.ObservedInto(observedHTTPRoute, hr)
+	ok, err = req.ObservedInto(string(route.HTTPRouteResource()), hr)
 	if err != nil {
 		return false, err
 	}

@@ -155,6 +155,13 @@ func (s RouteSpec) resourceName(kind string) resource.Name {
 	return resource.Name(s.Resource + "-" + kind)
 }
 
+// IngressResource is the composition resource name of s's Ingress, for an
+// app that reads it back from the observed state.
+func (s RouteSpec) IngressResource() resource.Name { return s.resourceName("ingress") }
+
+// HTTPRouteResource is the composition resource name of s's HTTPRoute.
+func (s RouteSpec) HTTPRouteResource() resource.Name { return s.resourceName("httproute") }
+
 // IsGateway reports whether r routes through a Gateway API HTTPRoute.
 func IsGateway(r common.Route) bool { return r.Gateway != nil }
 
@@ -179,10 +186,10 @@ func validateRoute(r common.Route, s RouteSpec) error {
 func composeRoute(req *compose.Request, r common.Route, s RouteSpec, owner *RouteSpec) (resource.Name, runtime.Object, error) {
 	if IsGateway(r) {
 		o, err := httpRoute(req, r, s)
-		return s.resourceName("httproute"), o, err
+		return s.HTTPRouteResource(), o, err
 	}
 	o, err := ingress(req, r, s, owner)
-	return s.resourceName("ingress"), o, err
+	return s.IngressResource(), o, err
 }
 
 // certificateOwners returns, for each of routes, the index of the route whose
