@@ -407,9 +407,17 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int, out stri
 		IdleCPUPerClaimH: ((coreCPU2 - coreCPU1) + (fnCPU2 - fnCPU1)) / float64(n) * 3600 / idle,
 	}
 	row.AllReadyByKind = allByKind
+	row.Notes = map[string]string{}
 	if notReady != "" {
 		row.AllReady = -1
-		row.Notes = map[string]string{"ready": notReady}
+		row.Notes["ready"] = notReady
+	}
+	failed, err := operatorCreateFailures(s.prefix + "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if failed > 0 {
+		row.Notes["operator"] = fmt.Sprintf("%d failed cluster creations in the operator's log (it retries them at its resync_period)", failed)
 	}
 	row.CPUToReady = map[string]float64{}
 	for name, c := range cpu1 {
@@ -417,9 +425,6 @@ func runSeries(ctx context.Context, t *testing.T, s scaleSeries, n int, out stri
 	}
 	t.Logf("CPU seconds until all were Ready, by process: %s", byValue(row.CPUToReady))
 	if s.metrics == "" {
-		if row.Notes == nil {
-			row.Notes = map[string]string{}
-		}
 		row.Notes["runFunction"] = "latency not measured: the function serves no metrics"
 	}
 	total := 0
@@ -854,6 +859,23 @@ func histogramQuantile(h *dto.Histogram, q float64) float64 {
 		prevBound, prevCount = b.GetUpperBound(), c
 	}
 	return prevBound
+}
+
+// operatorCreateFailures counts the Zalando operator's failed cluster
+// creations in namespaces starting with prefix, retried ones included: its
+// log has a line "could not create cluster: ..." per failed attempt.
+func operatorCreateFailures(prefix string) (int, error) {
+	b, err := os.ReadFile(filepath.Join(workDir, "logs", "postgres-operator.log"))
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the operator's log: %w", err)
+	}
+	n := 0
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if strings.Contains(line, `msg="could not create cluster`) && strings.Contains(line, " cluster-name="+prefix) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // apiServerProfile writes a CPU profile of kube-apiserver over d (its
